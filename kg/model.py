@@ -1,0 +1,192 @@
+"""Typed records of the curation: articles, entities and claims. No I/O here.
+
+>>> DateValue.parse("2023-11").precision
+'month'
+>>> DateValue.parse("2023-11-16").covers("2023-11-16")
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+PRECISIONS = ("year", "month", "day")
+CERTAINTIES = ("stated", "approximate", "more-than", "less-than", "alleged", "hedged", "denied")
+
+
+@dataclass(frozen=True, order=True)
+class DateValue:
+    """A calendar date known to a precision: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+
+    >>> DateValue.parse("2020").start, DateValue.parse("2020").end
+    (datetime.date(2020, 1, 1), datetime.date(2020, 12, 31))
+    >>> DateValue.parse("2024-02-30")
+    Traceback (most recent call last):
+    ...
+    ValueError: 2024-02-30 is not a real date (day is out of range for month)
+    """
+
+    text: str
+
+    @classmethod
+    def parse(cls, text: str) -> DateValue:
+        match = DATE_PATTERN.match(text)
+        if not match:
+            raise ValueError(f"{text!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD")
+        year, month, day = (int(g) if g else None for g in match.groups())
+        try:
+            dt.date(year or 1, month or 1, day or 1)
+        except ValueError as err:
+            raise ValueError(f"{text} is not a real date ({err})") from None
+        return cls(text)
+
+    @property
+    def precision(self) -> str:
+        return PRECISIONS[self.text.count("-")]
+
+    @property
+    def start(self) -> dt.date:
+        """The first day the value can denote."""
+        parts = [int(p) for p in self.text.split("-")]
+        return dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The last day the value can denote."""
+        parts = [int(p) for p in self.text.split("-")]
+        if len(parts) == 3:
+            return self.start
+        if len(parts) == 1:
+            return dt.date(parts[0], 12, 31)
+        first_of_next = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+        return first_of_next - dt.timedelta(days=1)
+
+    def covers(self, day: str) -> bool:
+        """True when the ISO day falls inside the period this value denotes."""
+        return self.start <= dt.date.fromisoformat(day) <= self.end
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Value:
+    """A literal claim object: its lexical form and kind (integer, decimal, string or date)."""
+
+    lexical: str
+    kind: str
+
+    def __str__(self) -> str:
+        return self.lexical
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a record was written: a file and a 1-based line."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One verbatim article and what is known about its publication."""
+
+    id: str
+    title: str
+    outlet: str | None
+    agency: str | None
+    published: DateValue | None
+    language: str
+    sha256: str
+    text: str = field(repr=False)
+    url: str | None = None
+    published_basis: str | None = None
+    note: str | None = None
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A curated entity: an ontology class, a label and every alias the articles use."""
+
+    id: str
+    type: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    description: str | None = None
+    wikidata: str | None = None
+    note: str | None = None
+    source: Source | None = field(default=None, compare=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The label followed by the aliases, without repeats."""
+        return tuple(dict.fromkeys((self.label, *self.aliases)))
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim span of an article: ``text[start:end] == exact``."""
+
+    exact: str
+    start: int
+    prefix: str = ""
+    suffix: str = ""
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.exact)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One (subject, predicate, object) an article supports, with its evidence and time."""
+
+    article: str
+    subject: str
+    predicate: str
+    object: str | Value
+    quote: Quote
+    attributed_to: str | None = None
+    date: DateValue | None = None
+    valid_from: DateValue | None = None
+    valid_until: DateValue | None = None
+    certainty: str = "stated"
+    note: str | None = None
+    source: Source | None = field(default=None, compare=False)
+
+    @property
+    def object_is_entity(self) -> bool:
+        return isinstance(self.object, str)
+
+    def holds_on(self, day: str) -> bool:
+        """Whether the claim's validity interval includes an ISO day (open ends hold).
+
+        The interval runs from the first day ``valid_from`` can denote up to, not including,
+        the first day ``valid_until`` can denote.
+
+        >>> c = Claim("a", "ifs", "listedOn", "entity-list", Quote("x", 0),
+        ...           valid_from=DateValue("2020"), valid_until=DateValue("2023-11-16"))
+        >>> c.holds_on("2022-01-01"), c.holds_on("2024-01-01")
+        (True, False)
+        """
+        when = dt.date.fromisoformat(day)
+        if self.valid_from and when < self.valid_from.start:
+            return False
+        return not (self.valid_until and when >= self.valid_until.start)
+
+
+@dataclass(frozen=True)
+class Curation:
+    """Everything under ``data/``, checked: articles, entities and claims by article."""
+
+    articles: dict[str, Article]
+    entities: dict[str, Entity]
+    claims: tuple[Claim, ...]

@@ -1,0 +1,133 @@
+"""The RDF engine: pyoxigraph underneath, an rdflib Dataset on top (via oxrdflib).
+
+This is the only module that imports pyoxigraph or oxrdflib.
+
+>>> from rdflib import URIRef, Literal
+>>> store = new_store()
+>>> load_quads(store, [(URIRef("urn:x:a"), URIRef("urn:x:p"), Literal("v"), None)])
+1
+>>> len(store)
+1
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.term import Node
+
+from kg.errors import StoreError
+
+FORMATS = {
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+}
+#: Formats kg reads back: only the ones it writes (never RDF/XML from outside).
+READABLE = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
+
+
+class _Converter:
+    """rdflib terms → pyoxigraph terms, caching IRIs (they repeat on every quad)."""
+
+    def __init__(self) -> None:
+        self._iris: dict[str, ox.NamedNode] = {}
+
+    def iri(self, value: str) -> ox.NamedNode:
+        node = self._iris.get(value)
+        if node is None:
+            node = self._iris[value] = ox.NamedNode(value)
+        return node
+
+    def term(self, term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+        if isinstance(term, URIRef):
+            return self.iri(term)
+        if isinstance(term, Literal):
+            if term.language:
+                return ox.Literal(str(term), language=term.language)
+            if term.datatype:
+                return ox.Literal(str(term), datatype=self.iri(term.datatype))
+            return ox.Literal(str(term))
+        if isinstance(term, BNode):
+            return ox.BlankNode(str(term))
+        raise StoreError(f"cannot store RDF term {term!r}")
+
+    def quad(self, quad: tuple[Node, Node, Node, URIRef | None]) -> ox.Quad:
+        s, p, o, g = quad
+        graph = self.iri(g) if g is not None else ox.DefaultGraph()
+        return ox.Quad(self.term(s), self.iri(p), self.term(o), graph)  # type: ignore[arg-type]
+
+
+def to_oxigraph(quads: Iterable[tuple[Node, Node, Node, URIRef | None]]) -> list[ox.Quad]:
+    """Convert rdflib-term quads (graph None = default graph) to pyoxigraph quads, in order."""
+    convert = _Converter()
+    return [convert.quad(q) for q in quads]
+
+
+def new_store(path: Path | None = None) -> ox.Store:
+    """An empty store: in memory, or on disk at ``path``."""
+    return ox.Store(str(path)) if path else ox.Store()
+
+
+def load_quads(store: ox.Store, quads: Iterable[tuple[Node, Node, Node, URIRef | None]]) -> int:
+    """Add quads to a store in one bulk operation; returns how many were given."""
+    converted = to_oxigraph(quads)
+    store.bulk_extend(converted)
+    return len(converted)
+
+
+def dataset_over(store: ox.Store) -> Dataset:
+    """An rdflib Dataset whose engine is the given pyoxigraph store (no copy)."""
+    return Dataset(store=OxigraphStore(store=store))
+
+
+def read_export(path: Path, store_path: Path | None = None) -> ox.Store:
+    """Load a TriG or N-Quads export (as kg writes them) into a fresh store."""
+    suffix = path.suffix.lstrip(".")
+    if suffix not in READABLE:
+        raise StoreError(f"{path}: kg reads only its own export formats (.trig, .nq)")
+    if not path.is_file():
+        raise StoreError(f"{path}: no such export — run `kg build` first")
+    store = new_store(store_path)
+    try:
+        store.bulk_load(path=str(path), format=READABLE[suffix])
+    except (SyntaxError, ValueError, OSError) as err:
+        raise StoreError(f"{path}: cannot parse ({err})") from err
+    return store
+
+
+def serialize(quads: list[ox.Quad], fmt: str, prefixes: dict[str, str]) -> bytes:
+    """Serialise quads in the given order (so output is as deterministic as the input)."""
+    if fmt == "nq":
+        return ox.serialize(quads, format=FORMATS[fmt]) or b""
+    return ox.serialize(quads, format=FORMATS[fmt], prefixes=prefixes) or b""
+
+
+def build_store_dir(target: Path, quads: list[ox.Quad]) -> Path:
+    """Build an on-disk store in a fresh sibling folder, then swap it in place of ``target``.
+
+    A store rebuilt in place loses data when the process is killed midway; a fresh folder
+    that replaces the old one only when complete does not.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    store = ox.Store(str(fresh))
+    store.bulk_extend(quads)
+    store.flush()
+    del store
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target

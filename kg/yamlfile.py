@@ -1,0 +1,125 @@
+"""Read curation YAML with line numbers and without YAML's silent type guesses.
+
+Every scalar stays the string the curator wrote (``NO`` stays ``"NO"``, ``012`` stays ``"012"``);
+duplicate keys, explicit tags (``!!python/...``), anchors and aliases are reported as problems.
+
+>>> doc, problems = parse_yaml("- id: a\\n  ok: NO\\n  n: 012\\n", "x.yaml")
+>>> doc[0]["ok"], doc[0]["n"], doc[0]["n"].line, problems
+('NO', '012', 3, [])
+>>> _, problems = parse_yaml("a: 1\\na: 2\\n", "x.yaml")
+>>> print(problems[0])
+x.yaml:2:1: duplicate key 'a' (first at line 1) — keep one of them
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kg.errors import Problem
+
+MAX_FILE_BYTES = 5_000_000
+_PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+
+
+class YStr(str):
+    """A YAML scalar that remembers its 1-based line and column."""
+
+    line: int
+    col: int
+
+    def __new__(cls, value: str, line: int = 0, col: int = 0) -> YStr:
+        obj = super().__new__(cls, value)
+        obj.line, obj.col = line, col
+        return obj
+
+
+class YMap(dict[str, Any]):
+    """A YAML mapping that remembers where it starts."""
+
+    line: int = 0
+    col: int = 0
+
+
+class YList(list[Any]):
+    """A YAML sequence that remembers where it starts."""
+
+    line: int = 0
+    col: int = 0
+
+
+def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> tuple[str | None, list[Problem]]:
+    """Read a UTF-8 file, refusing oversize or undecodable input with a located problem."""
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        return None, [Problem(shown, 0, 0, f"cannot read file ({err.strerror})", "check the path")]
+    if size > limit:
+        return None, [
+            Problem(shown, 0, 0, f"file is {size:,} bytes, over the {limit:,}-byte limit",
+                    "split it into smaller files")
+        ]
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        return None, [
+            Problem(shown, line, col, f"not UTF-8: byte 0x{data[err.start]:02x} at byte offset "
+                    f"{err.start}", "re-save the file as UTF-8")
+        ]
+
+
+def parse_yaml(text: str, shown: str) -> tuple[Any, list[Problem]]:
+    """Parse YAML text into YStr/YMap/YList, returning the document and every problem found."""
+    problems: list[Problem] = []
+    try:
+        for event in yaml.parse(text, Loader=yaml.BaseLoader):
+            if getattr(event, "anchor", None) is not None or isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                problems.append(Problem(shown, mark.line + 1, mark.column + 1,
+                                        "anchors and aliases are not allowed",
+                                        "write the value out in full"))
+        node = yaml.compose(text, Loader=yaml.BaseLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        return None, [Problem(shown, line, col, f"malformed YAML: {err.problem or err.context}",
+                              "fix the YAML syntax at this position")]
+    except yaml.YAMLError as err:
+        return None, [Problem(shown, 0, 0, f"malformed YAML: {err}", "fix the YAML syntax")]
+    if problems or node is None:
+        return None, problems
+    return _convert(node, shown, problems), problems
+
+
+def _convert(node: yaml.Node, shown: str, problems: list[Problem]) -> Any:
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    if node.tag not in _PLAIN_TAGS:
+        problems.append(Problem(shown, line, col, f"explicit YAML tag {node.tag!r} is not allowed",
+                                "remove the tag; kg reads plain strings, lists and mappings"))
+        return YStr("", line, col)
+    if isinstance(node, yaml.ScalarNode):
+        return YStr(node.value, line, col)
+    if isinstance(node, yaml.SequenceNode):
+        seq = YList(_convert(item, shown, problems) for item in node.value)
+        seq.line, seq.col = line, col
+        return seq
+    mapping = YMap()
+    mapping.line, mapping.col = line, col
+    for key_node, value_node in node.value:
+        key = _convert(key_node, shown, problems)
+        if not isinstance(key, YStr):
+            problems.append(Problem(shown, line, col, "mapping keys must be plain text", ""))
+            continue
+        if key in mapping:
+            first = next(k for k in mapping if k == key)
+            problems.append(Problem(shown, key.line, key.col,
+                                    f"duplicate key {str(key)!r} (first at line {first.line})",
+                                    "keep one of them"))
+            continue
+        mapping[key] = _convert(value_node, shown, problems)
+    return mapping
