@@ -22,7 +22,8 @@ from kg.curation import load_curation
 from kg.model import Curation
 from kg.ontology import PREFIXES, default_root, load_ontology
 from kg.rdf import iter_quads
-from kg.store import build_store_dir, serialize, to_oxigraph
+from kg.store import build_store_dir, new_store, read_export, serialize, to_oxigraph
+from kg.knowledge import KnowledgeGraph
 
 EXPORT_FORMATS = ("trig", "nq", "jsonld")
 
@@ -103,3 +104,29 @@ def build(root: Path | None = None, out_dir: Path | None | str = "exports", *,
 def _views(ox_quads: list[ox.Quad]) -> dict[str, bytes]:
     """Extra exports computed from the RDF (the graph page and GraphML), when available."""
     return {}
+
+
+def load(path: Path | str | None = None, *, root: Path | None = None) -> KnowledgeGraph:
+    """Open the graph: built in memory from ``data/`` (no path), or from an export or store.
+
+    ``path`` may be an export file (``kg.nq``, ``kg.trig``), a folder of exports, or an on-disk
+    store built with ``kg build --store PATH``.
+
+    >>> load("exports/kg.nq").entity("IFS").label
+    'Institute of Forensic Science'
+    """
+    root = Path(root) if root else default_root()
+    ontology = load_ontology(root / "ontology" / "kg.ttl")
+    if path is None:
+        curation = load_curation(root, ontology)
+        store = new_store()
+        store.bulk_extend(to_oxigraph(iter_quads(curation, ontology)))
+        return KnowledgeGraph(store, ontology)
+    path = Path(path)
+    if not path.is_absolute() and not path.exists() and (root / path).exists():
+        path = root / path
+    if path.is_dir() and (path / "kg.nq").is_file():
+        path = path / "kg.nq"
+    if path.is_dir():
+        return KnowledgeGraph(ox.Store.read_only(str(path)), ontology)
+    return KnowledgeGraph(read_export(path), ontology)
