@@ -45,6 +45,14 @@ class _Checker:
     root: Path
     ontology: Ontology
     problems: list[Problem] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)  # article ids whose text could not be read
+    broken_files: set[str] = field(default_factory=set)  # YAML files that could not be parsed
+
+    @property
+    def entities_incomplete(self) -> bool:
+        """An entity file could not be parsed: unknown-entity errors would only be noise."""
+        return any(Path(f).name == "entities.yaml" or Path(f).parent.name == "entities"
+                   for f in self.broken_files)
 
     def shown(self, path: Path) -> str:
         try:
@@ -70,6 +78,7 @@ class _Checker:
         """Each mapping of a YAML list file, after checking required and unknown keys."""
         shown, doc = self.read_yaml(path)
         if doc is None:
+            self.broken_files.add(shown)
             return
         if not isinstance(doc, YList):
             self.add(shown, doc, "expected a list of records", "start each record with '- '")
@@ -120,7 +129,7 @@ def load_curation(root: Path | None = None, ontology: Ontology | None = None) ->
     data = root / "data"
     entities = _load_entities(checker, data)
     articles = _load_articles(checker, data, entities)
-    claims = _load_claims(checker, data, articles, entities)
+    claims = _load_claims(checker, data, articles, entities, checker.unreadable)
     if checker.problems:
         raise CurationError(checker.problems)
     return Curation(articles=articles, entities=entities, claims=tuple(claims))
@@ -210,6 +219,8 @@ def _load_articles(ck: _Checker, data: Path, entities: dict[str, Entity]) -> dic
             continue
         text, problems = read_text(text_path, ck.shown(text_path), MAX_ARTICLE_BYTES)
         ck.problems += problems
+        if text is None:
+            ck.unreadable.add(ident)
         digest = hashlib.sha256(text_path.read_bytes()).hexdigest()
         recorded = ck.text_of(shown, rec, "sha256")
         if recorded is not None and recorded != digest:
@@ -222,6 +233,8 @@ def _load_articles(ck: _Checker, data: Path, entities: dict[str, Entity]) -> dic
             if value is None or (key == "outlet" and value == "unknown"):
                 continue
             if value not in entities:
+                if ck.entities_incomplete:
+                    continue
                 ck.add(shown, rec[key], f"unknown {key} {value!r}",
                        _suggest(value, entities) or f"add it to data/entities.yaml as a {cls}")
             elif not ck.ontology.is_subclass(entities[value].type, cls):
@@ -260,10 +273,12 @@ def closest_span(text: str, quote: str) -> tuple[int, str]:
 
 
 def _load_claims(ck: _Checker, data: Path, articles: dict[str, Article],
-                 entities: dict[str, Entity]) -> list[Claim]:
+                 entities: dict[str, Entity], unreadable: set[str]) -> list[Claim]:
     claims: list[Claim] = []
     seen: dict[tuple[str, ...], str] = {}
     for path in sorted((data / "claims").glob("*.yaml")):
+        if path.stem in unreadable:
+            continue  # its article's text is already reported; quotes cannot be checked
         article = articles.get(path.stem)
         if article is None:
             ck.add(ck.shown(path), None, f"no article {path.stem!r} in data/articles.yaml",
@@ -296,6 +311,8 @@ def _check_claim(ck: _Checker, shown: str, rec: YMap, article: Article | None,
             return None
         if ident not in entities:
             ok = False
+            if ck.entities_incomplete:
+                return None  # an unreadable entity file is already reported
             ck.add(shown, rec[key], f"unknown entity {ident!r}",
                    _suggest(ident, entities) or "add it to data/entities.yaml")
             return None

@@ -93,7 +93,8 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(shown, 0, 0, f"malformed YAML: {err}", "fix the YAML syntax")]
     if problems or node is None:
         return None, problems
-    return _convert(node, shown, problems), problems
+    doc = _convert(node, shown, problems)
+    return (None, problems) if problems else (doc, problems)
 
 
 def _convert(node: yaml.Node, shown: str, problems: list[Problem]) -> Any:

@@ -1,0 +1,202 @@
+"""Every bad-input case of the loader: one test per problem, asserting the located message."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import kg
+from kg.cli import main
+from kg.errors import CurationError
+from tests.conftest import BASE_CLAIMS, BASE_ENTITIES, BASE_TEXT, article_record
+
+
+def problems(tree: Path) -> list[str]:
+    with pytest.raises(CurationError) as caught:
+        kg.validate(tree)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_base_tree_is_valid(make_tree):
+    curation = kg.validate(make_tree())
+    assert [c.predicate for c in curation.claims] == ["delisted", "partOf"]
+
+
+def test_malformed_yaml_reports_line_and_column(make_tree):
+    tree = make_tree(claims="- subject: ifs\n  predicate: [partOf\n")
+    assert problems(tree) == [
+        "data/claims/a1.yaml:3:1: malformed YAML: expected ',' or ']', but got '<stream end>' "
+        "— fix the YAML syntax at this position"
+    ]
+
+
+def test_duplicate_key_in_one_mapping(make_tree):
+    claims = BASE_CLAIMS.replace("  start: 0\n", "  start: 0\n  start: 4\n")
+    assert problems(make_tree(claims=claims)) == [
+        "data/claims/a1.yaml:6:3: duplicate key 'start' (first at line 5) — keep one of them"
+    ]
+
+
+def test_duplicate_entity_ids_across_files_name_both_places(make_tree):
+    extra = "- id: ifs\n  type: GovernmentAgency\n  label: Another IFS\n"
+    tree = make_tree(files={"data/entities/more.yaml": extra})
+    assert problems(tree) == [
+        "data/entities/more.yaml:1:7: duplicate entity id 'ifs', also defined at "
+        "data/entities.yaml:5 — rename one of them or merge the two records"
+    ]
+
+
+def test_unknown_entity_suggests_close_ids(make_tree):
+    claims = BASE_CLAIMS.replace("object: ifs", "object: ifss")
+    assert problems(make_tree(claims=claims)) == [
+        "data/claims/a1.yaml:3:11: unknown entity 'ifss' — did you mean 'ifs'?"
+    ]
+
+
+def test_unknown_predicate_suggests_ontology_names(make_tree):
+    claims = BASE_CLAIMS.replace("predicate: partOf", "predicate: partof")
+    assert problems(make_tree(claims=claims)) == [
+        "data/claims/a1.yaml:8:14: unknown predicate 'partof' — did you mean 'partOf'?"
+    ]
+
+
+def test_unknown_class_suggests_ontology_names(make_tree):
+    entities = BASE_ENTITIES.replace("type: Country", "type: Countri")
+    assert problems(make_tree(entities=entities)) == [
+        "data/entities.yaml:2:9: unknown class 'Countri' — did you mean 'Country'?"
+    ]
+
+
+def test_domain_violation(make_tree):
+    # listedOn needs a List as its object; the IFS is a GovernmentAgency.
+    claims = BASE_CLAIMS.replace("predicate: partOf", "predicate: listedOn")
+    assert problems(make_tree(claims=claims)) == [
+        "data/claims/a1.yaml:9:11: object 'ministry-of-public-security' is a GovernmentAgency, "
+        "but listedOn needs a List here — use another predicate or fix the entity's type"
+    ]
+
+
+def test_quote_not_found_shows_closest_span(make_tree):
+    claims = BASE_CLAIMS.replace("The IFS operates under", "The IFS operated under")
+    assert problems(make_tree(claims=claims)) == [
+        "data/claims/a1.yaml:10:10: quote not found verbatim in a1 — closest text at 82: "
+        "'The IFS operates under the Ministry of Public Security'"
+    ]
+
+
+def test_quote_at_wrong_offset_gives_the_right_one(make_tree):
+    claims = BASE_CLAIMS.replace("start: 82", "start: 80")
+    assert problems(make_tree(claims=claims)) == [
+        "data/claims/a1.yaml:11:10: the quote is not at offset 80 of a1 — it occurs at 82: set start: 82"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("2024-02-30", "bad date: 2024-02-30 is not a real date (day is out of range for month)"),
+        ("05/01/2024", "bad date: '05/01/2024' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD"),
+    ],
+)
+def test_bad_dates(make_tree, written, message):
+    claims = BASE_CLAIMS.replace("date: 2023-11-16", f"date: {written}")
+    assert problems(make_tree(claims=claims)) == [
+        f"data/claims/a1.yaml:6:9: {message} — write YYYY, YYYY-MM or YYYY-MM-DD"
+    ]
+
+
+def test_yaml_keeps_what_the_curator_wrote(make_tree):
+    entities = BASE_ENTITIES.replace("aliases: [US]", "aliases: [US, NO, 012, 2020-01-01]")
+    curation = kg.validate(make_tree(entities=entities))
+    assert curation.entities["united-states"].aliases == ("US", "NO", "012", "2020-01-01")
+    assert curation.articles["a1"].published is not None
+    assert curation.articles["a1"].published.text == "2023-11"
+
+
+def test_number_with_leading_zero_is_rejected(make_tree):
+    claims = BASE_CLAIMS + (
+        "- subject: united-states\n  predicate: annualOverdoseDeaths\n  object: 0110000\n"
+        "  quote: The United States\n  start: 0\n"
+    )
+    assert problems(make_tree(claims=claims)) == [
+        "data/claims/a1.yaml:14:11: '0110000' is not a plain integer — write digits only, "
+        "without separators, units or leading zeros (e.g. 110000)"
+    ]
+
+
+def test_python_tag_is_refused(make_tree):
+    entities = BASE_ENTITIES.replace("label: United States",
+                                     "label: !!python/object/apply:os.system [echo hi]")
+    assert problems(make_tree(entities=entities)) == [
+        "data/entities.yaml:3:10: explicit YAML tag 'tag:yaml.org,2002:python/object/apply:os.system'"
+        " is not allowed — remove the tag; kg reads plain strings, lists and mappings"
+    ]
+
+
+def test_iri_unsafe_entity_id(make_tree):
+    entities = BASE_ENTITIES + "- id: IFS lab/1\n  type: Organization\n  label: Lab\n"
+    assert problems(make_tree(entities=entities)) == [
+        "data/entities.yaml:12:7: entity id 'IFS lab/1' is not a lowercase slug — use letters "
+        "a-z, digits and single hyphens, e.g. 'ministry-of-public-security'"
+    ]
+
+
+def test_claim_without_quote(make_tree):
+    claims = BASE_CLAIMS.replace(
+        "  quote: The United States removed the Institute of Forensic Science\n", "")
+    assert problems(make_tree(claims=claims)) == [
+        "data/claims/a1.yaml:1:3: missing required key 'quote' — add it (see data/README.md)"
+    ]
+
+
+def test_sha256_mismatch(make_tree):
+    wrong = article_record("a1", BASE_TEXT).replace(
+        hashlib.sha256(BASE_TEXT.encode()).hexdigest(), "0" * 64)
+    [message] = problems(make_tree(articles=wrong))
+    assert message.startswith("data/articles.yaml:6:11: sha256 of data/articles/a1.txt is ")
+    assert message.endswith(f"not {'0' * 64} — the text changed: restore the verbatim copy, or "
+                            "update the hash if the new file is the right one")
+
+
+def test_non_utf8_article_reports_byte_offset(make_tree):
+    raw = BASE_TEXT.encode().replace(b"Forensic", b"For\xe9nsic")
+    assert problems(make_tree(text=raw)) == [
+        "data/articles/a1.txt:1:47: not UTF-8: byte 0xe9 at byte offset 46 — re-save the file as UTF-8"
+    ]
+
+
+def test_file_over_size_limit(make_tree):
+    huge = "# padding\n" * 600_000
+    assert problems(make_tree(files={"data/entities/huge.yaml": huge})) == [
+        "data/entities/huge.yaml: file is 6,000,000 bytes, over the 5,000,000-byte limit — "
+        "split it into smaller files"
+    ]
+
+
+def test_unknown_key_suggests_the_right_one(make_tree):
+    claims = BASE_CLAIMS.replace("  date: 2023-11-16", "  dat: 2023-11-16")
+    assert problems(make_tree(claims=claims)) == [
+        "data/claims/a1.yaml:6:3: unknown key 'dat' — did you mean 'date'?"
+    ]
+
+
+def test_every_problem_is_reported_at_once(make_tree):
+    entities = BASE_ENTITIES.replace("type: Country", "type: Countri")
+    claims = BASE_CLAIMS.replace("predicate: partOf", "predicate: partof").replace(
+        "date: 2023-11-16", "date: 2024-02-30")
+    found = problems(make_tree(entities=entities, claims=claims))
+    assert len(found) == 3
+    assert [m.split(":")[0] for m in found] == [
+        "data/claims/a1.yaml", "data/claims/a1.yaml", "data/entities.yaml"]
+
+
+def test_cli_build_prints_every_problem_and_exits_1(make_tree):
+    tree = make_tree(claims=BASE_CLAIMS.replace("object: ifs", "object: ifss"))
+    result = CliRunner().invoke(main, ["build", "--root", str(tree)])
+    assert result.exit_code == 1
+    assert "data/claims/a1.yaml:3:11: unknown entity 'ifss'" in result.output
+    assert "1 problem(s); nothing was written." in result.output
+    assert not (tree / "exports").exists()
