@@ -6,7 +6,7 @@
 True
 """
 
-from kg.api import BuildReport, build, validate
+from kg.api import BuildReport, build, load, validate
 from kg.errors import (
     AmbiguousEntity,
     CurationError,
@@ -31,5 +31,6 @@ __all__ = [
     "ShapeError",
     "StoreError",
     "build",
+    "load",
     "validate",
 ]

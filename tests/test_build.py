@@ -1,0 +1,217 @@
+"""The build: RDF shape, round trip, offsets, SHACL, determinism and atomic exports."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import yaml
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+
+import kg
+from kg import exports
+from kg.curation import load_curation
+from kg.errors import ShapeError
+from kg.ontology import KG, OA, article_iri
+from kg.rdf import iter_quads
+from kg.shacl import check_shapes
+from tests.conftest import BASE_CLAIMS, ROOT
+
+EXPORTS = ("kg.trig", "kg.nq", "kg.jsonld", "stats.json")
+
+
+def test_every_article_has_its_named_graph(graph):
+    articles = sorted(p.stem for p in (ROOT / "data" / "articles").glob("*.txt"))
+    rows = graph.sparql(
+        "SELECT DISTINCT ?g ?id WHERE { GRAPH ?g { ?c a kg:Claim } ?g dcterms:identifier ?id }")
+    assert sorted(r["id"] for r in rows) == articles
+    assert all(r["g"] == str(article_iri(r["id"])) for r in rows)
+
+
+def test_each_named_graph_holds_exactly_its_articles_triples(graph):
+    """Compare the RDF with the claim files read independently (plain YAML, no kg code)."""
+    for path in sorted((ROOT / "data" / "claims").glob("*.yaml")):
+        records = yaml.safe_load(path.read_text(encoding="utf-8"))
+        expected = {(r["subject"], r["predicate"], str(r["object"])) for r in records}
+        rows = graph.sparql(
+            "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?c rdf:subject ?s ; rdf:predicate ?p ; "
+            "rdf:object ?o } }", g=str(article_iri(path.stem)))
+        found = {(r["s"].rsplit("/", 1)[-1], r["p"].rsplit("#", 1)[-1], str(r["o"]).rsplit("/", 1)[-1])
+                 for r in rows}
+        assert found == expected, path.name
+
+
+def test_quote_offsets_point_at_the_quotes(graph):
+    texts = {p.stem: p.read_text(encoding="utf-8")
+             for p in (ROOT / "data" / "articles").glob("*.txt")}
+    rows = graph.sparql("""
+        SELECT ?id ?exact ?start ?end WHERE {
+          GRAPH ?g { ?c oa:hasTarget ?t . ?t oa:hasSelector ?q, ?p .
+                     ?q oa:exact ?exact . ?p oa:start ?start ; oa:end ?end . }
+          ?g dcterms:identifier ?id }""")
+    assert len(rows) >= 60
+    for row in rows:
+        assert texts[row["id"]][row["start"]:row["end"]] == row["exact"]
+
+
+def test_articles_carry_publication_facts(graph):
+    rows = graph.sparql("""
+        SELECT ?id ?sha WHERE { ?a a schema:NewsArticle ; dcterms:identifier ?id ; kg:sha256 ?sha }""")
+    for row in rows:
+        data = (ROOT / "data" / "articles" / f"{row['id']}.txt").read_bytes()
+        assert hashlib.sha256(data).hexdigest() == row["sha"]
+    assert len(rows) == 5
+
+
+def test_trig_round_trip_is_isomorphic(built_exports):
+    quads = list(iter_quads(load_curation(ROOT)))
+    built = Dataset()
+    for s, p, o, g in quads:
+        built.graph(g if g is not None else built.default_graph.identifier).add((s, p, o))
+    parsed = Dataset()
+    parsed.parse(built_exports / "kg.trig", format="trig")
+    for context in list(built.contexts()) + list(parsed.contexts()):
+        name = context.identifier
+        left, right = Graph(), Graph()
+        for t in built.graph(name):
+            left.add(t)
+        for t in parsed.graph(name):
+            right.add(t)
+        assert isomorphic(left, right), name
+
+
+def test_nquads_and_trig_hold_the_same_quads(built_exports):
+    stores = []
+    for name, fmt in (("kg.nq", ox.RdfFormat.N_QUADS), ("kg.trig", ox.RdfFormat.TRIG)):
+        store = ox.Store()
+        store.load(path=str(built_exports / name), format=fmt)
+        stores.append({str(q) for q in store})
+    assert stores[0] == stores[1]
+    assert json.loads((built_exports / "stats.json").read_text())["quads"] == len(stores[0])
+
+
+def test_shacl_catches_a_bad_graph():
+    quads = list(iter_quads(load_curation(ROOT)))
+    claim = next(s for s, p, o, _g in quads if o == KG.Claim)
+    broken = [q for q in quads if not (q[0] == claim and q[1] == OA.hasTarget)]
+    broken.append((claim, KG.certainty, kg.rdf.Literal("perhaps"), None))
+    with pytest.raises(ShapeError) as caught:
+        check_shapes(broken)
+    text = str(caught.value)
+    assert "a claim has exactly one quote target" in text
+    assert str(claim) in text
+
+
+def _build_in_subprocess(out: Path) -> None:
+    subprocess.run([sys.executable, "-m", "kg", "build", "--root", str(ROOT), "--out", str(out)],
+                   check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "random"})
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    _build_in_subprocess(tmp_path / "one")
+    _build_in_subprocess(tmp_path / "two")
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert set(EXPORTS) <= set(names)
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def test_committed_exports_match_a_fresh_build(built_exports):
+    for path in sorted(built_exports.iterdir()):
+        committed = ROOT / "exports" / path.name
+        assert committed.is_file(), f"exports/{path.name} is not committed: run `kg build`"
+        assert committed.read_bytes() == path.read_bytes(), (
+            f"exports/{path.name} differs from a fresh build: run `kg build` and commit")
+
+
+def test_failed_build_leaves_exports_untouched(make_tree):
+    tree = make_tree()
+    kg.build(tree)
+    before = {p.name: p.read_bytes() for p in (tree / "exports").iterdir()}
+    (tree / "data" / "claims" / "a1.yaml").write_text(BASE_CLAIMS.replace("object: ifs", "object: x"))
+    with pytest.raises(kg.CurationError):
+        kg.build(tree)
+    assert {p.name: p.read_bytes() for p in (tree / "exports").iterdir()} == before
+
+
+def test_disk_full_midway_leaves_exports_untouched(make_tree, monkeypatch):
+    tree = make_tree()
+    kg.build(tree)
+    before = {p.name: p.read_bytes() for p in (tree / "exports").iterdir()}
+    (tree / "data" / "claims" / "a1.yaml").write_text(BASE_CLAIMS.replace("start: 0\n", "start: 0\n  certainty: approximate\n"))
+    real_fsync, calls = os.fsync, []
+
+    def failing_fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(exports.os, "fsync", failing_fsync)
+    with pytest.raises(OSError):
+        kg.build(tree)
+    assert {p.name: p.read_bytes() for p in (tree / "exports").iterdir()} == before
+
+
+def test_killed_build_leaves_exports_untouched(make_tree):
+    """A build killed with SIGKILL while writing leaves only complete old files behind."""
+    tree = make_tree()
+    kg.build(tree)
+    before = {p.name: p.read_bytes() for p in (tree / "exports").iterdir()}
+    (tree / "data" / "claims" / "a1.yaml").write_text(BASE_CLAIMS.replace("start: 0\n", "start: 0\n  certainty: approximate\n"))
+    script = (
+        "import os, signal, kg, kg.exports as e\n"
+        "real = e.os.replace\n"
+        "def die(*a): os.kill(os.getpid(), signal.SIGKILL)\n"
+        "e.os.replace = die\n"
+        f"kg.build({str(tree)!r})\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert result.returncode == -9
+    after = {p.name: p.read_bytes() for p in (tree / "exports").iterdir() if p.is_file()}
+    assert after == before
+
+
+def test_delisting_is_in_the_graphs_of_the_articles_that_state_it(graph):
+    rows = graph.sparql(
+        "SELECT ?id WHERE { GRAPH ?g { entity:united-states kg:delisted entity:ifs } "
+        "?g dcterms:identifier ?id } ORDER BY ?id")
+    stating = [r["id"] for r in rows]
+    assert stating == ["000_d8c50166044d5b84", "001_9a1418d7ed6deaae", "002_466c3d37c6bb4997"]
+
+
+def test_ifs_is_part_of_the_ministry_of_public_security(graph):
+    assert graph.sparql(
+        "ASK { GRAPH ?g { entity:ifs kg:partOf entity:ministry-of-public-security } }").boolean
+
+
+def test_store_folder_is_swapped_in_complete(make_tree, tmp_path):
+    tree = make_tree()
+    store_dir = tmp_path / "store"
+    report = kg.build(tree, None, store_path=store_dir)
+    assert report.store is None  # out_dir None: nothing is written, not even a store
+    report = kg.build(tree, "exports", store_path=store_dir)
+    assert report.store == store_dir
+    reopened = kg.load(store_dir, root=tree)
+    assert len(reopened.store) == report.quads
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".store")]
+
+
+def test_kg_build_prints_where_it_wrote(make_tree):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    tree = make_tree()
+    result = CliRunner().invoke(main, ["build", "--root", str(tree)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tree / 'exports' / 'kg.trig'}" in result.output
+    assert "built " in result.output
