@@ -68,6 +68,10 @@ class QueryError(KgError):
     """A SPARQL query was refused, malformed or failed."""
 
 
+class EndpointError(KgError):
+    """A SPARQL server could not be started or reached, refused a request, or failed."""
+
+
 class EntityNotFound(KgError, LookupError):
     """No entity matches a name; ``.suggestions`` holds close matches."""
 
