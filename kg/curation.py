@@ -24,6 +24,8 @@ from kg.yamlfile import YList, YMap, YStr, parse_yaml, read_text
 
 QUOTE_CONTEXT = 32
 MAX_ARTICLE_BYTES = 2_000_000
+#: First line of a claims file that `kg ingest` drafted and nobody has reviewed yet.
+DRAFT_MARKER = "# kg: draft"
 
 ARTICLE_KEYS = {"id": True, "title": True, "outlet": True, "agency": False, "url": False,
                 "published": False, "published_basis": False, "language": True, "sha256": True,
@@ -133,6 +135,20 @@ def load_curation(root: Path | None = None, ontology: Ontology | None = None) ->
     if checker.problems:
         raise CurationError(checker.problems)
     return Curation(articles=articles, entities=entities, claims=tuple(claims))
+
+
+def load_entities(root: Path | None = None, ontology: Ontology | None = None) -> dict[str, Entity]:
+    """Read and check only the entity files of ``data/``; raise :class:`CurationError` if any fail.
+
+    >>> load_entities()["ifs"].type
+    'GovernmentAgency'
+    """
+    root = Path(root) if root else default_root()
+    checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
+    entities = _load_entities(checker, root / "data")
+    if checker.problems:
+        raise CurationError(checker.problems)
+    return entities
 
 
 def _suggest(name: str, pool: Iterable[str]) -> str:
@@ -283,6 +299,11 @@ def _load_claims(ck: _Checker, data: Path, articles: dict[str, Article],
         if article is None:
             ck.add(ck.shown(path), None, f"no article {path.stem!r} in data/articles.yaml",
                    "name the file after an article id")
+        with path.open("rb") as handle:
+            if handle.read(len(DRAFT_MARKER)) == DRAFT_MARKER.encode():
+                ck.problems.append(Problem(ck.shown(path), 1, 1, "unreviewed draft written by "
+                                           "`kg ingest`", "review its candidate claims (see the "
+                                           "comments in it), then delete its first line"))
         for shown, rec in ck.records(path, CLAIM_KEYS):
             claim = _check_claim(ck, shown, rec, article, entities)
             if claim is None:
