@@ -1,0 +1,400 @@
+"""kg serve over HTTP: the real Oxigraph engine behind kg's guard, on free loopback ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.errors import EndpointError
+from kg.knowledge import KnowledgeGraph
+from kg.remote import remote_query
+from kg.server import LOOPBACK, Source, SparqlServer, free_port, negotiate, oxigraph_binary
+from kg.sparql import QueryResult, named_queries, run_query, with_values
+
+pytestmark = pytest.mark.server
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+ROOT = Path(__file__).resolve().parent.parent
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+#: Parameters the named queries need (or accept) for a meaningful run.
+PARAMS = {
+    "as-of": {"day": "2022-01-01"},
+    "sources": {"s": "ifs", "p": "partOf", "o": "ministry-of-public-security"},
+}
+
+
+def require_oxigraph() -> None:
+    """Skip without the Oxigraph server, except in CI, where its absence is a failure."""
+    try:
+        oxigraph_binary()
+    except EndpointError as err:
+        if IN_CI:
+            pytest.fail(f"CI must run the server tests: {err}")
+        pytest.skip(str(err))
+
+
+@pytest.fixture(scope="module")
+def served(graph: KnowledgeGraph) -> Iterator[SparqlServer]:
+    """kg serve over the seed dataset, on a free port, with a 3 s query deadline."""
+    require_oxigraph()
+    source = Source("the seed dataset", lambda: list(graph.store))
+    with SparqlServer(source, port=0, timeout=3.0, watch=0) as server:
+        yield server
+
+
+def http(
+    url: str,
+    *,
+    query: str | None = None,
+    method: str = "GET",
+    accept: str = "",
+    body: bytes | None = None,
+    content_type: str = "",
+    timeout: float = 20.0,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request; returns status, headers (lower-case names) and body, errors included."""
+    if query is not None:
+        url += "?" + urllib.parse.urlencode({"query": query})
+    headers = {"Accept": accept} if accept else {}
+    if content_type:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.status, _lower(response.headers.items()), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, _lower(err.headers.items()), err.read()
+
+
+def _lower(items: object) -> dict[str, str]:
+    return {name.lower(): value for name, value in items}  # type: ignore[attr-defined]
+
+
+def concatenated(text: str) -> set[str]:
+    """Variables bound by GROUP_CONCAT, whose order SPARQL leaves to the engine."""
+    return set(re.findall(r"(?is)GROUP_CONCAT\(.*?\)\s*AS\s+\?(\w+)", text))
+
+
+def canonical(result: QueryResult, unordered: set[str] = frozenset()) -> object:  # type: ignore[assignment]
+    """A result in a comparable form: rows as sorted tuples (order is checked separately)."""
+    if result.kind == "ask":
+        return result.boolean
+    if result.kind == "graph":
+        return sorted(result.triples)
+
+    def cell(name: str, value: object) -> str:
+        if name in unordered and isinstance(value, str):
+            return " ".join(sorted(value.split(" ")))
+        return repr(value)
+
+    return result.variables, sorted(
+        tuple(cell(v, row[v]) for v in result.variables) for row in result.rows
+    )
+
+
+def test_listens_on_loopback_only(served: SparqlServer) -> None:
+    assert served.url.startswith(f"http://{LOOPBACK}:")
+    assert served._front is not None and served._front.server_address[0] == LOOPBACK
+    assert served._engine is not None and served._engine.process.url.startswith("http://127.")
+
+
+@pytest.mark.parametrize("name", sorted(named_queries()))
+def test_named_queries_answer_as_locally(
+    served: SparqlServer, graph: KnowledgeGraph, name: str
+) -> None:
+    named = named_queries()[name]
+    bindings = named.bind(PARAMS.get(name, {}))
+    local = run_query(graph.store, named.text, bindings)
+    remote = remote_query(served.url, with_values(named.text, bindings))
+    assert remote.kind == local.kind
+    unordered = concatenated(named.text)
+    assert canonical(remote, unordered) == canonical(local, unordered)
+    if "ORDER BY" in named.text.upper() and local.kind == "select":
+        keys = re.findall(r"\?(\w+)", named.text.upper().split("ORDER BY", 1)[1])
+        ordered = [v for v in local.variables if v.upper() in keys and v not in unordered]
+        assert [[r[v] for v in ordered] for r in remote.rows] == [
+            [r[v] for v in ordered] for r in local.rows
+        ]
+    assert len(local) > 0 or name != "delistings"
+
+
+def test_point_lookup_in_every_result_format(served: SparqlServer) -> None:
+    text = "SELECT ?label WHERE { entity:ifs rdfs:label ?label }"
+    answers = {
+        accept: http(served.url, query=text, accept=accept)
+        for accept in (
+            "application/sparql-results+json",
+            "application/sparql-results+xml",
+            "text/csv",
+            "text/tab-separated-values",
+        )
+    }
+    for accept, (status, headers, body) in answers.items():
+        assert status == 200, body
+        assert headers["content-type"].startswith(accept)
+        assert headers["x-kg-truncated"] == "false"
+        assert "Institute of Forensic Science" in body.decode()
+    status, _, body = answers["application/sparql-results+json"]
+    rows = json.loads(body)["results"]["bindings"]
+    assert rows == [{"label": {"type": "literal", "value": "Institute of Forensic Science"}}]
+    assert answers["text/csv"][2] == b"label\r\nInstitute of Forensic Science\r\n"
+
+
+def test_ask_construct_describe_and_negotiation(
+    served: SparqlServer, graph: KnowledgeGraph
+) -> None:
+    status, headers, body = http(served.url, query="ASK { entity:ifs a kg:GovernmentAgency }")
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+    construct = "CONSTRUCT { entity:ifs ?p ?o } WHERE { entity:ifs ?p ?o }"
+    local = run_query(graph.store, construct)
+    for accept, rdf in (
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/n-quads", ox.RdfFormat.N_QUADS),
+        ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ):
+        status, headers, body = http(served.url, query=construct, accept=accept)
+        assert status == 200 and headers["content-type"].startswith(accept)
+        assert len(list(ox.parse(body, format=rdf))) == len(local.triples) > 3
+    status, headers, body = http(served.url, query="DESCRIBE entity:ifs", accept="text/turtle")
+    assert status == 200 and b"Institute of Forensic Science" in body
+    status, _, body = http(f"{served.url}?format=csv&query=ASK%20%7B%7D")
+    assert (status, body) == (200, b"true")
+    status, _, body = http(served.url, query="ASK {}", accept="image/png")
+    assert status == 406 and "application/sparql-results+json" in json.loads(body)["error"]
+
+
+def test_protocol_forms(served: SparqlServer) -> None:
+    text = "SELECT ?label WHERE { entity:ifs rdfs:label ?label }"
+    as_form = urllib.parse.urlencode({"query": text}).encode()
+    form = http(
+        served.url, method="POST", body=as_form, content_type="application/x-www-form-urlencoded"
+    )
+    direct = http(
+        served.url, method="POST", body=text.encode(), content_type="application/sparql-query"
+    )
+    assert form[0] == direct[0] == 200 and form[2] == direct[2]
+    base = served.url.rsplit("/", 1)[0]
+    graph = urllib.parse.quote("https://kg.example/ontology", safe="")
+    status, _, body = http(f"{base}/store?graph={graph}", accept="application/n-triples")
+    assert status == 200 and body.count(b" .\n") > 10
+    assert http(served.url)[0] == 400  # no query
+    assert http(f"{base}/nothing/here", query="ASK {}")[0] == 404
+    status, _, body = http(served.url, query="SELECT * WHERE { ?s ?p }")
+    assert status == 400 and json.loads(body)["error"].startswith("the query failed: error at 1:")
+    info = json.loads(http(f"{base}/")[2])
+    assert info["read_only"] is True and info["quads"] == served.quads
+
+
+def test_updates_and_graph_store_writes_are_refused(served: SparqlServer) -> None:
+    count = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+    before = remote_query(served.url, count).rows
+    base = served.url.rsplit("/", 1)[0]
+    update = b"DROP ALL"
+    refused = [
+        http(
+            f"{base}/update", method="POST", body=update, content_type="application/sparql-update"
+        ),
+        http(served.url, method="POST", body=update, content_type="application/sparql-update"),
+        http(
+            served.url,
+            method="POST",
+            body=b"update=DROP%20ALL",
+            content_type="application/x-www-form-urlencoded",
+        ),
+    ]
+    for status, _, body in refused:
+        assert status == 403 and "read-only" in json.loads(body)["error"]
+    status, _, body = http(served.url, query="INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    assert status == 400 and "INSERT is not allowed" in json.loads(body)["error"]
+    for method in ("PUT", "POST", "DELETE"):
+        status, _, body = http(
+            f"{base}/store?default",
+            method=method,
+            body=b"<a:b> <a:c> <a:d> .",
+            content_type="text/turtle",
+        )
+        assert status == 405 and "Graph Store writes are refused" in json.loads(body)["error"]
+    assert remote_query(served.url, count).rows == before
+
+
+def test_service_and_load_never_reach_the_network(served: SparqlServer) -> None:
+    with socket.socket() as listener:
+        listener.bind((LOOPBACK, 0))
+        listener.listen()
+        listener.settimeout(0.3)
+        port = listener.getsockname()[1]
+        for text in (
+            f"SELECT * WHERE {{ SERVICE <http://{LOOPBACK}:{port}/sparql> {{ ?s ?p ?o }} }}",
+            f"LOAD <http://{LOOPBACK}:{port}/data.ttl>",
+            f"SELECT * FROM <http://{LOOPBACK}:{port}/g> WHERE {{ ?s ?p ?o }}",
+        ):
+            status, _, body = http(served.url, query=text)
+            assert status == 400, body
+            assert "not allowed" in json.loads(body)["error"] or "FROM must" in body.decode()
+        with pytest.raises(TimeoutError):
+            listener.accept()
+
+
+def test_runaway_query_is_stopped_and_the_next_one_answers(served: SparqlServer) -> None:
+    restarts = served.restarts
+    started = time.monotonic()
+    status, headers, body = http(served.url, query=RUNAWAY)
+    took = time.monotonic() - started
+    assert status == 504 and "deadline" in json.loads(body)["error"]
+    assert headers["content-type"].startswith("application/json")
+    assert took < served.timeout + 2
+    assert served.restarts == restarts + 1
+    status, _, body = http(served.url, query="ASK { entity:ifs ?p ?o }")
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+
+
+def test_answers_are_capped_with_a_visible_flag(served: SparqlServer) -> None:
+    cap = served.max_rows
+    served.max_rows = 7
+    try:
+        status, headers, body = http(
+            served.url, query="SELECT * WHERE { ?s ?p ?o }", accept="text/tab-separated-values"
+        )
+        assert status == 200
+        assert headers["x-kg-truncated"] == "true" and headers["x-kg-rows"] == "7"
+        assert body.count(b"\n") == 8  # the header line and 7 rows
+        status, headers, body = http(
+            served.url, query="CONSTRUCT WHERE { ?s ?p ?o }", accept="application/n-triples"
+        )
+        assert headers["x-kg-truncated"] == "true" and body.count(b" .\n") == 7
+        status, headers, _ = http(served.url, query="SELECT * WHERE { ?s ?p ?o } LIMIT 7")
+        assert headers["x-kg-truncated"] == "false"
+    finally:
+        served.max_rows = cap
+
+
+def test_engine_crash_is_survived(served: SparqlServer) -> None:
+    assert served._engine is not None
+    os.kill(served._engine.process._process.pid, signal.SIGKILL)  # type: ignore[union-attr]
+    status, _, body = http(served.url, query="ASK { entity:ifs ?p ?o }")
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+
+
+def test_rebuild_swaps_snapshots_without_disturbing_readers(tmp_path: Path) -> None:
+    require_oxigraph()
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    state = {"version": 1}
+
+    def quads() -> list[ox.Quad]:
+        size = 50 * state["version"]
+        return [
+            ox.Quad(ox.NamedNode(f"https://kg.example/entity/e{i}"), label, ox.Literal(f"E {i}"))
+            for i in range(size)
+        ]
+
+    source = Source("a changing source", quads, lambda: state["version"])
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    with SparqlServer(source, port=0, timeout=5.0, watch=0) as server:
+        seen: list[object] = []
+        stop = threading.Event()
+
+        def reader() -> None:
+            while not stop.is_set():
+                status, _, body = http(server.url, query=count)
+                seen.append(
+                    json.loads(body)["results"]["bindings"][0]["n"]["value"]
+                    if status == 200
+                    else status
+                )
+
+        threads = [threading.Thread(target=reader) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3)
+        first = server._engine
+        assert server.reload() is False  # nothing changed
+        state["version"] = 2
+        assert server.reload() is True
+        time.sleep(0.3)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        assert set(seen) == {"50", "100"}, set(seen)
+        assert seen[-1] == "100"
+        assert first is not None and not first.process.alive()
+        assert not first.snapshot.exists()
+
+
+def test_kg_serve_command_end_to_end(tmp_path: Path, built_exports: Path) -> None:
+    require_oxigraph()
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "kg",
+        "serve",
+        "--port",
+        str(port),
+        "--root",
+        str(ROOT),
+        "--from",
+        str(built_exports / "kg.nq"),
+        "--timeout",
+        "5",
+    ]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            banner = read_banner(process)
+            assert f"read-only SPARQL endpoint at http://127.0.0.1:{port}/query" in banner
+            assert f"curl -s http://127.0.0.1:{port}/query" in banner
+            engine = re.search(r"on 127\.0\.0\.1:(\d+)", banner)
+            assert engine is not None
+            url = f"http://127.0.0.1:{port}/query"
+            status, _, body = http(url, query="ASK { entity:ifs ?p ?o }")
+            assert (status, json.loads(body)["boolean"]) == (200, True)
+            process.send_signal(signal.SIGINT)
+            out, _ = process.communicate(timeout=15)
+            assert process.returncode == 0
+            assert "stopping" in out
+            with pytest.raises(OSError):
+                socket.create_connection((LOOPBACK, int(engine.group(1))), timeout=1).close()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+
+
+def read_banner(process: subprocess.Popen[str]) -> str:
+    """Lines printed by kg serve up to its example curl (bounded by a 60 s deadline)."""
+    assert process.stdout is not None and process.stderr is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        assert line, "kg serve exited: " + process.stderr.read()
+        lines.append(line)
+        if "curl" in line:
+            break
+    return "".join(lines)
+
+
+def test_negotiate_prefers_quality_then_order() -> None:
+    offers = ["application/sparql-results+json", "text/csv"]
+    assert negotiate("text/csv, */*;q=0.1", offers) == "text/csv"
+    assert negotiate("*/*", offers) == offers[0]
+    assert negotiate("text/csv;q=0", offers) is None
+    assert negotiate("text/*;q=0.2, application/*;q=0.1", offers) == "text/csv"
