@@ -24,6 +24,10 @@ from kg.ontology import PREFIXES, default_root, load_ontology
 from kg.rdf import iter_quads
 from kg.store import build_store_dir, new_store, read_export, serialize, to_oxigraph
 from kg.knowledge import KnowledgeGraph
+from kg.diff import GraphDiff, diff_graph
+from kg.ingest import ArticleReport
+from kg.ingest import article_report as _article_report
+from kg.ingest import ingest as ingest
 
 EXPORT_FORMATS = ("trig", "nq", "jsonld")
 
@@ -130,3 +134,27 @@ def load(path: Path | str | None = None, *, root: Path | None = None) -> Knowled
     if path.is_dir():
         return KnowledgeGraph(ox.Store.read_only(str(path)), ontology)
     return KnowledgeGraph(read_export(path), ontology)
+
+
+# --- kg ingest / kg diff / kg show ARTICLE: adding articles (kg.ingest, kg.diff) --------------
+
+
+def diff(root: Path | None = None, base: Path | str | None = None) -> GraphDiff:
+    """What ``data/`` adds to and removes from the graph, compared with an export.
+
+    The base is ``base`` (a kg.nq or kg.trig), else exports/kg.nq as committed in git, else as
+    on disk. ``ingest`` (re-exported from :mod:`kg.ingest`) adds an article.
+    """
+    return diff_graph(root, base)
+
+
+def article_report(
+    article_id: str, root: Path | None = None, path: Path | str | None = None
+) -> ArticleReport:
+    """An article's claims and the sentences no claim cites yet (``kg show ARTICLE``).
+
+    >>> report = article_report("001_9a1418d7ed6deaae")
+    >>> len(report.claims) > 10, report.sentences > len(report.uncited)
+    (True, True)
+    """
+    return _article_report(load(path, root=root).store, article_id, root)

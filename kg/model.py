@@ -169,8 +169,8 @@ class Claim:
     def holds_on(self, day: str) -> bool:
         """Whether the claim's validity interval includes an ISO day (open ends hold).
 
-        The interval runs from the first day ``valid_from`` can denote up to, not including,
-        the first day ``valid_until`` can denote.
+        Both ends are inclusive at their precision: ``valid_until: 2023-03`` means the fact
+        still held in March 2023, the last month the text names.
 
         >>> c = Claim("a", "ifs", "listedOn", "entity-list", Quote("x", 0),
         ...           valid_from=DateValue("2020"), valid_until=DateValue("2023-11-16"))
@@ -180,7 +180,7 @@ class Claim:
         when = dt.date.fromisoformat(day)
         if self.valid_from and when < self.valid_from.start:
             return False
-        return not (self.valid_until and when >= self.valid_until.start)
+        return not (self.valid_until and when > self.valid_until.end)
 
 
 @dataclass(frozen=True)
