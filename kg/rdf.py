@@ -36,7 +36,8 @@ Quad: TypeAlias = tuple[Node, Node, Node, URIRef | None]
 
 ONTOLOGY_GRAPH = URIRef(str(KG).rstrip("#"))
 DATE_TYPES = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
-LITERAL_TYPES = {"integer": XSD.integer, "decimal": XSD.decimal, "string": XSD.string}
+# Strings stay plain literals: in RDF 1.1 they are xsd:string, and that is how every writer emits them.
+LITERAL_TYPES = {"integer": XSD.integer, "decimal": XSD.decimal, "string": None}
 
 
 def date_literal(value: DateValue) -> Literal:

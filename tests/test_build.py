@@ -78,7 +78,7 @@ def test_trig_round_trip_is_isomorphic(built_exports):
         built.graph(g if g is not None else built.default_graph.identifier).add((s, p, o))
     parsed = Dataset()
     parsed.parse(data=(built_exports / "kg.trig").read_text(encoding="utf-8"), format="trig")
-    for context in list(built.contexts()) + list(parsed.contexts()):
+    for context in list(built.graphs()) + list(parsed.graphs()):
         name = context.identifier
         left, right = Graph(), Graph()
         for t in built.graph(name):
