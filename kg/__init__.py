@@ -18,6 +18,7 @@ from kg.errors import (
     ShapeError,
     StoreError,
 )
+from kg.knowledge import KnowledgeGraph
 
 __all__ = [
     "AmbiguousEntity",
@@ -25,6 +26,7 @@ __all__ = [
     "CurationError",
     "EntityNotFound",
     "KgError",
+    "KnowledgeGraph",
     "OntologyError",
     "Problem",
     "QueryError",

@@ -11,9 +11,10 @@ True
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -24,6 +25,8 @@ from kg.ontology import PREFIXES, default_root, load_ontology
 from kg.rdf import iter_quads
 from kg.store import build_store_dir, new_store, read_export, serialize, to_oxigraph
 from kg.knowledge import KnowledgeGraph
+from kg.errors import QueryError
+from kg.sparql import QueryResult, prepare_query, with_values
 from kg.diff import GraphDiff, diff_graph
 from kg.ingest import ArticleReport
 from kg.ingest import article_report as _article_report
@@ -158,3 +161,29 @@ def article_report(
     (True, True)
     """
     return _article_report(load(path, root=root).store, article_id, root)
+
+
+def query(source: str, *, fmt: str | None = None, params: Mapping[str, Any] | None = None,
+          endpoint: str | None = None, path: Path | str | None = None,
+          root: Path | None = None) -> QueryResult | bytes:
+    """Run a named query, a ``.rq`` file or SPARQL text: what ``kg query`` does.
+
+    Locally (the graph from ``data/``, or ``path``) or, with ``endpoint``, on any SPARQL 1.1
+    endpoint: then parameters are bound with an inline ``VALUES`` block. Without ``fmt`` the
+    answer is a :class:`kg.sparql.QueryResult`; with it, bytes in that format (json, xml, csv,
+    tsv; ttl or nt for CONSTRUCT/DESCRIBE).
+
+    >>> query("as-of", params={"day": "2024-01-01"}, fmt="csv").splitlines()[0]
+    b'day,s,p,o,from,until,article,quote'
+    """
+    if endpoint:
+        try:
+            from kg import remote
+        except ImportError as err:  # pragma: no cover - kg.remote ships with kg
+            raise QueryError(f"remote queries need kg.remote ({err})") from None
+        text, bindings, _named = prepare_query(source, params)
+        text = with_values(text, bindings)
+        if fmt is None:
+            return remote.remote_query(endpoint, text)
+        return remote.query_endpoint(endpoint, text, fmt)
+    return load(path, root=root).query(source, fmt, params)

@@ -7,6 +7,7 @@ usage errors exit 2; ``kg --debug ...`` re-raises for a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,277 @@ def diff(root: Path | None, base: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(format_diff(result))
+
+
+# --- Questions: kg show, sources, paths, neighbours, conflicts, timeline, corroboration, stats,
+# --- query (kg.knowledge methods of the same names; tables in kg.tables) ----------------------
+
+_GRAPH_FROM_HELP = ("Read the graph from an export (kg.nq, kg.trig), an exports folder or an "
+                    "on-disk store instead of building it from data/.")
+
+
+def _question_options(func: Any) -> Any:
+    """--root, --from and --json, shared by the commands that ask the graph a question."""
+    func = click.option("--json", "as_json", is_flag=True,
+                        help="Print JSON (for scripts) instead of tables.")(func)
+    func = click.option("--from", "path", type=click.Path(exists=True, path_type=Path),
+                        default=None, help=_GRAPH_FROM_HELP)(func)
+    return _root_option(func)
+
+
+def _print(data: Any, as_json: bool, view: Any) -> None:
+    """JSON of ``data``, or the rich view ``view()`` builds, on stdout."""
+    from rich.console import Console
+
+    from kg.tables import to_json
+
+    if as_json:
+        click.echo(to_json(data))
+        return
+    stdout = click.get_text_stream("stdout")
+    width = None if stdout.isatty() else int(os.environ.get("COLUMNS", "") or 160)
+    Console(file=stdout, width=width, highlight=False, soft_wrap=False).print(view())
+
+
+def _graph(root: Path | None, path: Path | None) -> Any:
+    return api.load(path, root=root)
+
+
+@main.command()
+@_question_options
+@click.argument("entity")
+def show(root: Path | None, path: Path | None, as_json: bool, entity: str) -> None:
+    """Show an entity (by id, label or alias) and every claim about it, with sources.
+
+    \b
+    Example:
+      kg show "Matt Miller"
+      kg show ifs --json
+    """
+    from kg.tables import show_view
+
+    report = _graph(root, path).show(entity)
+    _print(report, as_json, lambda: show_view(report))
+
+
+@main.command()
+@_question_options
+@click.argument("subject")
+@click.argument("predicate")
+@click.argument("object", metavar="OBJECT")
+def sources(root: Path | None, path: Path | None, as_json: bool, subject: str, predicate: str,
+            object: str) -> None:
+    """Who says SUBJECT PREDICATE OBJECT: articles, outlets, speakers, quotes, offsets.
+
+    Exits 1 when no article states the triple.
+
+    \b
+    Example:
+      kg sources ifs partOf "Ministry of Public Security"
+      kg sources united-states annualOverdoseDeaths 110000 --json
+    """
+    from kg.tables import sources_table
+
+    found = _graph(root, path).sources(subject, predicate, object)
+    if not found:
+        raise KgError(f"no article states {subject} {predicate} {object}")
+    _print(found, as_json, lambda: sources_table(f"{subject} {predicate} {object}", found))
+
+
+@main.command()
+@_question_options
+@click.argument("a")
+@click.argument("b")
+@click.option("--max-hops", type=click.IntRange(1, 10), default=3, show_default=True,
+              help="Longest path to look for, in edges (direction is ignored).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Most paths to show, shortest first.")
+def paths(root: Path | None, path: Path | None, as_json: bool, a: str, b: str, max_hops: int,
+          limit: int) -> None:
+    """Paths between two entities, shortest first, each hop with its articles and quote.
+
+    Exits 1 when they are not connected within --max-hops.
+
+    \b
+    Example:
+      kg paths "Xi Jinping" "Ministry of Public Security"
+      kg paths xi-jinping ifs --max-hops 4 --json
+    """
+    from kg.tables import paths_view
+
+    found = _graph(root, path).paths(a, b, max_hops=max_hops, limit=limit)
+    if not found:
+        raise KgError(f"no path between {a!r} and {b!r} within {max_hops} hops — "
+                      "try a larger --max-hops")
+    _print(found, as_json, lambda: paths_view(a, b, found))
+
+
+@main.command()
+@_question_options
+@click.argument("entity")
+@click.option("--hops", type=click.IntRange(1, 10), default=1, show_default=True,
+              help="How far to look, in edges (direction is ignored).")
+def neighbours(root: Path | None, path: Path | None, as_json: bool, entity: str,
+               hops: int) -> None:
+    """Entities within --hops edges of ENTITY, nearest first, with the claims linking them.
+
+    \b
+    Example:
+      kg neighbours ifs --hops 2
+    """
+    from kg.tables import neighbours_table
+
+    found = _graph(root, path).neighbours(entity, hops=hops)
+    _print(found, as_json, lambda: neighbours_table(entity, found))
+
+
+@main.command()
+@_question_options
+@click.option("--kind", type=click.Choice(["contradiction", "precision", "quote-variant",
+                                           "compatible"]), multiple=True,
+              help="Only conflicts of this kind (repeatable).")
+def conflicts(root: Path | None, path: Path | None, as_json: bool, kind: tuple[str, ...]) -> None:
+    """Typed conflicts between claims, every quote side by side with article and outlet.
+
+    contradiction: different values of a functional property (or one source denies what
+    another asserts); precision: the same value hedged differently ("some" vs "more than");
+    quote-variant: one speaker's sentence transcribed differently by two articles;
+    compatible: different values where one place is part of the other (not a conflict).
+
+    \b
+    Example:
+      kg conflicts
+      kg conflicts --kind contradiction --json
+    """
+    from kg.tables import conflicts_view
+
+    found = [c for c in _graph(root, path).conflicts() if not kind or c.kind in kind]
+    _print(found, as_json, lambda: conflicts_view(found))
+
+
+@main.command()
+@_question_options
+@click.argument("entity", required=False)
+def timeline(root: Path | None, path: Path | None, as_json: bool, entity: str | None) -> None:
+    """Dated claims in date order: events, and when facts started and stopped holding.
+
+    \b
+    Example:
+      kg timeline
+      kg timeline ifs
+    """
+    from kg.tables import timeline_table
+
+    found = _graph(root, path).timeline(entity)
+    _print(found, as_json, lambda: timeline_table(found, entity))
+
+
+@main.command()
+@_question_options
+@click.option("--min-outlets", type=click.IntRange(1), default=1, show_default=True,
+              help="Only triples stated by at least this many distinct outlets.")
+@click.option("--single-source", is_flag=True,
+              help="Only triples that one independent source stands behind.")
+def corroboration(root: Path | None, path: Path | None, as_json: bool, min_outlets: int,
+                  single_source: bool) -> None:
+    """Each triple with its articles, outlets and independent sources (wire copy counts once).
+
+    \b
+    Example:
+      kg corroboration --min-outlets 3
+      kg corroboration --single-source --json
+    """
+    from kg.tables import corroboration_table
+
+    found = _graph(root, path).corroboration(min_outlets=min_outlets)
+    if single_source:
+        found = [r for r in found if r["single_source"]]
+    _print(found, as_json, lambda: corroboration_table(found))
+
+
+@main.command()
+@_question_options
+def stats(root: Path | None, path: Path | None, as_json: bool) -> None:
+    """Counts: articles, entities, claims by type, predicate and article; conflicts; centrality.
+
+    \b
+    Example:
+      kg stats
+      kg stats --json
+    """
+    from kg.tables import stats_view
+
+    found = _graph(root, path).stats()
+    _print(found, as_json, lambda: stats_view(found))
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    params = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
+        params[key.strip()] = value
+    return params
+
+
+@main.command()
+@_root_option
+@click.argument("source", required=False, metavar="NAME|TEXT|FILE")
+@click.option("--from", "path", type=click.Path(exists=True, path_type=Path), default=None,
+              help=_GRAPH_FROM_HELP)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv", "xml", "ttl",
+                                                    "nt"]),
+              default="table", show_default=True,
+              help="table for people; csv, json, tsv, xml: W3C SPARQL results formats; ttl, nt "
+                   "for CONSTRUCT/DESCRIBE.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="Bind a parameter (repeatable): day=2022-01-01, subject=united-states. For "
+                   "ad-hoc queries, entity:ifs is an IRI and 2 a number.")
+@click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
+@click.option("--endpoint", metavar="URL", default=None,
+              help="Run on this SPARQL 1.1 endpoint instead of the local graph.")
+def query(root: Path | None, source: str | None, path: Path | None, fmt: str, as_json: bool,
+          params: tuple[str, ...], list_: bool, endpoint: str | None) -> None:
+    """Run a named query, a .rq file or SPARQL text; print a table, CSV, JSON, TSV or XML.
+
+    kg's prefixes (kg:, entity:, article:, schema:, rdf:, rdfs:, skos:, prov:, oa:, ...) are
+    predefined. Local queries are read-only and never reach the network: SERVICE, LOAD, FROM
+    with a foreign IRI and updates are refused before anything runs.
+
+    \b
+    Example:
+      kg query --list
+      kg query as-of --param day=2022-01-01
+      kg query delistings --format csv
+      kg query 'SELECT ?label WHERE { entity:ifs rdfs:label ?label }'
+      kg query my-question.rq --format json
+      kg query corroborated --endpoint http://127.0.0.1:7878/query
+    """
+    from kg.sparql import named_queries
+
+    if list_:
+        from kg.tables import named_table
+
+        queries = named_queries()
+        _print([{"name": q.name, "title": q.title, "description": q.description,
+                 "params": [vars(p) for p in q.params]} for q in queries.values()],
+               as_json, lambda: named_table(queries))
+        return
+    if not source:
+        raise click.UsageError("give a named query, a .rq file or SPARQL text (or --list)")
+    fmt = "json" if as_json else fmt
+    answer = api.query(source, fmt=None if fmt == "table" else fmt, params=_params(params),
+                       endpoint=endpoint, path=path, root=root)
+    if isinstance(answer, bytes):
+        stream = click.get_binary_stream("stdout")
+        stream.write(answer if answer.endswith(b"\n") else answer + b"\n")
+        stream.flush()
+        return
+    from kg.tables import result_table
+
+    _print(answer, False, lambda: result_table(answer))
 
 
 def run() -> None:

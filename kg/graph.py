@@ -13,13 +13,16 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+import itertools
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
 
-from kg.ontology import BASE_IRI, load_ontology, local_name
+from kg.ontology import BASE_IRI, Ontology, load_ontology, local_name
 
 ENTITY_PREFIX = f"{BASE_IRI}entity/"
 ARTICLE_PREFIX = f"{BASE_IRI}article/"
@@ -70,12 +73,29 @@ def _id(term: Any) -> str | None:
     return value
 
 
-def claim_rows(store: ox.Store, query: str = CLAIMS_QUERY) -> Iterable[dict[str, Any]]:
-    """Every claim with its evidence as a plain dict (ids instead of IRIs), in a stable order."""
+def claim_rows(store: ox.Store, query: str = CLAIMS_QUERY,
+               bindings: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every claim with its evidence as a plain dict (ids instead of IRIs), in a stable order.
+
+    ``bindings`` fixes variables of the query to pyoxigraph terms before it runs (``s``, ``p``,
+    ``o``, ``g`` = the article graph), so that looking up one triple reads only its claims.
+    A row has ``claim``, ``subject``, ``predicate``, ``object`` (an entity id or a literal's
+    lexical form), ``object_is_entity``, ``article``, ``quote``, ``start``, ``end``,
+    ``speaker``, ``certainty``, ``date``, ``valid_from``, ``valid_until``, ``outlet``,
+    ``agency``, ``published`` and ``note``.
+
+    >>> import kg
+    >>> from kg.ontology import KG, entity_iri
+    >>> rows = claim_rows(kg.load().store, bindings={"s": ox.NamedNode(entity_iri("ifs")),
+    ...                                              "p": ox.NamedNode(KG.partOf)})
+    >>> sorted({r["object"] for r in rows})
+    ['ministry-of-public-security']
+    """
     from kg.ontology import PREFIXES
 
+    substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     rows = []
-    for sol in store.query(query, prefixes=PREFIXES):
+    for sol in store.query(query, prefixes=PREFIXES, substitutions=substitutions or None):
         obj = sol["o"]
         literal = isinstance(obj, ox.Literal)
         rows.append({
@@ -103,6 +123,28 @@ def claim_rows(store: ox.Store, query: str = CLAIMS_QUERY) -> Iterable[dict[str,
     return rows
 
 
+def make_row(subject: str, predicate: str, obj: str, article: str = "a1",
+             **fields: Any) -> dict[str, Any]:
+    """A claim row shaped like those of :func:`claim_rows`, with defaults: for examples and tests.
+
+    >>> row = make_row("ifs", "partOf", "mps", outlet="voa")
+    >>> row["certainty"], row["speaker"], row["outlet"], row["object_is_entity"]
+    ('stated', None, 'voa', True)
+    """
+    row: dict[str, Any] = {
+        "claim": f"urn:example:{article}:{subject}:{predicate}:{obj}", "subject": subject,
+        "predicate": predicate, "object": obj, "object_is_entity": True, "article": article,
+        "quote": "", "start": 0, "end": 0, "speaker": None, "certainty": "stated", "date": None,
+        "valid_from": None, "valid_until": None, "outlet": None, "agency": None,
+        "published": None, "note": None,
+    }
+    unknown = set(fields) - set(row)
+    if unknown:
+        raise TypeError(f"make_row: unknown fields {sorted(unknown)}")
+    row.update(fields)
+    return row
+
+
 def source_key(row: dict[str, Any]) -> str:
     """Who independently stands behind an article: its agency, else its outlet, else itself.
 
@@ -115,17 +157,19 @@ def source_key(row: dict[str, Any]) -> str:
     return f"article:{row['article']}"
 
 
-def project(store: ox.Store) -> nx.MultiDiGraph:
+def project(store: ox.Store, rows: Iterable[dict[str, Any]] | None = None,
+            ontology: Ontology | None = None) -> nx.MultiDiGraph:
     """Project the dataset to a MultiDiGraph keyed by predicate.
 
     Nodes carry ``type``, ``label``, ``aliases``, ``description``, ``articles`` and ``facts``
     (claims whose object is a literal). Edges carry ``label``, ``claims`` (each with article,
     outlet, agency, date, quote and offsets, speaker, certainty and validity), ``articles``,
     ``outlets`` and ``sources`` (distinct agencies/outlets/articles standing behind it).
+    ``rows`` (from :func:`claim_rows`) and ``ontology`` may be passed when already at hand.
     """
     from kg.ontology import PREFIXES
 
-    predicates = load_ontology().predicates
+    predicates = (ontology or load_ontology()).predicates
     graph = nx.MultiDiGraph()
     for sol in store.query(NODES_QUERY, prefixes=PREFIXES):
         node = _id(sol["entity"])
@@ -135,7 +179,7 @@ def project(store: ox.Store) -> nx.MultiDiGraph:
                        description=sol["description"].value if sol["description"] else "",
                        note=sol["note"].value if sol["note"] else "",
                        articles=set(), facts=[])
-    for row in claim_rows(store):
+    for row in claim_rows(store) if rows is None else rows:
         involved = [row["subject"], row["speaker"]] + ([row["object"]] if row["object_is_entity"]
                                                         else [])
         for node in involved:
@@ -150,7 +194,7 @@ def project(store: ox.Store) -> nx.MultiDiGraph:
             graph.add_edge(row["subject"], row["object"], key=key, predicate=key,
                            label=pred.label if pred else key, claims=[])
         graph.edges[row["subject"], row["object"], key]["claims"].append(row)
-    for node, data in graph.nodes(data=True):
+    for _node, data in graph.nodes(data=True):
         data["articles"] = sorted(data["articles"])
     for _u, _v, data in graph.edges(data=True):
         claims = data["claims"]
@@ -159,3 +203,269 @@ def project(store: ox.Store) -> nx.MultiDiGraph:
         data["agencies"] = sorted({c["agency"] for c in claims if c["agency"]})
         data["sources"] = len({source_key(c) for c in claims})
     return graph
+
+
+# --- Graph functions: plain functions over any projected graph -------------------------------
+
+
+def _require(graph: nx.MultiDiGraph, node: str) -> None:
+    if node not in graph:
+        raise nx.NodeNotFound(f"node {node!r} is not in the graph")
+
+
+def undirected_view(graph: nx.MultiDiGraph) -> nx.Graph:
+    """A simple undirected graph of the same nodes, with nodes and edges in sorted order.
+
+    Paths and neighbourhoods ignore direction (``ifs partOf ministry-of-public-security``
+    links both ways); the sorted order makes ties come out the same way on every run.
+    """
+    view = nx.Graph()
+    view.add_nodes_from(sorted(graph.nodes))
+    view.add_edges_from(sorted({tuple(sorted((u, v))) for u, v in graph.edges() if u != v}))
+    return view
+
+
+def relations(graph: nx.MultiDiGraph, a: str, b: str) -> list[dict[str, Any]]:
+    """Every edge between two nodes, in either direction, with its sources.
+
+    Each relation has ``subject``, ``predicate``, ``object``, ``direction`` (``forward`` when it
+    runs from ``a`` to ``b``), ``articles``, ``outlets``, ``agencies``, ``sources`` and
+    ``claims`` (the evidence rows: article, outlet, quote, offsets, speaker, ...).
+
+    >>> g = nx.MultiDiGraph([("ifs", "mps", "partOf"), ("mps", "china", "partOf"),
+    ...                      ("xi", "china", "headOf")])
+    >>> [(r["subject"], r["predicate"], r["direction"]) for r in relations(g, "mps", "ifs")]
+    [('ifs', 'partOf', 'backward')]
+    """
+    found = []
+    for u, v, direction in ((a, b, "forward"), (b, a, "backward")):
+        if not graph.has_node(u) or not graph.has_node(v) or not graph.has_edge(u, v):
+            continue
+        for key, data in sorted(graph[u][v].items(), key=lambda item: str(item[0])):
+            found.append({"subject": u, "predicate": key, "object": v, "direction": direction,
+                          "label": data.get("label", key), "articles": data.get("articles", []),
+                          "outlets": data.get("outlets", []), "agencies": data.get("agencies", []),
+                          "sources": data.get("sources", 0), "claims": data.get("claims", [])})
+    return found
+
+
+def paths(graph: nx.MultiDiGraph, a: str, b: str, max_hops: int = 3,
+          limit: int = 20) -> list[dict[str, Any]]:
+    """Simple paths from ``a`` to ``b`` of at most ``max_hops`` edges, shortest first.
+
+    Direction is ignored when walking (each hop says which way its edges run). Each path is a
+    dict with ``nodes`` and ``hops``; a hop has ``source``, ``target`` and ``relations`` (see
+    :func:`relations`): so every step of a path carries the articles and quotes behind it.
+    At most ``limit`` paths are returned; none when the nodes are not connected within reach.
+
+    >>> g = nx.MultiDiGraph([("ifs", "mps", "partOf"), ("mps", "china", "partOf"),
+    ...                      ("xi", "china", "headOf")])
+    >>> best = paths(g, "xi", "ifs")[0]
+    >>> best["nodes"]
+    ['xi', 'china', 'mps', 'ifs']
+    >>> [(r["subject"], r["predicate"], r["object"]) for h in best["hops"] for r in h["relations"]]
+    [('xi', 'headOf', 'china'), ('mps', 'partOf', 'china'), ('ifs', 'partOf', 'mps')]
+    >>> paths(g, "xi", "ifs", max_hops=2)
+    []
+    """
+    _require(graph, a)
+    _require(graph, b)
+    if a == b:
+        return [{"nodes": [a], "hops": [], "length": 0}]
+    view = undirected_view(graph)
+    found: list[list[str]] = []
+    try:
+        for nodes in nx.shortest_simple_paths(view, a, b):
+            if len(nodes) - 1 > max_hops or len(found) >= limit:
+                break
+            found.append(nodes)
+    except nx.NetworkXNoPath:
+        return []
+    found.sort(key=lambda nodes: (len(nodes), nodes))
+    result = []
+    for nodes in found:
+        hops = [{"source": u, "target": v, "relations": relations(graph, u, v)}
+                for u, v in itertools.pairwise(nodes)]
+        result.append({"nodes": nodes, "hops": hops, "length": len(hops)})
+    return result
+
+
+def ego_network(graph: nx.MultiDiGraph, node: str, hops: int = 1) -> nx.MultiDiGraph:
+    """The subgraph of everything within ``hops`` edges of ``node`` (direction ignored).
+
+    >>> g = nx.MultiDiGraph([("ifs", "mps", "partOf"), ("mps", "china", "partOf"),
+    ...                      ("xi", "china", "headOf")])
+    >>> sorted(ego_network(g, "mps", 1))
+    ['china', 'ifs', 'mps']
+    """
+    _require(graph, node)
+    reach = nx.single_source_shortest_path_length(undirected_view(graph), node, cutoff=hops)
+    return graph.subgraph(sorted(reach)).copy()
+
+
+def neighbours(graph: nx.MultiDiGraph, node: str, hops: int = 1) -> list[dict[str, Any]]:
+    """The nodes within ``hops`` edges of ``node``, nearest first, each with how it is reached.
+
+    Each neighbour has ``id``, ``label``, ``type``, ``distance`` and ``relations``: the edges
+    (with sources) linking it to the nodes one step closer to ``node``.
+
+    >>> g = nx.MultiDiGraph([("ifs", "mps", "partOf"), ("mps", "china", "partOf"),
+    ...                      ("xi", "china", "headOf")])
+    >>> [(n["id"], n["distance"]) for n in neighbours(g, "ifs", hops=2)]
+    [('mps', 1), ('china', 2)]
+    """
+    _require(graph, node)
+    view = undirected_view(graph)
+    reach = nx.single_source_shortest_path_length(view, node, cutoff=hops)
+    found = []
+    for other, distance in sorted(reach.items(), key=lambda item: (item[1], item[0])):
+        if other == node:
+            continue
+        closer = sorted(n for n in view[other] if reach.get(n) == distance - 1)
+        data = graph.nodes[other]
+        found.append({"id": other, "label": data.get("label", other), "type": data.get("type"),
+                      "distance": distance,
+                      "relations": [r for n in closer for r in relations(graph, n, other)]})
+    return found
+
+
+def centrality(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
+    """Degree (edges in and out, each claim edge once) and PageRank of every node, highest first.
+
+    >>> g = nx.MultiDiGraph([("ifs", "mps", "partOf"), ("mps", "china", "partOf"),
+    ...                      ("xi", "china", "headOf")])
+    >>> [(r["id"], r["degree"]) for r in centrality(g)]
+    [('china', 2), ('mps', 2), ('ifs', 1), ('xi', 1)]
+    """
+    if graph.number_of_nodes() == 0:
+        return []
+    rank = nx.pagerank(nx.DiGraph(graph)) if graph.number_of_edges() else {}
+    rows = [{"id": n, "label": graph.nodes[n].get("label", n), "type": graph.nodes[n].get("type"),
+             "degree": graph.degree(n), "in_degree": graph.in_degree(n),
+             "out_degree": graph.out_degree(n),
+             "pagerank": round(rank.get(n, 1 / graph.number_of_nodes()), 6)}
+            for n in sorted(graph.nodes)]
+    rows.sort(key=lambda r: (-r["pagerank"], -r["degree"], r["id"]))
+    return rows
+
+
+def communities(graph: nx.MultiDiGraph, seed: int = 0) -> list[list[str]]:
+    """Groups of densely linked nodes (Louvain, fixed seed), largest first; isolated nodes apart.
+
+    >>> g = nx.MultiDiGraph([("a", "b", "p"), ("b", "c", "p"), ("c", "a", "p"),
+    ...                      ("x", "y", "p"), ("y", "z", "p"), ("z", "x", "p"), ("c", "x", "p")])
+    >>> communities(g)
+    [['a', 'b', 'c'], ['x', 'y', 'z']]
+    """
+    view = undirected_view(graph)
+    if view.number_of_edges() == 0:
+        return [[n] for n in sorted(view)]
+    found = nx.community.louvain_communities(view, seed=seed)
+    groups = [sorted(group) for group in found]
+    groups.sort(key=lambda group: (-len(group), group[0]))
+    return groups
+
+
+def support(claims: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """How well a set of claim rows (one triple) is supported: articles, outlets, sources.
+
+    ``outlets`` are the distinct publishers (an article of unknown outlet counts alone),
+    ``agencies`` the originating wire agencies named, ``sources`` the number of independent
+    sources (:func:`source_key`: wire copy carried by two outlets is one source). A triple with
+    one independent source is ``single_source``.
+
+    >>> rows = [{"article": "a", "outlet": "x", "agency": "afp"},
+    ...         {"article": "b", "outlet": "y", "agency": "afp"}]
+    >>> s = support(rows)
+    >>> s["outlets"], s["agencies"], s["sources"], s["single_source"]
+    (['x', 'y'], ['afp'], 1, True)
+    """
+    rows = list(claims)
+    outlets = sorted({r["outlet"] or f"article:{r['article']}" for r in rows})
+    keys = sorted({source_key(r) for r in rows})
+    return {"articles": sorted({r["article"] for r in rows}), "outlets": outlets,
+            "agencies": sorted({r["agency"] for r in rows if r.get("agency")}),
+            "independent": keys, "sources": len(keys), "single_source": len(keys) == 1,
+            "claims": len(rows)}
+
+
+def corroboration(graph: nx.MultiDiGraph, min_outlets: int = 1) -> list[dict[str, Any]]:
+    """Every edge and literal fact with its :func:`support`, best supported first.
+
+    >>> g = nx.MultiDiGraph()
+    >>> claims = [{"article": "a1", "outlet": "voa", "agency": None},
+    ...           {"article": "a2", "outlet": None, "agency": "afp"}]
+    >>> g.add_edge("ifs", "mps", key="partOf", claims=claims)
+    'partOf'
+    >>> [(r["subject"], r["outlets"], r["sources"]) for r in corroboration(g, min_outlets=2)]
+    [('ifs', ['article:a2', 'voa'], 2)]
+    """
+    found = []
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        found.append({"subject": u, "predicate": key, "object": v,
+                      **support(data.get("claims", []))})
+    for node, data in graph.nodes(data=True):
+        facts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in data.get("facts", []):
+            facts.setdefault((row["predicate"], row["object"]), []).append(row)
+        for (pred, value), rows in facts.items():
+            found.append({"subject": node, "predicate": pred, "object": value, **support(rows)})
+    found = [row for row in found if len(row["outlets"]) >= min_outlets]
+    found.sort(key=lambda r: (-r["sources"], -len(r["outlets"]), r["subject"], r["predicate"],
+                              str(r["object"])))
+    return found
+
+
+def transitive(graph: nx.MultiDiGraph, node: str, predicate: str = "partOf") -> list[str]:
+    """Every node reached from ``node`` by following ``predicate`` edges forward (transitively).
+
+    >>> g = nx.MultiDiGraph([("ifs", "mps", "partOf"), ("mps", "china", "partOf"),
+    ...                      ("xi", "china", "headOf")])
+    >>> transitive(g, "ifs")
+    ['china', 'mps']
+    """
+    seen: set[str] = set()
+    todo = [node] if node in graph else []
+    while todo:
+        current = todo.pop()
+        for _, target, key in graph.out_edges(current, keys=True):
+            if key == predicate and target not in seen and target != node:
+                seen.add(target)
+                todo.append(target)
+    return sorted(seen)
+
+
+def _flat(value: Any) -> str | int | float | bool:
+    if isinstance(value, bool | int | float | str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, set | frozenset):
+        value = sorted(value, key=str)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def to_graphml(graph: nx.MultiDiGraph) -> bytes:
+    """GraphML of a projected graph: nodes and edges sorted, list and dict attributes as JSON.
+
+    The same graph gives the same bytes on every run.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("ifs", label="IFS", articles=["a1", "a2"])
+    >>> g.add_edge("ifs", "mps", key="partOf", claims=[{"article": "a1"}])
+    'partOf'
+    >>> b'<data key="d0">["a1", "a2"]</data>' in to_graphml(g)
+    True
+    >>> to_graphml(g) == to_graphml(g.copy())
+    True
+    """
+    flat = nx.MultiDiGraph()
+    for node in sorted(graph.nodes):
+        attrs = graph.nodes[node]
+        flat.add_node(node, **{k: _flat(attrs[k]) for k in sorted(attrs)})
+    for u, v, key in sorted(graph.edges(keys=True), key=lambda e: (e[0], e[1], str(e[2]))):
+        attrs = graph.edges[u, v, key]
+        flat.add_edge(u, v, key=key, **{k: _flat(attrs[k]) for k in sorted(attrs)})
+    buffer = io.BytesIO()
+    nx.write_graphml_xml(flat, buffer, encoding="utf-8", prettyprint=True)
+    return buffer.getvalue()

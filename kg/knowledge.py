@@ -11,18 +11,29 @@ Each method delegates to a plain function (SPARQL in :mod:`kg.sparql`, graph alg
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
+import networkx as nx
 import pyoxigraph as ox
 from rdflib import Dataset
 
-from kg.errors import AmbiguousEntity, EntityNotFound
-from kg.ontology import BASE_IRI, Ontology, local_name
-from kg.sparql import QueryResult, run_query
+from kg import analysis
+from kg import graph as graphs
+from kg.errors import AmbiguousEntity, EntityNotFound, QueryError
+from kg.ontology import BASE_IRI, KG, Ontology, article_iri, entity_iri, local_name
+from kg.sparql import (
+    NamedQuery,
+    QueryResult,
+    named_query,
+    prepare_query,
+    run_query,
+    serialize_query,
+)
 from kg.store import dataset_over
 
 ENTITY_QUERY = """
@@ -73,7 +84,8 @@ class KnowledgeGraph:
         """Run a read-only SPARQL query; keyword arguments bind variables (IRIs or literals).
 
         >>> import kg
-        >>> rows = kg.load().sparql("SELECT ?l WHERE { ?e rdfs:label ?l }", e=kg.load().entity("ifs").iri)
+        >>> g = kg.load()
+        >>> rows = g.sparql("SELECT ?l WHERE { ?e rdfs:label ?l }", e=g.entity("ifs").iri)
         >>> rows.rows[0]["l"]
         'Institute of Forensic Science'
         """
@@ -117,3 +129,257 @@ class KnowledgeGraph:
         close = difflib.get_close_matches(name.casefold(), list(pool), n=5, cutoff=0.6)
         suggestions = list(dict.fromkeys(self.entities[i].id for key in close for i in pool[key]))
         raise EntityNotFound(name, suggestions[:3])
+
+    # --- Questions: each a one-liner over kg.graph, kg.analysis or kg.sparql -------------------
+
+    @cached_property
+    def claim_rows(self) -> list[dict[str, Any]]:
+        """Every claim with its evidence, as plain dicts (see :func:`kg.graph.claim_rows`)."""
+        return graphs.claim_rows(self.store)
+
+    @cached_property
+    def nx(self) -> nx.MultiDiGraph:
+        """The NetworkX projection of the RDF (built once): see :func:`kg.graph.project`.
+
+        >>> import kg
+        >>> kg.load().nx.nodes["ifs"]["type"]
+        'GovernmentAgency'
+        """
+        return graphs.project(self.store, self.claim_rows, self.ontology)
+
+    @cached_property
+    def articles(self) -> Mapping[str, dict[str, Any]]:
+        """Every article by id: headline, outlet, agency, publication date (as written)."""
+        rows = run_query(self.store, ARTICLES_QUERY)
+        return {r["id"]: {"id": r["id"], "headline": r["headline"],
+                          "outlet": _entity_id(r["outlet"]), "agency": _entity_id(r["agency"]),
+                          "published": r["published"]} for r in rows}
+
+    def claims(self, subject: str | None = None, predicate: str | None = None,
+               object: str | None = None, article: str | None = None,
+               as_of: str | None = None) -> list[dict[str, Any]]:
+        """Claims matching every given part, each with its evidence (see ``claim_rows``).
+
+        Entities are given by id, label or alias; ``predicate`` by its ontology name (an inverse
+        such as ``hasPart`` swaps subject and object); ``object`` may be a literal (``110000``);
+        ``article`` by id or a unique prefix (``001``); ``as_of`` an ISO day (see
+        :func:`kg.analysis.as_of`).
+
+        >>> import kg
+        >>> g = kg.load()
+        >>> sorted({c["article"][:3] for c in g.claims(subject="IFS", predicate="partOf")})
+        ['000', '001', '002', '003']
+        >>> len(g.claims(subject="ifs", predicate="listedOn", as_of="2024-01-01"))
+        0
+        """
+        return self._select(subject, predicate, object, article, as_of)
+
+    def sources(self, subject: str, predicate: str, object: str) -> list[dict[str, Any]]:
+        """Who says so: every article stating the triple, with outlet, agency, date, speaker,
+        certainty, quote and offsets. One targeted query (the triple is bound), not a scan.
+
+        >>> import kg
+        >>> [s["outlet"] for s in kg.load().sources("ifs", "partOf", "Ministry of Public Security")]
+        [None, 'voa', 'scmp', None]
+        """
+        return [analysis.evidence(r) | {"subject": r["subject"], "predicate": r["predicate"]}
+                for r in self._select(subject, predicate, object, None, None)]
+
+    def paths(self, a: str, b: str, max_hops: int = 3, limit: int = 20) -> list[dict[str, Any]]:
+        """Paths between two entities, shortest first, each hop with its articles and quotes.
+
+        >>> import kg
+        >>> kg.load().paths("Xi Jinping", "Ministry of Public Security")[0]["nodes"]
+        ['xi-jinping', 'china', 'ministry-of-public-security']
+        """
+        return graphs.paths(self.nx, self.entity(a).id, self.entity(b).id, max_hops, limit)
+
+    def neighbours(self, name: str, hops: int = 1) -> list[dict[str, Any]]:
+        """Entities within ``hops`` edges, nearest first, with the relations that reach them.
+
+        >>> import kg
+        >>> [n["id"] for n in kg.load().neighbours("ifs-listing")]
+        ['counternarcotics-cooperation', 'ifs']
+        """
+        return graphs.neighbours(self.nx, self.entity(name).id, hops)
+
+    def centrality(self) -> list[dict[str, Any]]:
+        """Degree and PageRank of every entity, highest PageRank first."""
+        return graphs.centrality(self.nx)
+
+    def communities(self) -> list[list[str]]:
+        """Groups of densely linked entities (Louvain, fixed seed), largest first."""
+        return graphs.communities(self.nx)
+
+    def conflicts(self) -> list[analysis.Conflict]:
+        """Typed conflicts, each with every quote side by side: see :func:`kg.analysis.conflicts`.
+
+        >>> import kg
+        >>> [c.values for c in kg.load().conflicts() if c.predicate == "annualOverdoseDeaths"]
+        [('100000', '110000')]
+        """
+        return analysis.conflicts(self.claim_rows, self.ontology, self.nx)
+
+    def timeline(self, entity: str | None = None) -> list[dict[str, Any]]:
+        """Dated claims in date order (all, or those about one entity).
+
+        >>> import kg
+        >>> [e["when"] for e in kg.load().timeline("IFS") if e["predicate"] == "delisted"]
+        ['2023-11-16']
+        """
+        ident = self.entity(entity).id if entity else None
+        return analysis.timeline(self.claim_rows, ident, self.ontology)
+
+    def corroboration(self, min_outlets: int = 1) -> list[dict[str, Any]]:
+        """Every triple with its articles, outlets, agencies and independent sources."""
+        return analysis.corroboration(self.claim_rows, min_outlets)
+
+    def single_source_entities(self) -> list[dict[str, Any]]:
+        """Entities that only one independent source mentions."""
+        return analysis.single_source_entities(self.claim_rows, self.entities)
+
+    def show(self, name: str) -> dict[str, Any]:
+        """An entity and everything the claims say about it, with sources: ``kg show``.
+
+        >>> import kg
+        >>> kg.load().show("Matt Miller")["entity"]["label"]
+        'Matthew Miller'
+        """
+        info = self.entity(name)
+        entity = asdict(info) | {"articles": self.nx.nodes[info.id]["articles"]}
+        return {"entity": entity, **analysis.profile(self.claim_rows, info.id)}
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of the graph, conflicts by kind and the most central entities: ``kg stats``."""
+        return analysis.summary(self.claim_rows, {i: e.type for i, e in self.entities.items()},
+                                self.articles, len(self.store), self.nx, self.ontology)
+
+    def query_named(self, name: str, **params: Any) -> QueryResult:
+        """Run a named query (``kg/queries/<name>.rq``); entity parameters by id, label or alias.
+
+        >>> import kg
+        >>> rows = kg.load().query_named("delistings", subject="US")
+        >>> sorted({r["article"][:3] for r in rows})
+        ['000', '001', '002']
+        """
+        query = named_query(name)
+        return run_query(self.store, query.text, query.bind(self._named_params(query, params)))
+
+    def query(self, source: str, fmt: str | None = None,
+              params: Mapping[str, Any] | None = None) -> QueryResult | bytes:
+        """Run a named query, a ``.rq`` file or SPARQL text: rows, or bytes in ``fmt``
+        (json, xml, csv, tsv; ttl or nt for CONSTRUCT). What ``kg query`` does.
+
+        >>> import kg
+        >>> kg.load().query("ASK { entity:ifs kg:partOf ?x }")
+        QueryResult(kind='ask', variables=[], rows=[], boolean=False, triples=[])
+        """
+        text, bindings, named = prepare_query(source, params)
+        if named is not None:
+            bindings = named.bind(self._named_params(named, params or {}))
+        if fmt is None:
+            return run_query(self.store, text, bindings)
+        return serialize_query(self.store, text, fmt, bindings)
+
+    # --- helpers of the questions above
+
+    def _named_params(self, query: NamedQuery, params: Mapping[str, Any]) -> dict[str, Any]:
+        types = {p.name: p.type for p in query.params}
+        resolved = dict(params)
+        for key, value in params.items():
+            if types.get(key) == "entity" and value and "://" not in str(value):
+                resolved[key] = self.entity(str(value)).id
+            elif types.get(key) == "predicate" and value:
+                resolved[key] = self._predicate(str(value))[0]
+        return resolved
+
+    def _predicate(self, name: str) -> tuple[str, bool]:
+        """A claim predicate's name, and whether the given name was its inverse."""
+        name = local_name(name) if "://" in name else name.removeprefix("kg:")
+        predicates = self.ontology.predicates
+        if name in predicates:
+            return name, False
+        for pred in predicates.values():
+            if pred.inverse == name:
+                return pred.name, True
+        close = self.ontology.suggest(name, "predicates")
+        hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else \
+            "see ontology/kg.ttl for the predicates"
+        raise QueryError(f"unknown predicate {name!r} — {hint}")
+
+    def _article(self, name: str) -> str:
+        if name in self.articles:
+            return name
+        starts = [a for a in self.articles if a.startswith(name)]
+        if len(starts) == 1:
+            return starts[0]
+        close = starts or difflib.get_close_matches(name, list(self.articles), n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}?" if close else "see data/articles.yaml"
+        raise QueryError(f"no article {name!r} — {hint}")
+
+    def _select(self, subject: str | None, predicate: str | None, obj: str | None,
+                article: str | None, as_of: str | None) -> list[dict[str, Any]]:
+        pred, inverse = self._predicate(predicate) if predicate else (None, False)
+        if inverse:
+            subject, obj = obj, subject
+        kind = self.ontology.predicates[pred].kind if pred else None
+        bindings: dict[str, Any] = {}
+        if subject:
+            bindings["s"] = ox.NamedNode(entity_iri(self.entity(subject).id))
+        if pred:
+            bindings["p"] = ox.NamedNode(KG[pred])
+        literal = None
+        if obj is not None:
+            if kind == "datatype":
+                literal = str(obj)
+            else:
+                try:
+                    bindings["o"] = ox.NamedNode(entity_iri(self.entity(str(obj)).id))
+                except EntityNotFound:
+                    if kind == "object":
+                        raise
+                    literal = str(obj)
+        ident = self._article(article) if article else None
+        if ident and not as_of:
+            bindings["g"] = ox.NamedNode(article_iri(ident))
+        if as_of:
+            try:
+                dt.date.fromisoformat(as_of)
+            except ValueError:
+                raise QueryError(f"as_of: {as_of!r} is not a day — write YYYY-MM-DD") from None
+        rows = graphs.claim_rows(self.store, bindings=bindings) if bindings else self.claim_rows
+        if literal is not None:
+            rows = [r for r in rows if not r["object_is_entity"] and _same_literal(r["object"],
+                                                                                   literal)]
+        if as_of:
+            rows = analysis.as_of(rows, as_of)
+        if ident and as_of:
+            rows = [r for r in rows if r["article"] == ident]
+        return list(rows)
+
+
+ARTICLES_QUERY = """
+SELECT ?id ?headline ?outlet ?agency ?published WHERE {
+  ?article a kg:NewsArticle ; dcterms:identifier ?id .
+  OPTIONAL { ?article schema:headline ?headline }
+  OPTIONAL { ?article schema:publisher ?outlet }
+  OPTIONAL { ?article kg:originatingAgency ?agency }
+  OPTIONAL { ?article schema:datePublished ?published }
+}
+ORDER BY ?id
+"""
+
+
+def _entity_id(iri: str | None) -> str | None:
+    prefix = f"{BASE_IRI}entity/"
+    return iri[len(prefix):] if iri and iri.startswith(prefix) else iri
+
+
+def _same_literal(lexical: str, wanted: str) -> bool:
+    """Whether a literal's lexical form matches a value given by a person (``110,000`` too)."""
+    if lexical == wanted:
+        return True
+    try:
+        return float(lexical) == float(wanted.replace(",", "").replace("_", ""))
+    except ValueError:
+        return False

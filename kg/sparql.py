@@ -4,22 +4,27 @@ Both engines reach the network or the file system from some query forms (SERVICE
 with a remote IRI; updates change data), so those forms are refused before a query runs.
 
 >>> check_query("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+... # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-kg.errors.QueryError: SERVICE is not allowed in local queries (line 1, column 19) — kg never fetches remote data
+kg.errors.QueryError: SERVICE is not allowed in local queries (line 1, column 18) — kg never ...
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.ontology import BASE_IRI, PREFIXES
+from kg.ontology import BASE_IRI, KG, PREFIXES, entity_iri
 
 _TOKEN = re.compile(
     r"""(?P<comment>\#[^\n]*)
@@ -113,15 +118,29 @@ def python_value(term: Any) -> Any:
     return term.value
 
 
+_NOT_PROJECTED = re.compile(r"does not contains? variable \?(\w+) in its SELECT projection")
+
+
 def _run(store: ox.Store, text: str, bindings: Mapping[str, Any] | None) -> Any:
     check_query(text)
-    substitutions = {ox.Variable(k): _term(v) for k, v in (bindings or {}).items()}
-    try:
-        return store.query(text, prefixes=PREFIXES, substitutions=substitutions or None)
-    except SyntaxError as err:
-        raise QueryError(f"SPARQL syntax error: {err} — check the query near that position") from None
-    except (OSError, ValueError, RuntimeError) as err:
-        raise QueryError(f"query failed: {err}") from None
+    terms = {k: _term(v) for k, v in (bindings or {}).items()}
+    inline: dict[str, Any] = {}
+    while True:
+        query = with_values(text, inline) if inline else text
+        substitutions = {ox.Variable(k): v for k, v in terms.items() if k not in inline}
+        try:
+            return store.query(query, prefixes=PREFIXES, substitutions=substitutions or None)
+        except SyntaxError as err:
+            raise syntax_error(text, err) from None
+        except RuntimeError as err:
+            # pyoxigraph binds only projected variables of a SELECT; bind the others inline.
+            missing = _NOT_PROJECTED.search(str(err))
+            if missing and missing.group(1) in terms and missing.group(1) not in inline:
+                inline[missing.group(1)] = terms[missing.group(1)]
+                continue
+            raise QueryError(f"query failed: {err}") from None
+        except (OSError, ValueError) as err:
+            raise QueryError(f"query failed: {err}") from None
 
 
 def _term(value: Any) -> Any:
@@ -164,3 +183,280 @@ def serialize_query(store: ox.Store, text: str, fmt: str,
     if fmt not in RESULT_FORMATS:
         raise QueryError(f"unknown result format {fmt!r} — use one of {', '.join(RESULT_FORMATS)}")
     return answer.serialize(format=RESULT_FORMATS[fmt]) or b""
+
+
+# --- Syntax errors, inline bindings and named queries ---------------------------------------
+
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+_PNAME_BEFORE = re.compile(r"([A-Za-z][\w.-]*)?:[\w.-]*$")
+
+
+def syntax_error(text: str, err: SyntaxError) -> QueryError:
+    """A pyoxigraph syntax error as one line: position, the text there, what was expected, a hint.
+
+    >>> try:
+    ...     ox.Store().query("SELECT * WHERE { ?s foo:bar ?o }")
+    ... except SyntaxError as err:
+    ...     print(syntax_error("SELECT * WHERE { ?s foo:bar ?o }", err))  # doctest: +ELLIPSIS
+    SPARQL syntax error at line 1, column 28 (near 'foo:bar'): unknown prefix 'foo:' — ...
+    """
+    message = str(err)
+    match = _ERROR_AT.match(message)
+    if not match:
+        return QueryError(f"SPARQL syntax error: {message} — check the query near that position")
+    line_no, col, expected = int(match.group(1)), int(match.group(2)), match.group(3)
+    lines = text.split("\n")
+    line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    before = line[: max(col - 1, 0)]
+    prefixes = ", ".join(f"{p}:" for p in list(PREFIXES)[:6])
+    pname = _PNAME_BEFORE.search(before)
+    if "Prefix not found" in expected and pname:
+        prefix = pname.group(1) or ""
+        word = pname.group(0)
+        return QueryError(
+            f"SPARQL syntax error at line {line_no}, column {col} (near {word!r}): unknown prefix "
+            f"'{prefix}:' — declare it with PREFIX {prefix}: <...> or use a predefined prefix "
+            f"({prefixes}, ...)")
+    near = (before.split()[-1:] or [""])[0] + line[max(col - 1, 0):].split(" ", 1)[0]
+    words = [w.strip() for w in expected.removeprefix("expected one of ").split(",")]
+    readable = [w for w in words if re.fullmatch(r"[A-Za-z]+|'.'|\[_\]", w)]
+    wanted = ", ".join(readable[:8]) + (", ..." if len(readable) > 8 else "")
+    what = f"expected {wanted}" if readable else "unexpected text"
+    hint = "check the query near that position"
+    if line_no == 1 and not before.strip(" ") and not text.lstrip().upper().startswith("PREFIX"):
+        hint = "a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE (after any PREFIX lines)"
+    elif near.strip() in ("}", ")", "."):
+        hint = "a triple pattern needs a subject, a predicate and an object"
+    near_text = f" (near {near.strip()!r})" if near.strip() else ""
+    return QueryError(f"SPARQL syntax error at line {line_no}, column {col}{near_text}: {what}"
+                      f" — {hint}")
+
+
+def with_values(text: str, bindings: Mapping[str, Any]) -> str:
+    """The query with ``VALUES`` binding the given variables at the start of its WHERE block.
+
+    This is how parameters reach a remote endpoint (which knows nothing of pyoxigraph's
+    substitutions), and how local queries bind variables a SELECT does not project. Parameters
+    used in the query's top-level group (patterns, filters, EXISTS) behave the same either way.
+
+    >>> with_values("SELECT ?l WHERE { ?e rdfs:label ?l }", {"e": "https://kg.example/entity/ifs"})
+    'SELECT ?l WHERE { VALUES (?e) { (<https://kg.example/entity/ifs>) } ?e rdfs:label ?l }'
+    """
+    if not bindings:
+        return text
+    tokens = [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(text)]
+    where = next((i for i, (kind, value, _) in enumerate(tokens)
+                  if kind == "word" and value.upper() == "WHERE"), None)
+    start = where if where is not None else 0
+    brace = next((at for kind, value, at in tokens[start:] if kind == "other" and value == "{"),
+                 None)
+    if brace is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE { ... } block")
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(str(_term(value)) for value in bindings.values())
+    return f"{text[:brace + 1]} VALUES ({names}) {{ ({values}) }}{text[brace + 1:]}"
+
+
+QUERY_DIR = Path(__file__).resolve().parent / "queries"
+PARAM_TYPES = ("entity", "predicate", "day", "integer", "string")
+_PARAM = re.compile(
+    r"^(?P<name>\w+)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>\S+)|\s+(?P<optional>optional))?"
+    r"\s+[—-]+\s+(?P<help>.+)$")
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A parameter of a named query: a variable the query projects, bound before it runs."""
+
+    name: str
+    type: str
+    help: str
+    default: str | None = None
+    required: bool = True
+
+    def term(self, value: Any) -> Any:
+        """The RDF term for a value given as text (entity ids and predicate names as IRIs)."""
+        text = str(value).strip()
+        if self.type == "entity":
+            if re.match(r"^[a-z][a-z0-9+.-]*://", text):
+                return ox.NamedNode(text)
+            return ox.NamedNode(str(entity_iri(text)))
+        if self.type == "predicate":
+            return ox.NamedNode(str(KG[text.removeprefix("kg:")]))
+        if self.type == "day":
+            try:
+                day = dt.date.fromisoformat(text)
+            except ValueError:
+                raise QueryError(f"parameter {self.name}: {text!r} is not a day — write YYYY-MM-DD"
+                                 ) from None
+            return ox.Literal(day.isoformat(), datatype=ox.NamedNode(f"{_XSD}date"))
+        if self.type == "integer":
+            if not re.fullmatch(r"[+-]?\d+", text):
+                raise QueryError(f"parameter {self.name}: {text!r} is not a whole number")
+            return ox.Literal(str(int(text)), datatype=ox.NamedNode(f"{_XSD}integer"))
+        return ox.Literal(text)
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A competency question shipped as ``kg/queries/<name>.rq``, with its header parsed."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[QueryParam, ...]
+    text: str
+    path: Path
+
+    def bind(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Check parameter values against the header and turn them into RDF terms.
+
+        >>> q = named_query("as-of")
+        >>> q.bind({"day": "2022-01-01"})["day"]
+        <Literal value=2022-01-01 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#date>>
+        >>> q.bind({})
+        Traceback (most recent call last):
+        ...
+        kg.errors.QueryError: named query 'as-of' needs day=YYYY-MM-DD (the day to ask about)
+        """
+        given = dict(values or {})
+        known = {p.name: p for p in self.params}
+        for name in given:
+            if name not in known:
+                accepted = ", ".join(known) or "none"
+                raise QueryError(f"named query {self.name!r} has no parameter {name!r} — "
+                                 f"it accepts: {accepted}")
+        bound: dict[str, Any] = {}
+        for param in self.params:
+            value = given.get(param.name, param.default)
+            if value is None or value == "":
+                if param.required:
+                    example = {"day": "YYYY-MM-DD", "entity": "ID", "integer": "N"}.get(
+                        param.type, "VALUE")
+                    raise QueryError(f"named query {self.name!r} needs {param.name}={example} "
+                                     f"({param.help})")
+                continue
+            bound[param.name] = param.term(value)
+        return bound
+
+
+def _parse_named(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": []}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        match = re.match(r"^#\s*(title|description|param):\s*(.*)$", line)
+        if match:
+            fields[match.group(1)].append(match.group(2).strip())
+    params = []
+    for spec in fields["param"]:
+        found = _PARAM.match(spec)
+        if not found or found.group("type") not in PARAM_TYPES:
+            raise QueryError(f"{path}: bad '# param:' line {spec!r} — write "
+                             f"'# param: NAME TYPE [= DEFAULT | optional] — help' with TYPE one of "
+                             f"{', '.join(PARAM_TYPES)}")
+        params.append(QueryParam(found.group("name"), found.group("type"), found.group("help"),
+                                 found.group("default"),
+                                 not (found.group("default") or found.group("optional"))))
+    if not fields["title"]:
+        raise QueryError(f"{path}: a named query starts with a '# title:' line")
+    return NamedQuery(path.stem, " ".join(fields["title"]), " ".join(fields["description"]),
+                      tuple(params), text, path)
+
+
+@cache
+def named_queries(folder: Path = QUERY_DIR) -> dict[str, NamedQuery]:
+    """Every named query shipped in ``kg/queries``, by name (the file stem), sorted.
+
+    >>> "as-of" in named_queries() and "delistings" in named_queries()
+    True
+    """
+    return {path.stem: _parse_named(path) for path in sorted(Path(folder).glob("*.rq"))}
+
+
+def named_query(name: str) -> NamedQuery:
+    """One named query; an unknown name raises :class:`QueryError` with close matches."""
+    queries = named_queries()
+    if name in queries:
+        return queries[name]
+    close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else "`kg query --list` shows them"
+    raise QueryError(f"no named query {name!r} — {hint}")
+
+
+def run_named(store: ox.Store, name: str, params: Mapping[str, Any] | None = None,
+              fmt: str | None = None) -> QueryResult | bytes:
+    """Run a named query with its parameters: a :class:`QueryResult`, or bytes in ``fmt``.
+
+    >>> import kg
+    >>> rows = run_named(kg.load().store, "as-of", {"day": "2022-01-01"})
+    >>> any(r["s"].endswith("/ifs") and r["o"].endswith("/entity-list") for r in rows)
+    True
+    """
+    query = named_query(name)
+    bindings = query.bind(params)
+    if fmt is None:
+        return run_query(store, query.text, bindings)
+    return serialize_query(store, query.text, fmt, bindings)
+
+
+def parse_param(value: str) -> Any:
+    """A ``--param`` value for an ad-hoc query as an RDF term: an IRI (``<...>``, ``http...``
+    or a known prefix such as ``entity:ifs``), a whole number, or else a plain string.
+
+    >>> parse_param("entity:ifs")
+    <NamedNode value=https://kg.example/entity/ifs>
+    >>> parse_param("2"), parse_param("two-thirds")
+    (<Literal value=2 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>, \
+<Literal value=two-thirds datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>)
+    """
+    text = value.strip()
+    if text.startswith("<") and text.endswith(">"):
+        return ox.NamedNode(text[1:-1])
+    prefix, _, local = text.partition(":")
+    if local and prefix in PREFIXES and not local.startswith("//"):
+        return ox.NamedNode(PREFIXES[prefix] + local)
+    if re.match(r"^[a-z][a-z0-9+.-]*://", text):
+        return ox.NamedNode(text)
+    if re.fullmatch(r"[+-]?\d+", text):
+        return ox.Literal(str(int(text)), datatype=ox.NamedNode(f"{_XSD}integer"))
+    return ox.Literal(text)
+
+
+def prepare_query(source: str, params: Mapping[str, Any] | None = None
+                  ) -> tuple[str, dict[str, Any], NamedQuery | None]:
+    """What ``kg query SOURCE`` runs: a named query's name, a ``.rq`` file, or SPARQL text.
+
+    Returns the text, the parameter bindings (checked against a named query's header, or parsed
+    with :func:`parse_param` for other queries) and the named query if it is one.
+
+    >>> text, bindings, named = prepare_query("as-of", {"day": "2024-01-01"})
+    >>> named.title, str(bindings["day"])
+    ('What held on a given day', '"2024-01-01"^^<http://www.w3.org/2001/XMLSchema#date>')
+    >>> prepare_query("as-off")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: no named query, file or SPARQL text 'as-off' — did you mean as-of, ...
+    """
+    params = dict(params or {})
+    if source in named_queries():
+        named = named_queries()[source]
+        return named.text, named.bind(params), named
+    looks_like_text = any(c in source for c in "{}?") or "\n" in source
+    path = Path(source)
+    if not looks_like_text:
+        if path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                raise QueryError(f"{path}: cannot read the query ({err})") from None
+            return text, {k: parse_param(str(v)) for k, v in params.items()}, None
+        close = difflib.get_close_matches(source, list(named_queries()), n=3, cutoff=0.5)
+        hint = (f"did you mean {', '.join(close)}?" if close
+                else "`kg query --list` shows the named queries")
+        raise QueryError(f"no named query, file or SPARQL text {source!r} — {hint}")
+    return source, {k: parse_param(str(v)) for k, v in params.items()}, None

@@ -1,0 +1,448 @@
+"""Questions about the claims: conflicts, timeline, as-of, corroboration, single-source entities.
+
+Plain functions over claim rows (the dicts :func:`kg.graph.claim_rows` returns: subject,
+predicate, object, article, outlet, agency, speaker, certainty, quote, offsets, dates) and, where
+places contain places, the NetworkX projection. They return plain values (lists of dicts, or
+:class:`Conflict` records with ``to_dict()``) so the CLI can print them as tables or JSON.
+
+>>> import kg
+>>> g = kg.load()
+>>> kinds = {c.kind for c in conflicts(g.claim_rows, g.ontology, g.nx)}
+>>> sorted(kinds)
+['compatible', 'contradiction', 'precision', 'quote-variant']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from itertools import combinations
+from typing import Any
+
+import networkx as nx
+
+from kg.graph import centrality, make_row, source_key, support, transitive
+from kg.model import DATE_PATTERN, DateValue
+from kg.ontology import Ontology
+
+Row = dict[str, Any]
+
+#: Conflict kinds, in the order they are reported.
+CONFLICT_KINDS = ("contradiction", "precision", "quote-variant", "compatible")
+#: Quotes of one statement at least this similar (:func:`similarity`) are variants of a sentence.
+VARIANT_SIMILARITY = 0.5
+#: The predicate whose edges (followed transitively) make two place or part values compatible.
+CONTAINMENT = "partOf"
+
+__all__ = ["CONFLICT_KINDS", "Conflict", "as_of", "conflicts", "corroboration", "evidence",
+           "make_row", "profile", "similarity", "single_source_entities", "summary", "timeline"]
+
+EVIDENCE_KEYS = ("article", "outlet", "agency", "published", "speaker", "object", "certainty",
+                 "quote", "start", "end", "date", "valid_from", "valid_until", "note")
+
+
+def evidence(row: Row) -> Row:
+    """The part of a claim row a reader needs to judge it: where, who, how worded, which words.
+
+    >>> evidence({"article": "a", "quote": "q", "subject": "s", "claim": "urn:x"})["quote"]
+    'q'
+    """
+    return {key: row.get(key) for key in EVIDENCE_KEYS}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Claims that disagree, or look as if they do, with every quote side by side.
+
+    ``kind`` is one of :data:`CONFLICT_KINDS`:
+
+    - ``contradiction``: different values of a functional property for one subject (or one
+      source asserting what another denies);
+    - ``precision``: the same value worded with different certainty ("some two-thirds" vs "more
+      than two-thirds"), or a date given at two precisions;
+    - ``quote-variant``: one speaker's statement transcribed differently by two articles;
+    - ``compatible``: different values that do not conflict, e.g. a place and a larger place
+      it is part of (reported so that nobody needs to check by hand).
+    """
+
+    kind: str
+    subject: str
+    predicate: str
+    values: tuple[str, ...]
+    claims: tuple[Row, ...]
+    reason: str
+
+    def to_dict(self) -> Row:
+        data = asdict(self)
+        data["values"] = list(self.values)
+        data["claims"] = list(self.claims)
+        return data
+
+
+def _interval(row: Row) -> tuple[dt.date | None, dt.date | None]:
+    start = DateValue(row["valid_from"]).start if row.get("valid_from") else None
+    end = DateValue(row["valid_until"]).start if row.get("valid_until") else None
+    return start, end
+
+
+def _overlap(a: tuple[dt.date | None, dt.date | None],
+             b: tuple[dt.date | None, dt.date | None]) -> bool:
+    lo, hi = dt.date.min, dt.date.max
+    return (a[0] or lo) < (b[1] or hi) and (b[0] or lo) < (a[1] or hi)
+
+
+def _disjoint_in_time(first: Sequence[Row], second: Sequence[Row]) -> bool:
+    """True when every claim has a validity interval and no interval of one meets the other's."""
+    rows = [*first, *second]
+    if not all(r.get("valid_from") or r.get("valid_until") for r in rows):
+        return False
+    return not any(_overlap(_interval(a), _interval(b)) for a in first for b in second)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _is_date(text: str) -> bool:
+    return bool(DATE_PATTERN.match(text))
+
+
+def _hedge_allows(rows: Sequence[Row], own: float, other: float) -> bool:
+    """Whether every claim of value ``own`` is hedged so that ``other`` fits it."""
+    certainties = {r["certainty"] for r in rows}
+    if certainties == {"more-than"}:
+        return other > own
+    if certainties == {"less-than"}:
+        return other < own
+    return False
+
+
+def _compare(predicate: str, v1: str, c1: Sequence[Row], v2: str, c2: Sequence[Row],
+             graph: nx.MultiDiGraph | None) -> tuple[str, str]:
+    """(kind, reason) for two different values of one functional property."""
+    if c1[0]["object_is_entity"] and graph is not None:
+        if v2 in transitive(graph, v1, CONTAINMENT):
+            return "compatible", f"{v1} is {CONTAINMENT} {v2}"
+        if v1 in transitive(graph, v2, CONTAINMENT):
+            return "compatible", f"{v2} is {CONTAINMENT} {v1}"
+    if _disjoint_in_time(c1, c2):
+        return "compatible", "the values held at different times (validity intervals do not meet)"
+    if not c1[0]["object_is_entity"]:
+        if _is_date(v1) and _is_date(v2):
+            d1, d2 = DateValue(v1), DateValue(v2)
+            if d1.start <= d2.start and d2.end <= d1.end:
+                return "precision", f"{v1} is a less precise date than {v2}"
+            if d2.start <= d1.start and d1.end <= d2.end:
+                return "precision", f"{v2} is a less precise date than {v1}"
+            return "contradiction", f"{predicate}: {v1} and {v2} are different dates"
+        n1, n2 = _number(v1), _number(v2)
+        if n1 is not None and n2 is not None:
+            if _hedge_allows(c1, n1, n2) or _hedge_allows(c2, n2, n1):
+                return "precision", f"{v1} and {v2} fit together given how they are hedged"
+            return "contradiction", f"{predicate} is functional: {v1} ≠ {v2}"
+    return "contradiction", f"{predicate} is functional: one value expected, {v1} and {v2} given"
+
+
+def _norm(text: str) -> str:
+    text = re.sub("[\u201c\u201d\"'\u2018\u2019()\\[\\]]", "", text.casefold())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def similarity(first: str, second: str) -> float:
+    """How alike two quotes are, word by word (0 to 1), ignoring case and quotation marks.
+
+    Transcriptions of one sentence score high; paraphrases of the same point score low.
+
+    >>> said = "the steps China was willing to take to cut down on precursor trafficking"
+    >>> round(similarity("the steps China was going to take to take down precursor tracking",
+    ...                  said), 2)
+    0.72
+    >>> similarity("China's commitment to reducing precursor chemical trafficking", said) < 0.5
+    True
+    """
+    words = _norm(first).split(), _norm(second).split()
+    return difflib.SequenceMatcher(None, *words, autojunk=False).ratio()
+
+
+def conflicts(rows: Iterable[Row], ontology: Ontology,
+              graph: nx.MultiDiGraph | None = None) -> list[Conflict]:
+    """Every conflict among the claims, typed, with all the quotes involved.
+
+    ``graph`` (the projection) supplies the ``partOf`` edges that make two places compatible;
+    without it different places of a functional property are contradictions.
+
+    >>> import kg
+    >>> g = kg.load()
+    >>> deaths = [c for c in conflicts(g.claim_rows, g.ontology, g.nx)
+    ...           if c.predicate == "annualOverdoseDeaths"][0]
+    >>> deaths.kind, deaths.values
+    ('contradiction', ('100000', '110000'))
+    """
+    rows = list(rows)
+    functional = {name for name, pred in ontology.predicates.items() if pred.functional}
+    found: list[Conflict] = []
+
+    by_property: dict[tuple[str, str], list[Row]] = {}
+    by_triple: dict[tuple[str, str, str], list[Row]] = {}
+    for row in rows:
+        triple = (row["subject"], row["predicate"], str(row["object"]))
+        by_triple.setdefault(triple, []).append(row)
+        if row["predicate"] in functional:
+            by_property.setdefault((row["subject"], row["predicate"]), []).append(row)
+
+    for (subject, predicate), group in by_property.items():
+        values: dict[str, list[Row]] = {}
+        for row in group:
+            values.setdefault(str(row["object"]), []).append(row)
+        for v1, v2 in combinations(sorted(values), 2):
+            kind, reason = _compare(predicate, v1, values[v1], v2, values[v2], graph)
+            claims = tuple(evidence(r) for r in (*values[v1], *values[v2]))
+            found.append(Conflict(kind, subject, predicate, (v1, v2), claims, reason))
+
+    for (subject, predicate, obj), group in by_triple.items():
+        certainties = sorted({r["certainty"] for r in group})
+        if len(certainties) > 1:
+            claims = tuple(evidence(r) for r in group)
+            if "denied" in certainties:
+                deniers = sorted({r["speaker"] or r["article"] for r in group
+                                  if r["certainty"] == "denied"})
+                others = sorted({r["speaker"] or r["article"] for r in group
+                                 if r["certainty"] != "denied"})
+                reason = f"{', '.join(others)} assert it; {', '.join(deniers)} deny it"
+                found.append(Conflict("contradiction", subject, predicate, (obj,), claims, reason))
+            else:
+                reason = f"the same value worded as {' vs '.join(certainties)}"
+                found.append(Conflict("precision", subject, predicate, (obj,), claims, reason))
+        by_speaker: dict[str, list[Row]] = {}
+        for row in group:
+            if row["speaker"]:
+                by_speaker.setdefault(row["speaker"], []).append(row)
+        for speaker, said in sorted(by_speaker.items()):
+            for a, b in combinations(sorted(said, key=lambda r: r["article"]), 2):
+                if a["article"] == b["article"] or _norm(a["quote"]) == _norm(b["quote"]):
+                    continue
+                ratio = similarity(a["quote"], b["quote"])
+                if ratio >= VARIANT_SIMILARITY:
+                    reason = (f"{speaker}'s words transcribed differently by two articles "
+                              f"(similarity {ratio:.2f})")
+                    found.append(Conflict("quote-variant", subject, predicate, (obj,),
+                                          (evidence(a), evidence(b)), reason))
+
+    order = {kind: i for i, kind in enumerate(CONFLICT_KINDS)}
+    found.sort(key=lambda c: (order[c.kind], c.subject, c.predicate, c.values,
+                              tuple(r["article"] for r in c.claims)))
+    return found
+
+
+def _date_predicates(ontology: Ontology | None) -> set[str]:
+    if ontology is None:
+        return set()
+    return {name for name, pred in ontology.predicates.items() if pred.range == "date"}
+
+
+def timeline(rows: Iterable[Row], entity: str | None = None,
+             ontology: Ontology | None = None) -> list[Row]:
+    """Dated claims in date order, the same dated fact from several articles merged into one.
+
+    Each entry has ``when`` (as written: ``2020``, ``2023-11``, ``2023-11-16``), ``start`` and
+    ``end`` (the days it can denote), ``what`` (``on``: an event's date; ``from``/``until``: the
+    validity of a fact; ``occurred``: a date-valued claim such as ``occurredOn``), the triple and
+    ``sources`` (evidence of each article). With ``entity``, only claims whose subject or
+    object it is.
+
+    >>> rows = [make_row("ifs", "listedOn", "entity-list", valid_from="2020",
+    ...                  valid_until="2023-11-16"),
+    ...         make_row("united-states", "delisted", "ifs", date="2023-11-16")]
+    >>> [(e["when"], e["what"], e["predicate"]) for e in timeline(rows, "ifs")]
+    [('2020', 'from', 'listedOn'), ('2023-11-16', 'on', 'delisted'), \
+('2023-11-16', 'until', 'listedOn')]
+    """
+    dated = _date_predicates(ontology)
+    entries: dict[tuple[str, str, str, str, str], Row] = {}
+    for row in rows:
+        obj = str(row["object"])
+        if entity and entity not in (row["subject"], obj if row["object_is_entity"] else None):
+            continue
+        marks = [("on", row.get("date")), ("from", row.get("valid_from")),
+                 ("until", row.get("valid_until"))]
+        if row["predicate"] in dated and _is_date(obj):
+            marks.append(("occurred", obj))
+        for what, when in marks:
+            if not when:
+                continue
+            key = (when, what, row["subject"], row["predicate"], obj)
+            if key not in entries:
+                day = DateValue(when)
+                entries[key] = {"when": when, "start": day.start.isoformat(),
+                                "end": day.end.isoformat(), "precision": day.precision,
+                                "what": what, "subject": row["subject"],
+                                "predicate": row["predicate"], "object": obj, "sources": []}
+            entries[key]["sources"].append(evidence(row))
+    order = {"occurred": 0, "on": 1, "from": 2, "until": 3}
+    result = sorted(entries.values(), key=lambda e: (e["start"], e["end"], order[e["what"]],
+                                                     e["subject"], e["predicate"], e["object"]))
+    for entry in result:
+        entry["articles"] = sorted({s["article"] for s in entry["sources"]})
+    return result
+
+
+def as_of(rows: Iterable[Row], day: str) -> list[Row]:
+    """The claims that held on an ISO day, judged by validity intervals.
+
+    A triple's interval runs from the earliest ``valid_from`` any article gives up to (not
+    including) the earliest ``valid_until`` any article gives, as in
+    :meth:`kg.model.Claim.holds_on`; so an article that only says when a listing began does not
+    keep it alive after another article says when it ended. Claims without validity hold when
+    they are events dated on or before the day (``date``) or carry no time at all.
+
+    >>> rows = [make_row("ifs", "listedOn", "entity-list", "a1", valid_from="2020"),
+    ...         make_row("ifs", "listedOn", "entity-list", "a2", valid_from="2020",
+    ...                  valid_until="2023-11-16")]
+    >>> len(as_of(rows, "2022-01-01")), len(as_of(rows, "2024-01-01"))
+    (2, 0)
+    """
+    when = dt.date.fromisoformat(day)
+    rows = list(rows)
+    bounds: dict[tuple[str, str, str], list[dt.date | None]] = {}
+    for row in rows:
+        triple = (row["subject"], row["predicate"], str(row["object"]))
+        start, end = _interval(row)
+        low, high = bounds.setdefault(triple, [None, None])
+        if start and (low is None or start < low):
+            bounds[triple][0] = start
+        if end and (high is None or end < high):
+            bounds[triple][1] = end
+    held = []
+    for row in rows:
+        low, high = bounds[(row["subject"], row["predicate"], str(row["object"]))]
+        if low or high:
+            if (low is None or low <= when) and (high is None or when < high):
+                held.append(row)
+        elif row.get("date"):
+            if DateValue(row["date"]).start <= when:
+                held.append(row)
+        else:
+            held.append(row)
+    return held
+
+
+def corroboration(rows: Iterable[Row], min_outlets: int = 1) -> list[Row]:
+    """Every triple with the articles, outlets, agencies and independent sources behind it.
+
+    Outlets count distinct publishers (an article of unknown outlet counts alone); ``sources``
+    counts independent sources (wire copy carried by two outlets is one agency);
+    ``single_source`` marks triples only one source stands behind. Best supported first.
+
+    >>> rows = [make_row("ifs", "partOf", "mps", "a1", outlet="x", agency="afp"),
+    ...         make_row("ifs", "partOf", "mps", "a2", outlet="y", agency="afp"),
+    ...         make_row("us", "delisted", "ifs", "a3", outlet="voa"),
+    ...         make_row("us", "delisted", "ifs", "a4")]
+    >>> [(r["subject"], r["outlets"], r["sources"], r["single_source"])
+    ...  for r in corroboration(rows)]
+    [('us', ['article:a4', 'voa'], 2, False), ('ifs', ['x', 'y'], 1, True)]
+    """
+    by_triple: dict[tuple[str, str, str], list[Row]] = {}
+    for row in rows:
+        by_triple.setdefault((row["subject"], row["predicate"], str(row["object"])),
+                             []).append(row)
+    found = [{"subject": s, "predicate": p, "object": o, **support(group)}
+             for (s, p, o), group in by_triple.items()]
+    found = [row for row in found if len(row["outlets"]) >= min_outlets]
+    found.sort(key=lambda r: (-r["sources"], -len(r["outlets"]), -len(r["articles"]),
+                              r["subject"], r["predicate"], r["object"]))
+    return found
+
+
+def single_source_entities(rows: Iterable[Row], entities: Iterable[str] = ()) -> list[Row]:
+    """Entities that only one independent source mentions (as subject, object or speaker).
+
+    ``entities`` limits the answer to these ids (all entities in the claims by default).
+
+    >>> rows = [make_row("ifs", "partOf", "mps", "a1", outlet="voa"),
+    ...         make_row("ifs", "partOf", "mps", "a2", outlet="scmp"),
+    ...         make_row("us", "delisted", "ifs", "a1", outlet="voa", speaker="miller")]
+    >>> [(r["id"], r["source"]) for r in single_source_entities(rows)]
+    [('miller', 'outlet:voa'), ('us', 'outlet:voa')]
+    """
+    keys: dict[str, set[str]] = {}
+    articles: dict[str, set[str]] = {}
+    for row in rows:
+        involved = [row["subject"], row["speaker"]]
+        if row["object_is_entity"]:
+            involved.append(row["object"])
+        for entity in filter(None, involved):
+            keys.setdefault(entity, set()).add(source_key(row))
+            articles.setdefault(entity, set()).add(row["article"])
+    wanted = set(entities) or set(keys)
+    return [{"id": e, "source": next(iter(keys[e])), "articles": sorted(articles[e])}
+            for e in sorted(wanted) if len(keys.get(e, ())) == 1]
+
+
+def _grouped(rows: Iterable[Row]) -> list[Row]:
+    by_triple: dict[tuple[str, str, str], list[Row]] = {}
+    for row in rows:
+        by_triple.setdefault((row["subject"], row["predicate"], str(row["object"])),
+                             []).append(row)
+    return [{"subject": s, "predicate": p, "object": o,
+             "certainty": sorted({r["certainty"] for r in group}),
+             **support(group), "evidence": [evidence(r) for r in group]}
+            for (s, p, o), group in sorted(by_triple.items())]
+
+
+def profile(rows: Iterable[Row], entity: str) -> Row:
+    """What the claims say about one entity: its relations out and in, its literal facts, and
+    what it is reported to have said, each triple with its sources and quotes.
+
+    >>> rows = [make_row("ifs", "partOf", "mps", "a1"), make_row("ifs", "partOf", "mps", "a2"),
+    ...         make_row("us", "delisted", "ifs", "a1")]
+    >>> found = profile(rows, "ifs")
+    >>> [(r["predicate"], r["object"], r["articles"]) for r in found["outgoing"]]
+    [('partOf', 'mps', ['a1', 'a2'])]
+    >>> [r["subject"] for r in found["incoming"]]
+    ['us']
+    """
+    rows = list(rows)
+    return {
+        "outgoing": _grouped(r for r in rows if r["subject"] == entity and r["object_is_entity"]),
+        "facts": _grouped(r for r in rows if r["subject"] == entity and not r["object_is_entity"]),
+        "incoming": _grouped(r for r in rows if r["object_is_entity"] and r["object"] == entity),
+        "said": _grouped(r for r in rows if r["speaker"] == entity),
+    }
+
+
+def summary(rows: Iterable[Row], entity_types: Mapping[str, str], articles: Iterable[str],
+            quads: int, graph: nx.MultiDiGraph, ontology: Ontology, top: int = 5) -> Row:
+    """Counts of the loaded graph: what ``kg stats`` prints.
+
+    >>> import kg
+    >>> s = kg.load().stats()
+    >>> s["claims"] > 100 and s["conflicts"]["contradiction"] >= 1
+    True
+    """
+    rows = list(rows)
+    article_ids = sorted(articles)
+    by_article = Counter(r["article"] for r in rows)
+    triples = corroboration(rows)
+    found = Counter(c.kind for c in conflicts(rows, ontology, graph))
+    return {
+        "articles": len(article_ids),
+        "entities": len(entity_types),
+        "claims": len(rows),
+        "triples": len(triples),
+        "quads": quads,
+        "entities_by_type": dict(sorted(Counter(entity_types.values()).items())),
+        "claims_by_predicate": dict(sorted(Counter(r["predicate"] for r in rows).items())),
+        "claims_by_article": {a: by_article.get(a, 0) for a in article_ids},
+        "attributed_claims": sum(1 for r in rows if r["speaker"]),
+        "single_source_triples": sum(1 for t in triples if t["single_source"]),
+        "conflicts": {kind: found.get(kind, 0) for kind in CONFLICT_KINDS},
+        "most_central": [{k: r[k] for k in ("id", "label", "degree", "pagerank")}
+                         for r in centrality(graph)[:top]],
+    }
