@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -31,6 +31,10 @@ from kg.diff import GraphDiff, diff_graph
 from kg.ingest import ArticleReport
 from kg.ingest import article_report as _article_report
 from kg.ingest import ingest as ingest
+
+if TYPE_CHECKING:
+    from kg.remote import PushReport
+    from kg.server import Source
 
 EXPORT_FORMATS = ("trig", "nq", "jsonld")
 
@@ -161,6 +165,53 @@ def article_report(
     (True, True)
     """
     return _article_report(load(path, root=root).store, article_id, root)
+
+
+# --- kg serve / kg push: the dataset over HTTP (kg.server, kg.remote) ------------------------
+
+
+def _serve_source(root: Path | None, path: Path | str | None) -> Source:
+    """What kg serve and kg push read: data/ (rebuilt when it changes) or an export or store."""
+    from kg.server import Source, files_fingerprint
+
+    root = Path(root) if root else default_root()
+    if path is None:
+        watched = (root / "data", root / "ontology")
+        return Source(f"{root / 'data'}", lambda: list(load(root=root).store),
+                      lambda: files_fingerprint(*watched))
+    resolved = Path(path)
+    if not resolved.is_absolute() and not resolved.exists() and (root / resolved).exists():
+        resolved = root / resolved
+    return Source(str(resolved), lambda: list(load(resolved, root=root).store),
+                  lambda: files_fingerprint(resolved))
+
+
+def serve(root: Path | None = None, path: Path | str | None = None, *, port: int = 7878,
+          timeout: float = 10.0, max_rows: int = 10_000, watch: float = 2.0,
+          log: Progress | None = None) -> None:
+    """Serve the graph as a read-only SPARQL endpoint on 127.0.0.1 until Ctrl-C (see kg.server).
+
+    Serves ``data/`` (rebuilt when it changes) or ``path`` (an export or an on-disk store).
+    """
+    from kg.server import SparqlServer
+
+    server = SparqlServer(_serve_source(root, path), port=port, timeout=timeout,
+                          max_rows=max_rows, watch=watch, log=log)
+    server.serve_forever()
+
+
+def push(endpoint: str, graph_store: str | None = None, *, root: Path | None = None,
+         path: Path | str | None = None, timeout: float = 60.0,
+         progress: Progress | None = None) -> PushReport:
+    """Replace every graph of the dataset in the SPARQL store at ``endpoint`` and verify counts.
+
+    Uses the Graph Store Protocol (``graph_store``, or found next to the endpoint), else SPARQL
+    Update; credentials come from KG_ENDPOINT_USER / KG_ENDPOINT_PASSWORD (see kg.remote).
+    """
+    from kg.remote import push_quads
+
+    source = _serve_source(root, path)
+    return push_quads(source.quads(), endpoint, graph_store, timeout=timeout, progress=progress)
 
 
 def query(source: str, *, fmt: str | None = None, params: Mapping[str, Any] | None = None,
