@@ -448,6 +448,12 @@ def push_quads(
                     {"Content-Type": "application/sparql-update"},
                 )
         except EndpointError as err:
+            if not use_gsp:
+                tried = ", ".join(graph_store_candidates(endpoint))
+                err = EndpointError(
+                    f"{err} (no Graph Store answered at {tried}: pass "
+                    "--graph-store URL if the store has one)"
+                )
             raise EndpointError(
                 f"push failed at {label} ({index} of {len(graphs)}; {index - 1} "
                 f"stored before it): {err} — fix that and run kg push again "

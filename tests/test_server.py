@@ -398,3 +398,22 @@ def test_negotiate_prefers_quality_then_order() -> None:
     assert negotiate("*/*", offers) == offers[0]
     assert negotiate("text/csv;q=0", offers) is None
     assert negotiate("text/*;q=0.2, application/*;q=0.1", offers) == "text/csv"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "table"])
+def test_kg_query_endpoint_against_kg_serve(served: SparqlServer, fmt: str) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    args = ["query", "delistings", "--format", fmt, "--root", str(ROOT)]
+    local = CliRunner().invoke(main, args)
+    remote = CliRunner().invoke(main, [*args, "--endpoint", served.url])
+    assert local.exit_code == remote.exit_code == 0, remote.output
+    assert sorted(remote.output.splitlines()) == sorted(local.output.splitlines())
+    assert "ifs" in remote.output
+    service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
+    refused = CliRunner().invoke(
+        main, ["query", service, "--endpoint", served.url, "--root", str(ROOT)]
+    )
+    assert refused.exit_code == 1 and "SERVICE is not allowed" in refused.output
