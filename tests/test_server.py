@@ -417,3 +417,20 @@ def test_kg_query_endpoint_against_kg_serve(served: SparqlServer, fmt: str) -> N
         main, ["query", service, "--endpoint", served.url, "--root", str(ROOT)]
     )
     assert refused.exit_code == 1 and "SERVICE is not allowed" in refused.output
+
+
+def test_open_connections_are_capped(graph: KnowledgeGraph) -> None:
+    require_oxigraph()
+    source = Source("the seed dataset", lambda: list(graph.store))
+    with SparqlServer(source, port=0, clients=2, watch=0) as server:
+        held = [socket.create_connection((LOOPBACK, server.port), timeout=5) for _ in range(2)]
+        try:
+            time.sleep(0.2)
+            with socket.create_connection((LOOPBACK, server.port), timeout=5) as third:
+                assert third.recv(200).startswith(b"HTTP/1.1 503 Service Unavailable")
+        finally:
+            for conn in held:
+                conn.close()
+        time.sleep(0.2)
+        status, _, _ = http(server.url, query="ASK {}")
+        assert status == 200
