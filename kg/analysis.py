@@ -38,11 +38,37 @@ VARIANT_SIMILARITY = 0.5
 #: The predicate whose edges (followed transitively) make two place or part values compatible.
 CONTAINMENT = "partOf"
 
-__all__ = ["CONFLICT_KINDS", "Conflict", "as_of", "conflicts", "corroboration", "evidence",
-           "make_row", "profile", "similarity", "single_source_entities", "summary", "timeline"]
+__all__ = [
+    "CONFLICT_KINDS",
+    "Conflict",
+    "as_of",
+    "conflicts",
+    "corroboration",
+    "evidence",
+    "make_row",
+    "profile",
+    "similarity",
+    "single_source_entities",
+    "summary",
+    "timeline",
+]
 
-EVIDENCE_KEYS = ("article", "outlet", "agency", "published", "speaker", "object", "certainty",
-                 "quote", "start", "end", "date", "valid_from", "valid_until", "note")
+EVIDENCE_KEYS = (
+    "article",
+    "outlet",
+    "agency",
+    "published",
+    "speaker",
+    "object",
+    "certainty",
+    "quote",
+    "start",
+    "end",
+    "date",
+    "valid_from",
+    "valid_until",
+    "note",
+)
 
 
 def evidence(row: Row) -> Row:
@@ -89,8 +115,9 @@ def _interval(row: Row) -> tuple[dt.date | None, dt.date | None]:
     return start, end
 
 
-def _overlap(a: tuple[dt.date | None, dt.date | None],
-             b: tuple[dt.date | None, dt.date | None]) -> bool:
+def _overlap(
+    a: tuple[dt.date | None, dt.date | None], b: tuple[dt.date | None, dt.date | None]
+) -> bool:
     lo, hi = dt.date.min, dt.date.max
     return (a[0] or lo) < (b[1] or hi) and (b[0] or lo) < (a[1] or hi)
 
@@ -124,8 +151,14 @@ def _hedge_allows(rows: Sequence[Row], own: float, other: float) -> bool:
     return False
 
 
-def _compare(predicate: str, v1: str, c1: Sequence[Row], v2: str, c2: Sequence[Row],
-             graph: nx.MultiDiGraph | None) -> tuple[str, str]:
+def _compare(
+    predicate: str,
+    v1: str,
+    c1: Sequence[Row],
+    v2: str,
+    c2: Sequence[Row],
+    graph: nx.MultiDiGraph | None,
+) -> tuple[str, str]:
     """(kind, reason) for two different values of one functional property."""
     if c1[0]["object_is_entity"] and graph is not None:
         if v2 in transitive(graph, v1, CONTAINMENT):
@@ -171,8 +204,9 @@ def similarity(first: str, second: str) -> float:
     return difflib.SequenceMatcher(None, *words, autojunk=False).ratio()
 
 
-def conflicts(rows: Iterable[Row], ontology: Ontology,
-              graph: nx.MultiDiGraph | None = None) -> list[Conflict]:
+def conflicts(
+    rows: Iterable[Row], ontology: Ontology, graph: nx.MultiDiGraph | None = None
+) -> list[Conflict]:
     """Every conflict among the claims, typed, with all the quotes involved.
 
     ``graph`` (the projection) supplies the ``partOf`` edges that make two places compatible;
@@ -211,10 +245,12 @@ def conflicts(rows: Iterable[Row], ontology: Ontology,
         if len(certainties) > 1:
             claims = tuple(evidence(r) for r in group)
             if "denied" in certainties:
-                deniers = sorted({r["speaker"] or r["article"] for r in group
-                                  if r["certainty"] == "denied"})
-                others = sorted({r["speaker"] or r["article"] for r in group
-                                 if r["certainty"] != "denied"})
+                deniers = sorted(
+                    {r["speaker"] or r["article"] for r in group if r["certainty"] == "denied"}
+                )
+                others = sorted(
+                    {r["speaker"] or r["article"] for r in group if r["certainty"] != "denied"}
+                )
                 reason = f"{', '.join(others)} assert it; {', '.join(deniers)} deny it"
                 found.append(Conflict("contradiction", subject, predicate, (obj,), claims, reason))
             else:
@@ -230,14 +266,31 @@ def conflicts(rows: Iterable[Row], ontology: Ontology,
                     continue
                 ratio = similarity(a["quote"], b["quote"])
                 if ratio >= VARIANT_SIMILARITY:
-                    reason = (f"{speaker}'s words transcribed differently by two articles "
-                              f"(similarity {ratio:.2f})")
-                    found.append(Conflict("quote-variant", subject, predicate, (obj,),
-                                          (evidence(a), evidence(b)), reason))
+                    reason = (
+                        f"{speaker}'s words transcribed differently by two articles "
+                        f"(similarity {ratio:.2f})"
+                    )
+                    found.append(
+                        Conflict(
+                            "quote-variant",
+                            subject,
+                            predicate,
+                            (obj,),
+                            (evidence(a), evidence(b)),
+                            reason,
+                        )
+                    )
 
     order = {kind: i for i, kind in enumerate(CONFLICT_KINDS)}
-    found.sort(key=lambda c: (order[c.kind], c.subject, c.predicate, c.values,
-                              tuple(r["article"] for r in c.claims)))
+    found.sort(
+        key=lambda c: (
+            order[c.kind],
+            c.subject,
+            c.predicate,
+            c.values,
+            tuple(r["article"] for r in c.claims),
+        )
+    )
     return found
 
 
@@ -247,8 +300,9 @@ def _date_predicates(ontology: Ontology | None) -> set[str]:
     return {name for name, pred in ontology.predicates.items() if pred.range == "date"}
 
 
-def timeline(rows: Iterable[Row], entity: str | None = None,
-             ontology: Ontology | None = None) -> list[Row]:
+def timeline(
+    rows: Iterable[Row], entity: str | None = None, ontology: Ontology | None = None
+) -> list[Row]:
     """Dated claims in date order, the same dated fact from several articles merged into one.
 
     Each entry has ``when`` (as written: ``2020``, ``2023-11``, ``2023-11-16``), ``start`` and
@@ -270,8 +324,11 @@ def timeline(rows: Iterable[Row], entity: str | None = None,
         obj = str(row["object"])
         if entity and entity not in (row["subject"], obj if row["object_is_entity"] else None):
             continue
-        marks = [("on", row.get("date")), ("from", row.get("valid_from")),
-                 ("until", row.get("valid_until"))]
+        marks = [
+            ("on", row.get("date")),
+            ("from", row.get("valid_from")),
+            ("until", row.get("valid_until")),
+        ]
         if row["predicate"] in dated and _is_date(obj):
             marks.append(("occurred", obj))
         for what, when in marks:
@@ -280,14 +337,30 @@ def timeline(rows: Iterable[Row], entity: str | None = None,
             key = (when, what, row["subject"], row["predicate"], obj)
             if key not in entries:
                 day = DateValue(when)
-                entries[key] = {"when": when, "start": day.start.isoformat(),
-                                "end": day.end.isoformat(), "precision": day.precision,
-                                "what": what, "subject": row["subject"],
-                                "predicate": row["predicate"], "object": obj, "sources": []}
+                entries[key] = {
+                    "when": when,
+                    "start": day.start.isoformat(),
+                    "end": day.end.isoformat(),
+                    "precision": day.precision,
+                    "what": what,
+                    "subject": row["subject"],
+                    "predicate": row["predicate"],
+                    "object": obj,
+                    "sources": [],
+                }
             entries[key]["sources"].append(evidence(row))
     order = {"occurred": 0, "on": 1, "from": 2, "until": 3}
-    result = sorted(entries.values(), key=lambda e: (e["start"], e["end"], order[e["what"]],
-                                                     e["subject"], e["predicate"], e["object"]))
+    result = sorted(
+        entries.values(),
+        key=lambda e: (
+            e["start"],
+            e["end"],
+            order[e["what"]],
+            e["subject"],
+            e["predicate"],
+            e["object"],
+        ),
+    )
     for entry in result:
         entry["articles"] = sorted({s["article"] for s in entry["sources"]})
     return result
@@ -350,13 +423,22 @@ def corroboration(rows: Iterable[Row], min_outlets: int = 1) -> list[Row]:
     """
     by_triple: dict[tuple[str, str, str], list[Row]] = {}
     for row in rows:
-        by_triple.setdefault((row["subject"], row["predicate"], str(row["object"])),
-                             []).append(row)
-    found = [{"subject": s, "predicate": p, "object": o, **support(group)}
-             for (s, p, o), group in by_triple.items()]
+        by_triple.setdefault((row["subject"], row["predicate"], str(row["object"])), []).append(row)
+    found = [
+        {"subject": s, "predicate": p, "object": o, **support(group)}
+        for (s, p, o), group in by_triple.items()
+    ]
     found = [row for row in found if len(row["outlets"]) >= min_outlets]
-    found.sort(key=lambda r: (-r["sources"], -len(r["outlets"]), -len(r["articles"]),
-                              r["subject"], r["predicate"], r["object"]))
+    found.sort(
+        key=lambda r: (
+            -r["sources"],
+            -len(r["outlets"]),
+            -len(r["articles"]),
+            r["subject"],
+            r["predicate"],
+            r["object"],
+        )
+    )
     return found
 
 
@@ -381,19 +463,28 @@ def single_source_entities(rows: Iterable[Row], entities: Iterable[str] = ()) ->
             keys.setdefault(entity, set()).add(source_key(row))
             articles.setdefault(entity, set()).add(row["article"])
     wanted = set(entities) or set(keys)
-    return [{"id": e, "source": next(iter(keys[e])), "articles": sorted(articles[e])}
-            for e in sorted(wanted) if len(keys.get(e, ())) == 1]
+    return [
+        {"id": e, "source": next(iter(keys[e])), "articles": sorted(articles[e])}
+        for e in sorted(wanted)
+        if len(keys.get(e, ())) == 1
+    ]
 
 
 def _grouped(rows: Iterable[Row]) -> list[Row]:
     by_triple: dict[tuple[str, str, str], list[Row]] = {}
     for row in rows:
-        by_triple.setdefault((row["subject"], row["predicate"], str(row["object"])),
-                             []).append(row)
-    return [{"subject": s, "predicate": p, "object": o,
-             "certainty": sorted({r["certainty"] for r in group}),
-             **support(group), "evidence": [evidence(r) for r in group]}
-            for (s, p, o), group in sorted(by_triple.items())]
+        by_triple.setdefault((row["subject"], row["predicate"], str(row["object"])), []).append(row)
+    return [
+        {
+            "subject": s,
+            "predicate": p,
+            "object": o,
+            "certainty": sorted({r["certainty"] for r in group}),
+            **support(group),
+            "evidence": [evidence(r) for r in group],
+        }
+        for (s, p, o), group in sorted(by_triple.items())
+    ]
 
 
 def profile(rows: Iterable[Row], entity: str) -> Row:
@@ -417,8 +508,15 @@ def profile(rows: Iterable[Row], entity: str) -> Row:
     }
 
 
-def summary(rows: Iterable[Row], entity_types: Mapping[str, str], articles: Iterable[str],
-            quads: int, graph: nx.MultiDiGraph, ontology: Ontology, top: int = 5) -> Row:
+def summary(
+    rows: Iterable[Row],
+    entity_types: Mapping[str, str],
+    articles: Iterable[str],
+    quads: int,
+    graph: nx.MultiDiGraph,
+    ontology: Ontology,
+    top: int = 5,
+) -> Row:
     """Counts of the loaded graph: what ``kg stats`` prints.
 
     >>> import kg
@@ -443,6 +541,8 @@ def summary(rows: Iterable[Row], entity_types: Mapping[str, str], articles: Iter
         "attributed_claims": sum(1 for r in rows if r["speaker"]),
         "single_source_triples": sum(1 for t in triples if t["single_source"]),
         "conflicts": {kind: found.get(kind, 0) for kind in CONFLICT_KINDS},
-        "most_central": [{k: r[k] for k in ("id", "label", "degree", "pagerank")}
-                         for r in centrality(graph)[:top]],
+        "most_central": [
+            {k: r[k] for k in ("id", "label", "degree", "pagerank")}
+            for r in centrality(graph)[:top]
+        ],
     }

@@ -290,14 +290,27 @@ def _graph(root: Path | None, path: Path | None) -> Any:
 def show(root: Path | None, path: Path | None, as_json: bool, entity: str) -> None:
     """Show an entity (by id, label or alias) and every claim about it, with sources.
 
+    Given an article id instead, show what the article contributes (its claims) and which of
+    its sentences no claim cites yet.
+
     \b
     Example:
       kg show "Matt Miller"
       kg show ifs --json
+      kg show 001_9a1418d7ed6deaae
     """
     from kg.tables import show_view
 
-    report = _graph(root, path).show(entity)
+    graph = _graph(root, path)
+    if entity in graph.articles:  # an article id (kg.ingest.article_report)
+        from rich.text import Text
+
+        from kg.ingest import format_article_report
+
+        article = graph.article(entity, root)
+        _print(article, as_json, lambda: Text(format_article_report(article)))
+        return
+    report = graph.show(entity)
     _print(report, as_json, lambda: show_view(report))
 
 

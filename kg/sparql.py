@@ -218,18 +218,36 @@ def syntax_error(text: str, err: SyntaxError) -> QueryError:
             f"'{prefix}:' — declare it with PREFIX {prefix}: <...> or use a predefined prefix "
             f"({prefixes}, ...)")
     near = (before.split()[-1:] or [""])[0] + line[max(col - 1, 0):].split(" ", 1)[0]
-    words = [w.strip() for w in expected.removeprefix("expected one of ").split(",")]
+    words = [w.strip() for w in
+             expected.removeprefix("expected ").removeprefix("one of ").split(",")]
     readable = [w for w in words if re.fullmatch(r"[A-Za-z]+|'.'|\[_\]", w)]
     wanted = ", ".join(readable[:8]) + (", ..." if len(readable) > 8 else "")
     what = f"expected {wanted}" if readable else "unexpected text"
     hint = "check the query near that position"
-    if line_no == 1 and not before.strip(" ") and not text.lstrip().upper().startswith("PREFIX"):
-        hint = "a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE (after any PREFIX lines)"
-    elif near.strip() in ("}", ")", "."):
+    form = _query_form(text)
+    if form and form.upper() not in QUERY_FORMS:
+        hint = (f"{form!r} is not a query form: a query starts with SELECT, ASK, CONSTRUCT or "
+                "DESCRIBE (after any PREFIX lines)")
+    elif {"ABS", "STR", "NOT"} & set(readable):
+        hint = "an expression is incomplete: check operators, arguments and parentheses"
+    elif {"SERVICE", "LATERAL"} & set(readable) and near.strip() in ("}", ")", "."):
         hint = "a triple pattern needs a subject, a predicate and an object"
     near_text = f" (near {near.strip()!r})" if near.strip() else ""
     return QueryError(f"SPARQL syntax error at line {line_no}, column {col}{near_text}: {what}"
                       f" — {hint}")
+
+
+QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE", *REFUSED, "WITH"}
+
+
+def _query_form(text: str) -> str | None:
+    """The first keyword after the PREFIX and BASE declarations."""
+    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)
+              if m.lastgroup != "comment"]
+    index = 0
+    while index < len(tokens) and tokens[index][1].upper() in ("PREFIX", "BASE"):
+        index += 3 if tokens[index][1].upper() == "PREFIX" else 2
+    return tokens[index][1] if index < len(tokens) and tokens[index][0] == "word" else None
 
 
 def with_values(text: str, bindings: Mapping[str, Any]) -> str:
@@ -446,17 +464,18 @@ def prepare_query(source: str, params: Mapping[str, Any] | None = None
     if source in named_queries():
         named = named_queries()[source]
         return named.text, named.bind(params), named
-    looks_like_text = any(c in source for c in "{}?") or "\n" in source
-    path = Path(source)
-    if not looks_like_text:
-        if path.is_file():
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as err:
-                raise QueryError(f"{path}: cannot read the query ({err})") from None
-            return text, {k: parse_param(str(v)) for k, v in params.items()}, None
+    ad_hoc = {k: parse_param(str(v)) for k, v in params.items()}
+    if "\n" not in source and len(source) < 4096 and Path(source).is_file():
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise QueryError(f"{source}: cannot read the query ({err})") from None
+        return text, ad_hoc, None
+    if re.fullmatch(r"[\w.-]+", source) and not source.endswith((".rq", ".sparql")):
         close = difflib.get_close_matches(source, list(named_queries()), n=3, cutoff=0.5)
         hint = (f"did you mean {', '.join(close)}?" if close
                 else "`kg query --list` shows the named queries")
         raise QueryError(f"no named query, file or SPARQL text {source!r} — {hint}")
-    return source, {k: parse_param(str(v)) for k, v in params.items()}, None
+    if re.fullmatch(r"\S+\.(rq|sparql)", source):
+        raise QueryError(f"{source}: no such query file")
+    return source, ad_hoc, None

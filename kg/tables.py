@@ -56,7 +56,7 @@ def compact(value: Any) -> str:
     best = ""
     for prefix, namespace in PREFIXES.items():
         if text.startswith(namespace) and len(namespace) > len(best):
-            best, shown = namespace, f"{prefix}:{text[len(namespace):]}"
+            best, shown = namespace, f"{prefix}:{text[len(namespace) :]}"
     return shown if best else text
 
 
@@ -67,11 +67,21 @@ def _cell(value: Any, width: int | None = None) -> Text:
     return Text(text)
 
 
-def _table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-           widths: Mapping[str, int] | None = None, fixed: bool = True) -> Table:
+def _table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    widths: Mapping[str, int] | None = None,
+    fixed: bool = True,
+) -> Table:
     """A table of data cells; columns other than quotes and prose keep to one line."""
-    table = Table(title=Text(title) if title else None, box=box.SIMPLE_HEAD, title_justify="left",
-                  show_lines=False, title_style="bold")
+    table = Table(
+        title=Text(title) if title else None,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        show_lines=False,
+        title_style="bold",
+    )
     for column in columns:
         if column in WRAPPED:
             table.add_column(column, overflow="fold", ratio=1, min_width=20)
@@ -95,20 +105,38 @@ def result_table(result: QueryResult) -> RenderableType:
     if result.kind == "ask":
         return Text("true" if result.boolean else "false")
     if result.kind == "graph":
-        return _table(f"{len(result.triples)} triples", ["subject", "predicate", "object"],
-                      result.triples, fixed=False)
-    table = _table(None, result.variables, ([row.get(v) for v in result.variables]
-                                            for row in result.rows), fixed=False)
+        return _table(
+            f"{len(result.triples)} triples",
+            ["subject", "predicate", "object"],
+            result.triples,
+            fixed=False,
+        )
+    table = _table(
+        None,
+        result.variables,
+        ([row.get(v) for v in result.variables] for row in result.rows),
+        fixed=False,
+    )
     table.caption = Text(f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}")
     return table
 
 
 def named_table(queries: Mapping[str, NamedQuery]) -> Table:
-    rows = [(q.name, q.title, " ".join(
-        f"{p.name}={p.type}" + ("" if p.required else f" (default {p.default})" if p.default
-                                else " (optional)") for p in q.params)) for q in queries.values()]
-    return _table("named queries (kg query NAME --param k=v)", ["name", "question", "parameters"],
-                  rows)
+    rows = [
+        (
+            q.name,
+            q.title,
+            " ".join(
+                f"{p.name}={p.type}"
+                + ("" if p.required else f" (default {p.default})" if p.default else " (optional)")
+                for p in q.params
+            ),
+        )
+        for q in queries.values()
+    ]
+    return _table(
+        "named queries (kg query NAME --param k=v)", ["name", "question", "parameters"], rows
+    )
 
 
 def _quote(evidence: Mapping[str, Any]) -> str:
@@ -117,21 +145,36 @@ def _quote(evidence: Mapping[str, Any]) -> str:
 
 
 def sources_table(triple: str, rows: Sequence[Mapping[str, Any]]) -> Table:
-    return _table(f"{triple}: {len(rows)} article{'s' if len(rows) != 1 else ''}",
-                  ["article", "outlet", "agency", "published", "speaker", "certainty", "quote",
-                   "offsets"],
-                  ((r["article"], r["outlet"] or "unknown", r["agency"], r["published"],
-                    r["speaker"], r["certainty"], _quote(r), f"{r['start']}-{r['end']}")
-                   for r in rows))
+    return _table(
+        f"{triple}: {len(rows)} article{'s' if len(rows) != 1 else ''}",
+        ["article", "outlet", "agency", "published", "speaker", "certainty", "quote", "offsets"],
+        (
+            (
+                r["article"],
+                r["outlet"] or "unknown",
+                r["agency"],
+                r["published"],
+                r["speaker"],
+                r["certainty"],
+                _quote(r),
+                f"{r['start']}-{r['end']}",
+            )
+            for r in rows
+        ),
+    )
 
 
 def _relation_rows(relations: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, str]]:
     rows = []
     for rel in relations:
         claims = rel["claims"]
-        rows.append((f"{rel['subject']} {rel['predicate']} {rel['object']}",
-                     _articles(rel["articles"]),
-                     _quote(claims[0]) if claims else ""))
+        rows.append(
+            (
+                f"{rel['subject']} {rel['predicate']} {rel['object']}",
+                _articles(rel["articles"]),
+                _quote(claims[0]) if claims else "",
+            )
+        )
     return rows
 
 
@@ -145,10 +188,16 @@ def paths_view(a: str, b: str, found: Sequence[Mapping[str, Any]]) -> Renderable
             arrow = "↔" if forward and backward else "→" if forward else "←"
             steps.append(f"{arrow} {hop['target']}")
         title = f"{number}. {' '.join(steps)}  ({path['length']} hop{'s' * (path['length'] != 1)})"
-        rows = [(hop["source"], hop["target"], *rel) for hop in path["hops"]
-                for rel in _relation_rows(hop["relations"])]
-        parts.append(_table(title, ["from", "to", "claim", "articles", "quote"], rows,
-                            {"quote": QUOTE_WIDTH}))
+        rows = [
+            (hop["source"], hop["target"], *rel)
+            for hop in path["hops"]
+            for rel in _relation_rows(hop["relations"])
+        ]
+        parts.append(
+            _table(
+                title, ["from", "to", "claim", "articles", "quote"], rows, {"quote": QUOTE_WIDTH}
+            )
+        )
     return Group(*parts)
 
 
@@ -158,8 +207,11 @@ def neighbours_table(name: str, found: Sequence[Mapping[str, Any]]) -> Table:
         via = "; ".join(f"{r['subject']} {r['predicate']} {r['object']}" for r in n["relations"])
         articles = sorted({a for r in n["relations"] for a in r["articles"]})
         rows.append((n["distance"], n["id"], n["label"], n["type"], via, _articles(articles)))
-    return _table(f"{len(found)} entities near {name}",
-                  ["hops", "id", "label", "type", "via", "articles"], rows)
+    return _table(
+        f"{len(found)} entities near {name}",
+        ["hops", "id", "label", "type", "via", "articles"],
+        rows,
+    )
 
 
 def conflicts_view(found: Sequence[Any]) -> RenderableType:
@@ -167,42 +219,100 @@ def conflicts_view(found: Sequence[Any]) -> RenderableType:
     for number, conflict in enumerate(found, 1):
         c = conflict.to_dict() if hasattr(conflict, "to_dict") else conflict
         values = " vs ".join(c["values"])
-        title = (f"{number}. {c['kind']}: {c['subject']} {c['predicate']} {values} — "
-                 f"{c['reason']}")
-        rows = [(r["object"], r["certainty"], r["article"], r["outlet"] or "unknown",
-                 r["agency"], r["speaker"], _quote(r)) for r in c["claims"]]
-        parts.append(_table(title, ["value", "certainty", "article", "outlet", "agency",
-                                    "speaker", "quote"], rows))
+        title = f"{number}. {c['kind']}: {c['subject']} {c['predicate']} {values} — {c['reason']}"
+        rows = [
+            (
+                r["object"],
+                r["certainty"],
+                r["article"],
+                r["outlet"] or "unknown",
+                r["agency"],
+                r["speaker"],
+                _quote(r),
+            )
+            for r in c["claims"]
+        ]
+        parts.append(
+            _table(
+                title,
+                ["value", "certainty", "article", "outlet", "agency", "speaker", "quote"],
+                rows,
+            )
+        )
     if not parts:
         return Text("no conflicts")
     return Group(*parts)
 
 
 def timeline_table(found: Sequence[Mapping[str, Any]], entity: str | None) -> Table:
-    rows = [(e["when"], e["what"], e["subject"], e["predicate"], e["object"],
-             _articles(e["articles"]), _quote(e["sources"][0])) for e in found]
+    rows = [
+        (
+            e["when"],
+            e["what"],
+            e["subject"],
+            e["predicate"],
+            e["object"],
+            _articles(e["articles"]),
+            _quote(e["sources"][0]),
+        )
+        for e in found
+    ]
     title = f"timeline of {entity}" if entity else "timeline"
-    return _table(f"{title}: {len(found)} dated facts",
-                  ["when", "what", "subject", "predicate", "object", "articles", "quote"], rows,
-                  {"quote": QUOTE_WIDTH})
+    return _table(
+        f"{title}: {len(found)} dated facts",
+        ["when", "what", "subject", "predicate", "object", "articles", "quote"],
+        rows,
+        {"quote": QUOTE_WIDTH},
+    )
 
 
 def corroboration_table(found: Sequence[Mapping[str, Any]]) -> Table:
-    rows = [(r["subject"], r["predicate"], r["object"], len(r["articles"]), len(r["outlets"]),
-             r["sources"], "yes" if r["single_source"] else "", _articles(r["articles"]))
-            for r in found]
-    return _table(f"{len(found)} triples", ["subject", "predicate", "object", "articles",
-                                             "outlets", "sources", "single source",
-                                             "article ids"], rows)
+    rows = [
+        (
+            r["subject"],
+            r["predicate"],
+            r["object"],
+            len(r["articles"]),
+            len(r["outlets"]),
+            r["sources"],
+            "yes" if r["single_source"] else "",
+            _articles(r["articles"]),
+        )
+        for r in found
+    ]
+    return _table(
+        f"{len(found)} triples",
+        [
+            "subject",
+            "predicate",
+            "object",
+            "articles",
+            "outlets",
+            "sources",
+            "single source",
+            "article ids",
+        ],
+        rows,
+    )
 
 
-def _triples_table(title: str, rows: Sequence[Mapping[str, Any]],
-                   drop: str | None = None) -> Table:
+def _triples_table(title: str, rows: Sequence[Mapping[str, Any]], drop: str | None = None) -> Table:
     columns = [c for c in ("subject", "predicate", "object") if c != drop]
-    return _table(title, [*columns, "certainty", "sources", "articles", "quote"],
-                  ((*(r[c] for c in columns), "/".join(r["certainty"]), r["sources"],
-                    _articles(r["articles"]), _quote(r["evidence"][0])) for r in rows),
-                  {"quote": QUOTE_WIDTH})
+    return _table(
+        title,
+        [*columns, "certainty", "sources", "articles", "quote"],
+        (
+            (
+                *(r[c] for c in columns),
+                "/".join(r["certainty"]),
+                r["sources"],
+                _articles(r["articles"]),
+                _quote(r["evidence"][0]),
+            )
+            for r in rows
+        ),
+        {"quote": QUOTE_WIDTH},
+    )
 
 
 def show_view(report: Mapping[str, Any]) -> RenderableType:
@@ -218,25 +328,43 @@ def show_view(report: Mapping[str, Any]) -> RenderableType:
         head.append(f"note: {e['note']}\n")
     head.append(f"in articles: {_articles(e['articles']) or 'none'}")
     parts: list[RenderableType] = [head]
-    for key, title, drop in (("outgoing", "relations from it", "subject"),
-                             ("incoming", "relations to it", "object"),
-                             ("facts", "facts", "subject"), ("said", "what it said", None)):
+    for key, title, drop in (
+        ("outgoing", "relations from it", "subject"),
+        ("incoming", "relations to it", "object"),
+        ("facts", "facts", "subject"),
+        ("said", "what it said", None),
+    ):
         if report[key]:
             parts.append(_triples_table(f"{title} ({len(report[key])})", report[key], drop))
     return Group(*parts)
 
 
 def stats_view(stats: Mapping[str, Any]) -> RenderableType:
-    counts = _table("graph", ["what", "count"],
-                    [(k, stats[k]) for k in ("articles", "entities", "claims", "triples", "quads",
-                                             "attributed_claims", "single_source_triples")])
+    counts = _table(
+        "graph",
+        ["what", "count"],
+        [
+            (k, stats[k])
+            for k in (
+                "articles",
+                "entities",
+                "claims",
+                "triples",
+                "quads",
+                "attributed_claims",
+                "single_source_triples",
+            )
+        ],
+    )
     types = _table("entities by type", ["type", "count"], stats["entities_by_type"].items())
-    predicates = _table("claims by predicate", ["predicate", "count"],
-                        stats["claims_by_predicate"].items())
-    articles = _table("claims by article", ["article", "count"],
-                      stats["claims_by_article"].items())
+    predicates = _table(
+        "claims by predicate", ["predicate", "count"], stats["claims_by_predicate"].items()
+    )
+    articles = _table("claims by article", ["article", "count"], stats["claims_by_article"].items())
     conflicts = _table("conflicts", ["kind", "count"], stats["conflicts"].items())
-    central = _table("most central (PageRank)", ["id", "label", "degree", "pagerank"],
-                     ((r["id"], r["label"], r["degree"], f"{r['pagerank']:.4f}")
-                      for r in stats["most_central"]))
+    central = _table(
+        "most central (PageRank)",
+        ["id", "label", "degree", "pagerank"],
+        ((r["id"], r["label"], r["degree"], f"{r['pagerank']:.4f}") for r in stats["most_central"]),
+    )
     return Group(counts, types, predicates, articles, conflicts, central)

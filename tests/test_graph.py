@@ -1,0 +1,212 @@
+"""The NetworkX projection and the graph functions of kg.graph."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+import yaml
+
+from kg import graph as graphs
+from kg.analysis import corroboration as row_corroboration
+from kg.graph import (
+    centrality,
+    communities,
+    corroboration,
+    ego_network,
+    neighbours,
+    paths,
+    project,
+    relations,
+    to_graphml,
+    transitive,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def toy() -> nx.MultiDiGraph:
+    """ifs → mps → china ← xi, plus a parallel edge and an isolated node."""
+    g = nx.MultiDiGraph(
+        [
+            ("ifs", "mps", "partOf"),
+            ("mps", "china", "partOf"),
+            ("xi", "china", "headOf"),
+            ("xi", "china", "visited"),
+        ]
+    )
+    g.add_node("alone")
+    return g
+
+
+def test_projection_is_built_from_the_rdf(graph):
+    g = graph.nx
+    assert set(g.nodes) == set(graph.entities)
+    for node, data in g.nodes(data=True):
+        assert data["label"] == graph.entities[node].label
+        assert data["type"] == graph.entities[node].type
+    object_claims = [r for r in graph.claim_rows if r["object_is_entity"]]
+    assert sum(len(d["claims"]) for _, _, d in g.edges(data=True)) == len(object_claims)
+    facts = sum(len(d["facts"]) for _, d in g.nodes(data=True))
+    assert facts == len(graph.claim_rows) - len(object_claims)
+
+
+def test_projection_edges_carry_their_sources(graph):
+    records = []
+    for path in sorted((ROOT / "data" / "claims").glob("*.yaml")):
+        records += [(path.stem, r) for r in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    edge = graph.nx.edges["ifs", "ministry-of-public-security", "partOf"]
+    expected = sorted(
+        {
+            a
+            for a, r in records
+            if (r["subject"], r["predicate"], r["object"])
+            == ("ifs", "partOf", "ministry-of-public-security")
+        }
+    )
+    assert edge["articles"] == expected
+    assert edge["outlets"] == ["scmp", "voa"] and edge["agencies"] == ["afp"]
+    assert edge["sources"] == len(expected)
+    assert all(c["quote"] and c["end"] > c["start"] for c in edge["claims"])
+
+
+def test_projection_reuses_given_rows_and_ontology(graph):
+    again = project(graph.store, graph.claim_rows, graph.ontology)
+    assert nx.utils.edges_equal(again.edges(keys=True), graph.nx.edges(keys=True))
+
+
+def test_relations_both_directions(toy):
+    found = relations(toy, "china", "xi")
+    assert [(r["predicate"], r["direction"]) for r in found] == [
+        ("headOf", "backward"),
+        ("visited", "backward"),
+    ]
+    assert relations(toy, "ifs", "xi") == []
+
+
+def test_paths_shortest_first_with_limits(toy):
+    [only] = paths(toy, "xi", "ifs")
+    assert only["nodes"] == ["xi", "china", "mps", "ifs"] and only["length"] == 3
+    assert [len(h["relations"]) for h in only["hops"]] == [2, 1, 1]
+    assert paths(toy, "xi", "ifs", max_hops=2) == []
+    assert paths(toy, "xi", "alone") == []
+    assert paths(toy, "xi", "xi") == [{"nodes": ["xi"], "hops": [], "length": 0}]
+    with pytest.raises(nx.NodeNotFound):
+        paths(toy, "xi", "nobody")
+
+
+def test_paths_are_deterministic_and_limited(graph):
+    first = paths(graph.nx, "xi-jinping", "ifs", max_hops=4, limit=5)
+    second = paths(project(graph.store), "xi-jinping", "ifs", max_hops=4, limit=5)
+    assert [p["nodes"] for p in first] == [p["nodes"] for p in second]
+    assert len(first) == 5
+    assert [p["length"] for p in first] == sorted(p["length"] for p in first)
+
+
+def test_ego_network_and_neighbours(toy):
+    assert sorted(ego_network(toy, "china", 1)) == ["china", "mps", "xi"]
+    assert sorted(ego_network(toy, "china", 2)) == ["china", "ifs", "mps", "xi"]
+    found = neighbours(toy, "ifs", hops=3)
+    assert [(n["id"], n["distance"]) for n in found] == [("mps", 1), ("china", 2), ("xi", 3)]
+    assert [r["predicate"] for r in found[2]["relations"]] == ["headOf", "visited"]
+    assert neighbours(toy, "alone", hops=3) == []
+
+
+def test_centrality_on_the_seed_graph(graph):
+    found = centrality(graph.nx)
+    assert len(found) == graph.nx.number_of_nodes()
+    assert abs(sum(r["pagerank"] for r in found) - 1) < 1e-3
+    ranks = [r["pagerank"] for r in found]
+    assert ranks == sorted(ranks, reverse=True)
+    assert [r["id"] for r in found[:2]] == ["united-states", "china"]
+    china = next(r for r in found if r["id"] == "china")
+    assert china["degree"] == china["in_degree"] + china["out_degree"] == graph.nx.degree("china")
+
+
+def test_centrality_of_an_empty_graph():
+    assert centrality(nx.MultiDiGraph()) == []
+    assert [r["pagerank"] for r in centrality(nx.MultiDiGraph([("a", "b", "p")]))] != []
+
+
+def test_communities_partition_the_nodes_the_same_way_every_time(graph):
+    first = communities(graph.nx)
+    assert sorted(n for group in first for n in group) == sorted(graph.nx)
+    assert communities(project(graph.store)) == first
+    assert any({"nancy-pelosi", "pelosi-taiwan-visit", "taiwan"} <= set(g) for g in first)
+
+
+def test_corroboration_on_the_graph_matches_the_rows(graph):
+    from_graph = {
+        (r["subject"], r["predicate"], str(r["object"])): r for r in corroboration(graph.nx)
+    }
+    from_rows = {
+        (r["subject"], r["predicate"], r["object"]): r for r in row_corroboration(graph.claim_rows)
+    }
+    assert from_graph.keys() == from_rows.keys()
+    for key, row in from_rows.items():
+        assert from_graph[key]["sources"] == row["sources"]
+        assert from_graph[key]["outlets"] == row["outlets"]
+
+
+def test_transitive_part_of(graph, toy):
+    assert transitive(graph.nx, "ifs") == ["china", "ministry-of-public-security"]
+    assert transitive(graph.nx, "woodside") == ["california"]
+    assert transitive(toy, "ifs") == ["china", "mps"]
+    assert transitive(toy, "nobody") == []
+
+
+def test_graphml_is_deterministic_and_readable(graph):
+    data = to_graphml(graph.nx)
+    assert data == to_graphml(project(graph.store))
+    back = nx.read_graphml(io.BytesIO(data), force_multigraph=True)
+    assert set(back.nodes) == set(graph.nx.nodes)
+    assert back.number_of_edges() == graph.nx.number_of_edges()
+    ifs = back.nodes["ifs"]
+    assert ifs["label"] == "Institute of Forensic Science"
+    assert json.loads(ifs["aliases"]) == graph.nx.nodes["ifs"]["aliases"]
+    edge = back.edges["ifs", "ministry-of-public-security", "partOf"]
+    claims = json.loads(edge["claims"])
+    assert {c["article"] for c in claims} == set(
+        graph.nx.edges["ifs", "ministry-of-public-security", "partOf"]["articles"]
+    )
+    text = data.decode()
+    node_ids = [line.split('"')[1] for line in text.splitlines() if "<node id=" in line]
+    assert node_ids == sorted(node_ids)
+
+
+def test_graphml_flattens_sets_dicts_and_none():
+    g = nx.MultiDiGraph()
+    g.add_node("b", tags={"y", "x"}, meta={"k": 1}, missing=None)
+    g.add_node("a", tags={"z"}, meta={}, missing="")
+    text = to_graphml(g).decode()
+    assert text.index('<node id="a">') < text.index('<node id="b">')
+    assert '["x", "y"]' in text and '{"k": 1}' in text
+
+
+def test_claim_rows_with_bindings_read_one_triple(graph):
+    import pyoxigraph as ox
+
+    from kg.ontology import KG, entity_iri
+
+    rows = graphs.claim_rows(
+        graph.store,
+        bindings={
+            "s": ox.NamedNode(entity_iri("united-states")),
+            "p": ox.NamedNode(KG.delisted),
+            "o": ox.NamedNode(entity_iri("ifs")),
+        },
+    )
+    assert {r["article"] for r in rows} == {
+        r["article"]
+        for r in graph.claim_rows
+        if (r["subject"], r["predicate"], r["object"]) == ("united-states", "delisted", "ifs")
+    }
+
+
+def test_make_row_refuses_unknown_fields():
+    with pytest.raises(TypeError, match="unknown fields"):
+        graphs.make_row("a", "p", "b", speeker="x")

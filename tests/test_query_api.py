@@ -1,0 +1,513 @@
+"""The Python query API (kg.load() → KnowledgeGraph) against the real seed data.
+
+Expected answers are read from data/ with plain YAML (no kg code), so the API is checked against
+the curation, not against itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+import kg
+from kg.analysis import as_of, conflicts, corroboration, single_source_entities, timeline
+from kg.errors import AmbiguousEntity, EntityNotFound, QueryError
+from kg.graph import make_row
+from kg.knowledge import KnowledgeGraph
+from kg.sparql import named_queries, run_named
+from tests.conftest import BASE_TEXT, article_record
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = {p.stem: p.read_text(encoding="utf-8") for p in (ROOT / "data/articles").glob("*.txt")}
+A000, A001, A002, A003, A004 = sorted(ARTICLES)
+
+
+def yaml_claims() -> list[dict]:
+    """Every claim record of data/claims, read independently of kg, with its article id."""
+    found = []
+    for path in sorted((ROOT / "data" / "claims").glob("*.yaml")):
+        for record in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            found.append({**{k: str(v) for k, v in record.items()}, "article": path.stem})
+    return found
+
+
+def articles_stating(subject: str, predicate: str, obj: str) -> list[str]:
+    return sorted(
+        {
+            c["article"]
+            for c in yaml_claims()
+            if (c["subject"], c["predicate"], c["object"]) == (subject, predicate, obj)
+        }
+    )
+
+
+# --- kg.load and entity lookup ----------------------------------------------------------------
+
+
+def test_load_is_reexported_and_gives_a_knowledge_graph(graph):
+    assert kg.load is kg.api.load
+    assert isinstance(graph, kg.KnowledgeGraph)
+    assert len(graph.claim_rows) == len(yaml_claims())
+
+
+def test_unknown_entity_suggests_close_matches(graph):
+    with pytest.raises(EntityNotFound) as err:
+        graph.paths("Xi Jinpin", "ifs")
+    assert "xi-jinping" in err.value.suggestions
+    assert str(err.value).startswith("no entity called 'Xi Jinpin' — did you mean 'xi-jinping'")
+
+
+# --- claims() and sources() -------------------------------------------------------------------
+
+
+def test_claims_by_alias_predicate_and_article(graph):
+    found = graph.claims(subject="IFS", predicate="partOf")
+    assert sorted(c["article"] for c in found) == articles_stating(
+        "ifs", "partOf", "ministry-of-public-security"
+    )
+    only_001 = graph.claims(subject="ifs", predicate="partOf", article="001")
+    assert [c["article"] for c in only_001] == [A001]
+
+
+def test_claims_by_inverse_predicate_swaps_subject_and_object(graph):
+    parts = graph.claims(subject="Ministry of Public Security", predicate="hasPart")
+    assert {(c["subject"], c["object"]) for c in parts} == {("ifs", "ministry-of-public-security")}
+
+
+def test_claims_with_a_literal_object(graph):
+    found = graph.claims(
+        subject="United States", predicate="annualOverdoseDeaths", object="110,000"
+    )
+    assert [(c["article"], c["object"], c["certainty"]) for c in found] == [
+        (A000, "110000", "approximate")
+    ]
+
+
+def test_claims_with_unknown_predicate_or_article_say_what_to_do(graph):
+    with pytest.raises(QueryError, match=r"unknown predicate 'partof' — did you mean 'partOf'"):
+        graph.claims(predicate="partof")
+    with pytest.raises(QueryError, match=r"no article '009'"):
+        graph.claims(article="009")
+    with pytest.raises(QueryError, match=r"not a day"):
+        graph.claims(as_of="2022-13-01")
+
+
+def test_sources_give_article_outlet_agency_speaker_and_exact_quote(graph):
+    found = graph.sources("ifs", "partOf", "Ministry of Public Security")
+    assert [s["article"] for s in found] == articles_stating(
+        "ifs", "partOf", "ministry-of-public-security"
+    )
+    by_article = {s["article"]: s for s in found}
+    assert by_article[A000]["outlet"] is None and by_article[A000]["agency"] == "afp"
+    assert by_article[A001]["outlet"] == "voa" and by_article[A002]["outlet"] == "scmp"
+    for source in found:
+        assert ARTICLES[source["article"]][source["start"] : source["end"]] == source["quote"]
+        assert source["certainty"] == "stated" and source["speaker"] is None
+
+
+def test_sources_of_an_attributed_statement_name_the_speaker(graph):
+    found = graph.sources("ifs-listing", "obstructed", "counternarcotics-cooperation")
+    assert {(s["article"], s["speaker"]) for s in found} == {
+        (A000, "matthew-miller"),
+        (A001, "matthew-miller"),
+    }
+
+
+def test_sources_of_a_triple_nobody_states_is_empty(graph):
+    assert graph.sources("ifs", "partOf", "china") == []
+
+
+# --- as-of ------------------------------------------------------------------------------------
+
+
+def test_as_of_the_ifs_was_on_the_entity_list_in_2022_and_not_in_2024(graph):
+    on_2022 = graph.claims(
+        subject="ifs", predicate="listedOn", object="Entity List", as_of="2022-01-01"
+    )
+    assert sorted(c["article"] for c in on_2022) == articles_stating(
+        "ifs", "listedOn", "entity-list"
+    )
+    assert graph.claims(subject="ifs", predicate="listedOn", as_of="2024-01-01") == []
+    assert graph.claims(subject="ifs", predicate="listedOn", as_of="2019-12-31") == []
+    # the end of the listing comes from other articles, even for the one that only gives its start
+    assert (
+        graph.claims(subject="ifs", predicate="listedOn", article="003", as_of="2024-01-01") == []
+    )
+
+
+def test_as_of_named_query_agrees(graph):
+    def listed(day: str) -> set[str]:
+        rows = graph.query_named("as-of", day=day)
+        return {
+            r["article"]
+            for r in rows
+            if r["s"].endswith("/ifs") and r["o"].endswith("/entity-list")
+        }
+
+    assert listed("2022-01-01") == set(articles_stating("ifs", "listedOn", "entity-list"))
+    assert listed("2024-01-01") == set()
+
+
+def test_as_of_keeps_timeless_claims_and_past_events_only():
+    rows = [make_row("a", "partOf", "b"), make_row("us", "delisted", "ifs", date="2023-11-16")]
+    assert len(as_of(rows, "2023-11-15")) == 1
+    assert len(as_of(rows, "2023-11-16")) == 2
+
+
+# --- conflicts --------------------------------------------------------------------------------
+
+
+def _conflict(graph: KnowledgeGraph, kind: str, subject: str, predicate: str):
+    found = [
+        c
+        for c in graph.conflicts()
+        if (c.kind, c.subject, c.predicate) == (kind, subject, predicate)
+    ]
+    assert found, f"no {kind} on {subject} {predicate}"
+    return found
+
+
+def test_the_two_overdose_figures_are_a_contradiction_with_both_quotes(graph):
+    [deaths] = _conflict(graph, "contradiction", "united-states", "annualOverdoseDeaths")
+    assert deaths.values == ("100000", "110000")
+    by_value = {c["object"]: c for c in deaths.claims}
+    assert by_value["110000"]["article"] == A000 and by_value["110000"]["agency"] == "afp"
+    assert by_value["110000"]["speaker"] == "us-cdc"
+    assert "around 110,000 drug overdose deaths" in by_value["110000"]["quote"]
+    assert by_value["100000"]["article"] == A004
+    assert "some 100,000 overdose deaths each year" in by_value["100000"]["quote"]
+
+
+def test_some_vs_more_than_two_thirds_is_a_precision_difference(graph):
+    [share] = _conflict(graph, "precision", "fentanyl", "shareOfOverdoseDeaths")
+    assert share.values == ("0.67",)
+    worded = {c["certainty"]: c["quote"] for c in share.claims}
+    assert "some two-thirds" in worded["approximate"]
+    assert "more than two-thirds" in worded["more-than"]
+
+
+def test_millers_sentence_transcribed_two_ways_is_a_quote_variant(graph):
+    [variant] = _conflict(graph, "quote-variant", "ifs-listing", "obstructed")
+    first, second = variant.claims
+    assert (first["article"], second["article"]) == (A000, A001)
+    assert first["speaker"] == second["speaker"] == "matthew-miller"
+    assert "(Institute of Forensic Science) on the list" in first["quote"]
+    assert "the IFS on the Commerce Entity List" in second["quote"]
+
+
+def test_a_place_and_the_place_it_is_part_of_are_compatible(graph):
+    locations = _conflict(graph, "compatible", "biden-xi-summit", "location")
+    assert [c.values for c in locations] == [("california", "woodside")]
+    assert "woodside is partOf california" in locations[0].reason
+    clash = _conflict(graph, "contradiction", "biden-xi-summit", "location")
+    assert ("san-francisco", "woodside") in [c.values for c in clash]
+
+
+def test_conflict_kinds_on_synthetic_rows(graph):
+    rows = [
+        make_row(
+            "x",
+            "annualOverdoseDeaths",
+            "100",
+            "a1",
+            object_is_entity=False,
+            valid_from="2020",
+            valid_until="2021",
+        ),
+        make_row(
+            "x",
+            "annualOverdoseDeaths",
+            "200",
+            "a2",
+            object_is_entity=False,
+            valid_from="2021",
+            valid_until="2022",
+        ),
+        make_row(
+            "y", "annualOverdoseDeaths", "100", "a1", object_is_entity=False, certainty="more-than"
+        ),
+        make_row("y", "annualOverdoseDeaths", "150", "a2", object_is_entity=False),
+        make_row("e", "occurredOn", "2023-11", "a1", object_is_entity=False),
+        make_row("e", "occurredOn", "2023-12-01", "a2", object_is_entity=False),
+        make_row("c", "involvedIn", "t", "a1", certainty="alleged", speaker="us"),
+        make_row("c", "involvedIn", "t", "a1", certainty="denied", speaker="china"),
+    ]
+    found = {(c.subject, c.kind) for c in conflicts(rows, graph.ontology)}
+    assert found == {
+        ("x", "compatible"),
+        ("y", "precision"),
+        ("e", "contradiction"),
+        ("c", "contradiction"),
+    }
+
+
+def test_conflicts_are_json_ready(graph):
+    data = json.loads(json.dumps([c.to_dict() for c in graph.conflicts()]))
+    assert {d["kind"] for d in data} == {
+        "contradiction",
+        "precision",
+        "quote-variant",
+        "compatible",
+    }
+    assert all(len(d["claims"]) >= 2 for d in data)
+
+
+# --- corroboration and single sources -----------------------------------------------------------
+
+
+def test_corroboration_counts_articles_outlets_and_independent_sources(graph):
+    found = {(r["subject"], r["predicate"], r["object"]): r for r in graph.corroboration()}
+    part = found[("ifs", "partOf", "ministry-of-public-security")]
+    assert part["articles"] == articles_stating("ifs", "partOf", "ministry-of-public-security")
+    assert part["outlets"] == [f"article:{A000}", f"article:{A003}", "scmp", "voa"]
+    assert part["agencies"] == ["afp"]
+    assert part["sources"] == 4 and not part["single_source"]
+    only_voa = found[("rayhan-asat", "basedIn", "united-states")]
+    assert only_voa["single_source"] and only_voa["independent"] == ["outlet:voa"]
+    assert all(len(r["outlets"]) >= 4 for r in graph.corroboration(min_outlets=4))
+
+
+def test_wire_copy_carried_by_two_outlets_is_one_agency(make_tree):
+    text2 = BASE_TEXT.replace("removed", "dropped")
+    outlets = """\
+- id: afp
+  type: NewsAgency
+  label: Agence France-Presse
+- id: outlet-a
+  type: Outlet
+  label: Outlet A
+- id: outlet-b
+  type: Outlet
+  label: Outlet B
+"""
+    from tests.conftest import BASE_CLAIMS, BASE_ENTITIES
+
+    tree = make_tree(
+        entities=BASE_ENTITIES + outlets,
+        articles=article_record("a1", BASE_TEXT, outlet="outlet-a", agency="afp")
+        + article_record("a2", text2, outlet="outlet-b", agency="afp")
+        + article_record("a3", BASE_TEXT, outlet="unknown"),
+        files={
+            "data/articles/a2.txt": text2,
+            "data/articles/a3.txt": BASE_TEXT,
+            "data/claims/a2.yaml": BASE_CLAIMS.replace(
+                "The United States removed", "The United States dropped"
+            ),
+            "data/claims/a3.yaml": BASE_CLAIMS,
+        },
+    )
+    g = kg.load(root=tree)
+    part = next(r for r in g.corroboration() if r["predicate"] == "partOf")
+    assert part["articles"] == ["a1", "a2", "a3"]
+    assert part["outlets"] == ["article:a3", "outlet-a", "outlet-b"]
+    assert part["independent"] == ["agency:afp", "article:a3"] and part["sources"] == 2
+    assert [r["outlets"] for r in g.corroboration(min_outlets=3)] == [part["outlets"]] * 2
+    named = g.query_named("corroborated", min_outlets=3)
+    assert {(r["outlets"], r["sources"], r["articles"]) for r in named} == {(3, 2, 3)}
+
+
+def test_single_source_entities(graph):
+    found = {r["id"]: r for r in graph.single_source_entities()}
+    assert found["rayhan-asat"] == {"id": "rayhan-asat", "source": "outlet:voa", "articles": [A001]}
+    assert found["wang-002"]["source"] == "outlet:scmp"
+    assert "ifs" not in found and "united-states" not in found
+    assert single_source_entities(
+        [make_row("a", "p", "b", "x1", agency="afp"), make_row("a", "p", "b", "x2", agency="afp")]
+    ) == [
+        {"id": "a", "source": "agency:afp", "articles": ["x1", "x2"]},
+        {"id": "b", "source": "agency:afp", "articles": ["x1", "x2"]},
+    ]
+
+
+def test_corroboration_function_over_rows():
+    rows = [make_row("a", "p", "b", "x1"), make_row("a", "p", "b", "x2", outlet="voa")]
+    [row] = corroboration(rows, min_outlets=2)
+    assert row["outlets"] == ["article:x1", "voa"] and row["sources"] == 2
+
+
+# --- timeline, paths, neighbours, show, stats --------------------------------------------------
+
+
+def test_timeline_of_the_ifs_in_date_order(graph):
+    found = [(e["when"], e["what"], e["subject"], e["predicate"]) for e in graph.timeline("IFS")]
+    assert ("2020", "from", "ifs", "listedOn") in found
+    assert ("2023-11-16", "on", "united-states", "delisted") in found
+    assert ("2023-11-16", "until", "ifs", "listedOn") in found
+    starts = [e["start"] for e in graph.timeline("IFS")]
+    assert starts == sorted(starts)
+    delisting = next(
+        e
+        for e in graph.timeline("ifs")
+        if e["predicate"] == "delisted" and e["subject"] == "united-states"
+    )
+    assert delisting["articles"] == sorted(
+        c["article"]
+        for c in yaml_claims()
+        if c["predicate"] == "delisted"
+        and c["subject"] == "united-states"
+        and c.get("date") == "2023-11-16"
+    )
+
+
+def test_timeline_merges_date_valued_claims(graph):
+    rows = [
+        make_row("summit", "occurredOn", "2023-11-15", "a1", object_is_entity=False),
+        make_row("summit", "occurredOn", "2023-11-15", "a2", object_is_entity=False),
+    ]
+    [entry] = timeline(rows, ontology=graph.ontology)
+    assert (entry["what"], entry["precision"], entry["articles"]) == (
+        "occurred",
+        "day",
+        ["a1", "a2"],
+    )
+
+
+def test_path_from_xi_jinping_to_the_ministry_with_each_hops_articles(graph):
+    best = graph.paths("Xi Jinping", "Ministry of Public Security")[0]
+    assert best["nodes"] == ["xi-jinping", "china", "ministry-of-public-security"]
+    first, second = best["hops"]
+    [head] = first["relations"]
+    assert (head["subject"], head["predicate"], head["object"], head["direction"]) == (
+        "xi-jinping",
+        "headOf",
+        "china",
+        "forward",
+    )
+    assert head["articles"] == articles_stating("xi-jinping", "headOf", "china")
+    [part] = second["relations"]
+    assert (part["subject"], part["predicate"], part["direction"]) == (
+        "ministry-of-public-security",
+        "partOf",
+        "backward",
+    )
+    assert part["articles"] == articles_stating("ministry-of-public-security", "partOf", "china")
+    for claim in part["claims"]:
+        assert ARTICLES[claim["article"]][claim["start"] : claim["end"]] == claim["quote"]
+    lengths = [p["length"] for p in graph.paths("xi-jinping", "ministry-of-public-security")]
+    assert lengths == sorted(lengths) and max(lengths) <= 3
+
+
+def test_neighbours_are_the_entities_linked_by_claims(graph):
+    predicates = graph.ontology.predicates
+    linked = {
+        c["object"] if c["subject"] == "ifs" else c["subject"]
+        for c in yaml_claims()
+        if "ifs" in (c["subject"], c["object"]) and predicates[c["predicate"]].kind == "object"
+    }
+    found = graph.neighbours("ifs")
+    assert {n["id"] for n in found} == linked - {"ifs"}
+    assert all(n["distance"] == 1 and n["relations"] for n in found)
+    two = graph.neighbours("ifs", hops=2)
+    assert {n["distance"] for n in two} == {1, 2}
+    assert "china" in {n["id"] for n in two if n["distance"] == 2}
+
+
+def test_show_gives_the_entity_and_what_it_said(graph):
+    report = graph.show("Matt Miller")
+    assert report["entity"]["id"] == "matthew-miller"
+    said = {(r["subject"], r["predicate"], r["object"]) for r in report["said"]}
+    assert ("ifs-listing", "obstructed", "counternarcotics-cooperation") in said
+    assert ("matthew-miller", "spokespersonOf", "us-state-department") in {
+        (r["subject"], r["predicate"], r["object"]) for r in report["outgoing"]
+    }
+
+
+def test_stats_count_what_the_curation_holds(graph):
+    stats = graph.stats()
+    claims = yaml_claims()
+    assert stats["claims"] == len(claims) and stats["articles"] == 5
+    assert stats["triples"] == len({(c["subject"], c["predicate"], c["object"]) for c in claims})
+    assert stats["claims_by_article"] == {
+        a: sum(1 for c in claims if c["article"] == a) for a in sorted(ARTICLES)
+    }
+    assert stats["conflicts"]["contradiction"] >= 1
+    assert [r["id"] for r in stats["most_central"][:2]] == ["united-states", "china"]
+
+
+# --- SPARQL through the graph -------------------------------------------------------------------
+
+
+def test_delisting_is_in_exactly_the_graphs_of_the_articles_that_state_it(graph):
+    expected = articles_stating("united-states", "delisted", "ifs")
+    rows = graph.sparql(
+        "SELECT ?g WHERE { GRAPH ?g { entity:united-states kg:delisted entity:ifs } }"
+    )
+    assert sorted(r["g"].rsplit("/", 1)[-1] for r in rows) == expected
+    named = graph.query_named("delistings", subject="US")
+    assert sorted(r["article"] for r in named) == expected
+    assert {r["date"] for r in named} == {"2023-11-16"}
+    assert all(ARTICLES[r["article"]].count(r["quote"]) >= 1 for r in named)
+
+
+def test_sparql_binds_variables_the_select_does_not_project(graph):
+    rows = graph.sparql("SELECT ?l WHERE { ?e rdfs:label ?l }", e=graph.entity("ifs").iri)
+    assert [r["l"] for r in rows] == ["Institute of Forensic Science"]
+
+
+def test_every_named_query_runs_on_the_seed_data(graph):
+    params = {
+        "as-of": {"day": "2022-01-01"},
+        "sources": {"s": "ifs", "p": "partOf", "o": "Ministry of Public Security"},
+    }
+    for name in named_queries():
+        rows = graph.query_named(name, **params.get(name, {}))
+        assert len(rows) > 0, name
+
+
+def test_named_query_parameters_are_checked(graph):
+    with pytest.raises(QueryError, match=r"needs day=YYYY-MM-DD"):
+        graph.query_named("as-of")
+    with pytest.raises(QueryError, match=r"has no parameter 'date' — it accepts: day"):
+        graph.query_named("as-of", date="2022-01-01")
+    with pytest.raises(QueryError, match=r"'2022-1-1' is not a day"):
+        graph.query_named("as-of", day="2022-1-1")
+    with pytest.raises(EntityNotFound):
+        graph.query_named("delistings", subject="Untied Stats")
+    with pytest.raises(QueryError, match=r"no named query 'delisting' — did you mean delistings"):
+        graph.query_named("delisting")
+
+
+def test_part_of_query_gives_the_chain_with_quotes(graph):
+    rows = graph.query_named("part-of", entity="ifs")
+    chain = {(r["depth"], r["whole"].rsplit("/", 1)[-1]) for r in rows}
+    assert chain == {(1, "ministry-of-public-security"), (2, "china")}
+    assert all(r["quote"] in ARTICLES[r["article"]] for r in rows)
+
+
+def test_who_said_what_for_one_speaker(graph):
+    rows = graph.query_named("who-said-what", speaker="Matt Miller")
+    expected = {c["article"] for c in yaml_claims() if c.get("attributed_to") == "matthew-miller"}
+    assert {r["article"] for r in rows} == expected
+
+
+def test_query_text_file_and_formats(graph, tmp_path):
+    text = "SELECT ?label WHERE { entity:ifs rdfs:label ?label }"
+    (tmp_path / "q.rq").write_text(text)
+    assert graph.query(str(tmp_path / "q.rq")).rows == [{"label": "Institute of Forensic Science"}]
+    assert graph.query(text, fmt="csv").splitlines() == [b"label", b"Institute of Forensic Science"]
+    assert (
+        json.loads(graph.query(text, fmt="json"))["results"]["bindings"][0]["label"]["value"]
+        == "Institute of Forensic Science"
+    )
+
+
+def test_run_named_works_on_a_bare_store(graph):
+    rows = run_named(graph.store, "delistings", {"subject": "united-states"})
+    assert {r["subject"] for r in rows} == {"https://kg.example/entity/united-states"}
+
+
+def test_ambiguous_names_list_the_candidates(make_tree):
+    from tests.conftest import BASE_ENTITIES
+
+    entities = BASE_ENTITIES.replace("aliases: [US]", "aliases: [US, Washington]") + (
+        "- id: washington-state\n  type: Place\n  label: Washington State\n"
+        "  aliases: [Washington]\n"
+    )
+    g = kg.load(root=make_tree(entities=entities))
+    with pytest.raises(AmbiguousEntity) as err:
+        g.neighbours("washington")
+    assert err.value.candidates == ["united-states", "washington-state"]
+    assert "use one of these ids" in str(err.value)
