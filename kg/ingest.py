@@ -924,6 +924,17 @@ class ArticleReport:
     sentences: int
     uncited: list[tuple[int, str, tuple[str, ...]]]  # (offset, sentence, entities it names)
 
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready view (``kg show ARTICLE --json``)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "characters": self.characters,
+            "claims": self.claims,
+            "sentences": self.sentences,
+            "uncited": [{"start": s, "text": t, "entities": list(e)} for s, t, e in self.uncited],
+        }
+
 
 def article_ids(store: ox.Store) -> list[str]:
     """Ids of the articles in a loaded dataset."""

@@ -16,6 +16,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -25,6 +26,7 @@ from rdflib import Dataset
 from kg import analysis
 from kg import graph as graphs
 from kg.errors import AmbiguousEntity, EntityNotFound, QueryError
+from kg.ingest import ArticleReport, article_report
 from kg.ontology import BASE_IRI, KG, Ontology, article_iri, entity_iri, local_name
 from kg.sparql import (
     NamedQuery,
@@ -248,6 +250,18 @@ class KnowledgeGraph:
         info = self.entity(name)
         entity = asdict(info) | {"articles": self.nx.nodes[info.id]["articles"]}
         return {"entity": entity, **analysis.profile(self.claim_rows, info.id)}
+
+    def article(self, article_id: str, root: Path | None = None) -> ArticleReport:
+        """An article's claims and the sentences no claim cites yet: ``kg show ARTICLE``.
+
+        The text comes from ``data/articles/<id>.txt`` under ``root`` (checked by its sha256).
+
+        >>> import kg
+        >>> report = kg.load().article("001_9a1418d7ed6deaae")
+        >>> len(report.claims) > 10, report.sentences > len(report.uncited)
+        (True, True)
+        """
+        return article_report(self.store, article_id, root)
 
     def stats(self) -> dict[str, Any]:
         """Counts of the graph, conflicts by kind and the most central entities: ``kg stats``."""

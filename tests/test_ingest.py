@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -564,3 +565,18 @@ def test_ingest_finds_every_alias_occurrence_of_the_curated_entities(article_id,
             f"{len(found)} mentions listed, {tolerant} found only by case/punctuation tolerance"
         )
     assert recall >= 0.95, missed
+
+
+def test_cli_show_article_id_reports_the_article(tree, source):
+    added = ingest(source, tree)
+    added.claims_path.write_text(added.claims_path.read_text().split("\n", 1)[1])
+    runner = CliRunner()
+    result = runner.invoke(main, ["show", NEW_ID, "--root", str(tree)])
+    assert result.exit_code == 0, result.output
+    assert "claims (0):" in result.output
+    assert "sentences no claim cites (3 of 3; 2 name known entities):" in result.output
+    as_json = runner.invoke(main, ["show", "a1", "--root", str(tree), "--json"])
+    data = json.loads(as_json.output)
+    assert (data["id"], len(data["claims"]), data["uncited"]) == ("a1", 2, [])
+    entity = runner.invoke(main, ["show", "ifs", "--root", str(tree), "--json"])
+    assert json.loads(entity.output)["entity"]["id"] == "ifs"
