@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 #: Default size limit of an ingested article (``--max-bytes`` raises it up to the loader's limit).
 DEFAULT_MAX_BYTES = 200_000
+LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -713,6 +714,11 @@ def read_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes,
     return data, text
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "an Outlet", "a Country"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def _guess_title(text: str) -> str:
     for line in text.splitlines():
         if 0 < len(line.strip()) <= 300:
@@ -727,7 +733,7 @@ def _existing(data: Path) -> tuple[dict[str, str], set[str], str]:
         for p in sorted((data / "articles").glob("*.txt"))
     }
     yaml_path = data / "articles.yaml"
-    raw = yaml_path.read_text(encoding="utf-8") if yaml_path.exists() else ""
+    raw = yaml_path.read_bytes().decode("utf-8") if yaml_path.exists() else ""
     ids: set[str] = set()
     doc, _problems = parse_yaml(raw, "data/articles.yaml") if raw.strip() else (None, [])
     for record in doc if isinstance(doc, YList) else []:
@@ -796,15 +802,17 @@ def ingest(
         if value not in entities:
             raise IngestError(
                 f"--{key} {value!r} is not an entity of data/entities.yaml — add it "
-                f"as a {cls} first, or leave --{key} out"
+                f"as {_a(cls)} first, or leave --{key} out"
             )
         if not ontology.is_subclass(entities[value].type, cls):
-            raise IngestError(f"--{key} {value!r} is a {entities[value].type}, not a {cls}")
+            raise IngestError(f"--{key} {value!r} is {_a(entities[value].type)}, not {_a(cls)}")
     if date is not None:
         try:
             DateValue.parse(date)
         except ValueError as err:
             raise IngestError(f"--date: {err}") from None
+    if not LANGUAGE_PATTERN.match(language):
+        raise IngestError(f"--language {language!r}: write a language code such as en or zh-Hant")
     if title is not None and not title.strip():
         raise IngestError("--title is empty — give the headline, or leave --title out")
     digest = hashlib.sha256(raw).hexdigest()
@@ -841,8 +849,9 @@ def ingest(
     if date:
         fields.append(("published", date, ""))
     fields += [("language", language, ""), ("sha256", digest, "")]
-    separator = "" if not yaml_text or yaml_text.endswith("\n") else "\n"
-    new_yaml = yaml_text + separator + _record(fields)
+    newline = "\r\n" if "\r\n" in yaml_text else "\n"
+    separator = "" if not yaml_text or yaml_text.endswith("\n") else newline
+    new_yaml = yaml_text + separator + _record(fields).replace("\n", newline)
     doc, problems = parse_yaml(new_yaml, "data/articles.yaml")
     if problems or not isinstance(doc, YList) or doc[-1].get("id") != ident:
         raise IngestError(
@@ -887,7 +896,7 @@ def _write_all(files: Sequence[tuple[Path, bytes]], expected: Mapping[Path, str]
                 out.flush()
                 os.fsync(out.fileno())
         for target, before in expected.items():
-            now = target.read_text(encoding="utf-8") if target.exists() else ""
+            now = target.read_bytes().decode("utf-8") if target.exists() else ""
             if now != before:
                 raise IngestError(f"{target} changed while ingesting — run kg ingest again")
         for temp, target in staged:

@@ -34,7 +34,7 @@ from kg.ingest import (
 )
 from kg.ontology import load_ontology
 from kg.yamlfile import parse_yaml
-from tests.conftest import BASE_ENTITIES, ROOT
+from tests.conftest import BASE_ENTITIES, BASE_TEXT, ROOT, article_record
 
 NEW_TEXT = (
     "Washington \u2014 The U.S. on Friday removed the Ministry of Public Security\u2019s institute"
@@ -347,13 +347,17 @@ def test_a_huge_file_is_refused_unless_the_limit_is_raised(tree, tmp_path):
         (
             {"outlet": "reuters"},
             "--outlet 'reuters' is not an entity of data/entities.yaml — add it "
-            "as a Outlet first, or leave --outlet out",
+            "as an Outlet first, or leave --outlet out",
         ),
-        ({"outlet": "ifs"}, "--outlet 'ifs' is a GovernmentAgency, not a Outlet"),
+        ({"outlet": "ifs"}, "--outlet 'ifs' is a GovernmentAgency, not an Outlet"),
         ({"agency": "united-states"}, "--agency 'united-states' is a Country, not a NewsAgency"),
         (
             {"date": "2023-02-30"},
             "--date: 2023-02-30 is not a real date (day is out of range for month)",
+        ),
+        (
+            {"language": "en\n- id: x"},
+            "--language 'en\\n- id: x': write a language code such as en or zh-Hant",
         ),
         ({"title": "  "}, "--title is empty — give the headline, or leave --title out"),
         ({"article_id": "a b"}, "--id 'a b': use letters, digits, '_' and '-' only"),
@@ -580,3 +584,16 @@ def test_cli_show_article_id_reports_the_article(tree, source):
     assert (data["id"], len(data["claims"]), data["uncited"]) == ("a1", 2, [])
     entity = runner.invoke(main, ["show", "ifs", "--root", str(tree), "--json"])
     assert json.loads(entity.output)["entity"]["id"] == "ifs"
+
+
+def test_articles_yaml_keeps_its_comments_and_line_endings(make_tree, source):
+    record = article_record("a1", BASE_TEXT).replace("\n", "  # curated by hand\r\n", 1)
+    tree = make_tree(
+        articles="# Articles, newest last.\r\n"
+        + record.replace("\n", "\r\n").replace("\r\r\n", "\r\n")
+    )
+    before = (tree / "data" / "articles.yaml").read_bytes()
+    ingest(source, tree)
+    after = (tree / "data" / "articles.yaml").read_bytes()
+    assert after.startswith(before)
+    assert after[len(before) :].count(b"\r\n") == after[len(before) :].count(b"\n") == 5
