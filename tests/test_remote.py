@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parent.parent
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 DEFAULT_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-FAST = {"retries": 2, "backoff": 0.01}
+FAST: dict[str, Any] = {"retries": 2, "backoff": 0.01}
 
 
 @pytest.fixture
@@ -101,9 +102,12 @@ def test_query_endpoint_formats_and_refusals(
     push_quads(graph.store, endpoint, **FAST)
     text = "SELECT ?label WHERE { entity:ifs rdfs:label ?label }"
     assert query_endpoint(endpoint, text, "csv") == b"label\r\nInstitute of Forensic Science\r\n"
-    answer = json.loads(query_endpoint(endpoint, text, "json"))
+    raw = query_endpoint(endpoint, text, "json")
+    assert isinstance(raw, bytes)
+    answer = json.loads(raw)
     assert answer["results"]["bindings"][0]["label"]["value"] == "Institute of Forensic Science"
     turtle = query_endpoint(endpoint, "CONSTRUCT WHERE { entity:ifs rdfs:label ?l }", "ttl")
+    assert isinstance(turtle, bytes)
     assert len(list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))) == 1
     with pytest.raises(QueryError, match="SERVICE is not allowed"):
         query_endpoint(endpoint, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
