@@ -76,6 +76,10 @@ def declare_prefixes(text: str) -> str:
 # HTTP with clear errors and bounded retries
 
 
+class Unreachable(EndpointError):
+    """No HTTP answer at all: connection refused, timed out, or the host is unknown."""
+
+
 @dataclass
 class Response:
     """An HTTP answer: status, headers and the whole body."""
@@ -165,7 +169,7 @@ class Client:
             except (urllib.error.URLError, OSError) as err:
                 reason = err.reason if isinstance(err, urllib.error.URLError) else err
                 if last:
-                    raise EndpointError(
+                    raise Unreachable(
                         _network_message(method, url, reason, self.timeout, attempt + 1)
                     ) from None
                 self._note(f"{method} {url}: {reason}, retrying in {wait:g} s")
@@ -371,10 +375,11 @@ def _graph_url(store: str, graph: str | None) -> str:
 
 
 def _find_graph_store(endpoint: str, client: Client) -> str | None:
-    probe = Client(timeout=client.timeout, retries=0)
     for candidate in graph_store_candidates(endpoint):
         try:
-            response = probe.request("HEAD", _graph_url(candidate, None))
+            response = client.request("HEAD", _graph_url(candidate, None))
+        except Unreachable:
+            raise  # the server is down or the host is wrong: say so, do not guess further
         except EndpointError:
             continue
         if 200 <= response.status < 300:
@@ -448,7 +453,7 @@ def push_quads(
                     {"Content-Type": "application/sparql-update"},
                 )
         except EndpointError as err:
-            if not use_gsp:
+            if not use_gsp and not isinstance(err, Unreachable):
                 tried = ", ".join(graph_store_candidates(endpoint))
                 err = EndpointError(
                     f"{err} (no Graph Store answered at {tried}: pass "

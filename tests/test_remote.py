@@ -46,6 +46,15 @@ def store_server(tmp_path: Path) -> Iterator[OxigraphProcess]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def pushed(tmp_path_factory: pytest.TempPathFactory, graph: KnowledgeGraph) -> Iterator[str]:
+    """The query endpoint of a writable Oxigraph server holding the pushed seed dataset."""
+    require_oxigraph()
+    with OxigraphProcess(tmp_path_factory.mktemp("pushed"), read_only=False) as server:
+        push_quads(graph.store, f"{server.url}/query", **FAST)
+        yield f"{server.url}/query"
+
+
 def remote_counts(endpoint: str) -> dict[str | None, int]:
     counts: dict[str | None, int] = {row["g"]: row["n"] for row in remote_query(endpoint, COUNTS)}
     counts[None] = remote_query(endpoint, DEFAULT_COUNT).rows[0]["n"]
@@ -82,10 +91,9 @@ def test_push_query_push_again(store_server: OxigraphProcess, graph: KnowledgeGr
 
 @pytest.mark.parametrize("name", sorted(named_queries()))
 def test_named_queries_against_a_pushed_store(
-    store_server: OxigraphProcess, graph: KnowledgeGraph, name: str
+    pushed: str, graph: KnowledgeGraph, name: str
 ) -> None:
-    endpoint = f"{store_server.url}/query"
-    push_quads(graph.store, endpoint, **FAST)
+    endpoint = pushed
     named = named_queries()[name]
     bindings = named.bind(PARAMS.get(name, {}))
     local = run_query(graph.store, named.text, bindings)
@@ -95,11 +103,8 @@ def test_named_queries_against_a_pushed_store(
     assert canonical(remote, unordered) == canonical(local, unordered)
 
 
-def test_query_endpoint_formats_and_refusals(
-    store_server: OxigraphProcess, graph: KnowledgeGraph
-) -> None:
-    endpoint = f"{store_server.url}/query"
-    push_quads(graph.store, endpoint, **FAST)
+def test_query_endpoint_formats_and_refusals(pushed: str, graph: KnowledgeGraph) -> None:
+    endpoint = pushed
     text = "SELECT ?label WHERE { entity:ifs rdfs:label ?label }"
     assert query_endpoint(endpoint, text, "csv") == b"label\r\nInstitute of Forensic Science\r\n"
     raw = query_endpoint(endpoint, text, "json")
@@ -234,6 +239,12 @@ def test_server_down_is_a_clear_error() -> None:
     started = time.monotonic()
     with pytest.raises(EndpointError, match="connection refused after 3 attempts — is the SPARQL"):
         push_quads(SAMPLE, endpoint, graph_store=endpoint.replace("query", "store"), **FAST)
+    with pytest.raises(EndpointError) as caught:
+        push_quads(SAMPLE, endpoint, **FAST)  # while looking for its Graph Store
+    assert str(caught.value) == (
+        f"cannot connect to {endpoint.replace('query', 'store')}?default: connection refused "
+        "after 3 attempts — is the SPARQL server running, and is the port right?"
+    )
     assert time.monotonic() - started < 5
 
 
@@ -314,11 +325,8 @@ def test_no_graph_store_and_no_update_is_an_error(stub: Callable[[Behaviour], St
     assert server.methods("HEAD") == 2  # /store and /data were probed
 
 
-def test_kg_query_endpoint_against_a_pushed_store(
-    store_server: OxigraphProcess, graph: KnowledgeGraph
-) -> None:
-    endpoint = f"{store_server.url}/query"
-    push_quads(graph.store, endpoint, **FAST)
+def test_kg_query_endpoint_against_a_pushed_store(pushed: str) -> None:
+    endpoint = pushed
     for args in (["as-of", "--param", "day=2022-01-01"], ["part-of", "--json"]):
         local = CliRunner().invoke(main, ["query", *args, "--root", str(ROOT)])
         remote = CliRunner().invoke(main, ["query", *args, "--endpoint", endpoint])
