@@ -887,10 +887,10 @@ def _write_all(files: Sequence[tuple[Path, bytes]], expected: Mapping[Path, str]
     try:
         for target, content in files:
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(
+            handle, temp_name = tempfile.mkstemp(
                 prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
             )
-            staged.append((Path(temp), target))
+            staged.append((Path(temp_name), target))
             with os.fdopen(handle, "wb") as out:
                 out.write(content)
                 out.flush()
@@ -915,8 +915,8 @@ def _write_all(files: Sequence[tuple[Path, bytes]], expected: Mapping[Path, str]
             f"cannot write {err.filename or 'data/'}: {err.strerror} — nothing was changed"
         ) from err
     finally:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
+        for leftover, _ in staged:
+            leftover.unlink(missing_ok=True)
 
 
 # --- what an article contributes ---------------------------------------------------------------
