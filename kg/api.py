@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg import exports
+from kg import html as pages
 from kg.curation import load_curation
 from kg.model import Curation
-from kg.ontology import PREFIXES, default_root, load_ontology
+from kg.ontology import PREFIXES, Ontology, default_root, load_ontology
 from kg.rdf import iter_quads
 from kg.store import build_store_dir, new_store, read_export, serialize, to_oxigraph
 from kg.knowledge import KnowledgeGraph
@@ -101,7 +102,7 @@ def build(root: Path | None = None, out_dir: Path | None | str = "exports", *,
     files["stats.json"] = exports.stats_json(exports.stats(curation, len(ox_quads)))
     lap("serialize")
     if html:
-        files.update(_views(ox_quads))
+        files.update(_views(ox_quads, curation, ontology))
         lap("html")
     target = Path(out_dir) if Path(out_dir).is_absolute() else root / out_dir
     report.files = exports.write_files(target, files)
@@ -112,9 +113,44 @@ def build(root: Path | None = None, out_dir: Path | None | str = "exports", *,
     return report
 
 
-def _views(ox_quads: list[ox.Quad]) -> dict[str, bytes]:
-    """Extra exports computed from the RDF (the graph page and GraphML), when available."""
-    return {}
+def _views(ox_quads: list[ox.Quad], curation: Curation, ontology: Ontology) -> dict[str, bytes]:
+    """Exports computed from the RDF: the graph page (graph.html) and GraphML (kg.graphml)."""
+    from kg.graph import project, to_graphml
+
+    store = new_store()
+    store.bulk_extend(ox_quads)
+    graph = project(store, ontology=ontology)
+    page = pages.page_from_store(store, graph=graph, texts=_texts(curation), ontology=ontology)
+    return {"graph.html": page.html, "kg.graphml": to_graphml(graph)}
+
+
+def _texts(curation: Curation) -> dict[str, str]:
+    return {ident: article.text for ident, article in sorted(curation.articles.items())}
+
+
+def write_html(out: Path | str = "graph.html", *, root: Path | None = None,
+               path: Path | str | None = None, **view: Any) -> pages.Page:
+    """Write the interactive graph page for a view of the graph: ``kg html``.
+
+    Built from ``data/`` (each quote shown in its paragraph), or from an export or store at
+    ``path`` (each quote with the 32 characters around it that the RDF keeps). ``view`` takes
+    ``focus``, ``hops``, ``article``, ``predicate``, ``top_k``, ``max_edges`` and ``title``
+    (see :func:`kg.html.select_view`).
+
+    >>> import tempfile, pathlib
+    >>> page = write_html(pathlib.Path(tempfile.mkdtemp()) / "g.html", predicate="partOf")
+    >>> page.relations > 0 and page.path.is_file()
+    True
+    """
+    root = Path(root) if root else default_root()
+    if path is not None:
+        graph = load(path, root=root)
+        return pages.write_html(graph.store, out, ontology=graph.ontology, **view)
+    ontology = load_ontology(root / "ontology" / "kg.ttl")
+    curation = load_curation(root, ontology)
+    store = new_store()
+    store.bulk_extend(to_oxigraph(iter_quads(curation, ontology)))
+    return pages.write_html(store, out, texts=_texts(curation), ontology=ontology, **view)
 
 
 def load(path: Path | str | None = None, *, root: Path | None = None) -> KnowledgeGraph:

@@ -534,6 +534,49 @@ def query(root: Path | None, source: str | None, path: Path | None, fmt: str, as
     _print(answer, False, lambda: result_table(answer))
 
 
+# --- kg html: the interactive graph page (kg.html) ------------------------------------------
+
+
+@main.command()
+@_root_option
+@click.option("--from", "path", type=click.Path(exists=True, path_type=Path), default=None,
+              help=_GRAPH_FROM_HELP + " Quotes then show with 32 characters of context.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("graph.html"),
+              show_default=True, help="Where to write the page.")
+@click.option("--focus", metavar="ENTITY", default=None,
+              help="Show this entity (id, label or any alias) and its neighbours.")
+@click.option("--hops", type=click.IntRange(0, 10), default=1, show_default=True,
+              help="How far from --focus to go.")
+@click.option("--article", metavar="ID", default=None, help="Show only what this article says.")
+@click.option("--predicate", metavar="P", default=None,
+              help="Show only claims with this predicate (e.g. partOf).")
+@click.option("--top-k", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Keep at most N entities: the most connected (nearest --focus first).")
+@click.option("--max-edges", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Keep at most this many relations; the page says what was left out.")
+@click.option("--title", default=None, help="Title shown on the page.")
+def html(root: Path | None, path: Path | None, out: Path, focus: str | None, hops: int,
+         article: str | None, predicate: str | None, top_k: int | None, max_edges: int,
+         title: str | None) -> None:
+    """Write the interactive graph page: one offline HTML file for a view of the graph.
+
+    Click an entity or a relation to read every supporting quote in its paragraph; search
+    by any alias; filter by type, relation, article, outlet, speaker and date.
+
+    \b
+    Examples:
+      kg html --out graph.html
+      kg html --focus IFS --hops 2 --out ifs.html
+      kg html --article 004_1e9b86b4597b81cb --out 004.html
+    """
+    page = api.write_html(out, root=root, path=path, focus=focus, hops=hops, article=article,
+                          predicate=predicate, top_k=top_k, max_edges=max_edges, title=title)
+    click.echo(f"wrote {page.path}: {page.entities} entities, {page.relations} relations, "
+               f"{page.claims} claims ({len(page.html) / 1e6:.1f} MB, works offline)")
+    for note in page.notes:
+        click.echo(f"  note: {note}")
+
+
 def run() -> None:
     """Entry point for ``python -m kg``."""
     sys.exit(main())

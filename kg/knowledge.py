@@ -26,6 +26,7 @@ from rdflib import Dataset
 from kg import analysis
 from kg import graph as graphs
 from kg.errors import AmbiguousEntity, EntityNotFound, QueryError
+from kg.html import Page, write_html
 from kg.ingest import ArticleReport, article_report
 from kg.ontology import BASE_IRI, KG, Ontology, article_iri, entity_iri, local_name
 from kg.sparql import (
@@ -267,6 +268,14 @@ class KnowledgeGraph:
         """Counts of the graph, conflicts by kind and the most central entities: ``kg stats``."""
         return analysis.summary(self.claim_rows, {i: e.type for i, e in self.entities.items()},
                                 self.articles, len(self.store), self.nx, self.ontology)
+
+    def to_html(self, path: str | Path, **view: Any) -> Page:
+        """Write the interactive graph page for a view: ``kg html`` (see :mod:`kg.html`).
+
+        ``view`` takes ``focus``, ``hops``, ``article``, ``predicate``, ``top_k``,
+        ``max_edges`` and ``title``; quotes show with the 32 characters around them.
+        """
+        return write_html(self.store, path, graph=self.nx, ontology=self.ontology, **view)
 
     def query_named(self, name: str, **params: Any) -> QueryResult:
         """Run a named query (``kg/queries/<name>.rq``); entity parameters by id, label or alias.

@@ -1,0 +1,422 @@
+"""The graph page without a browser: views, escaping, offline, determinism, layout, CLI."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+import pyvis.network  # noqa: F401  (its IPython import raises the recursion limit: do it before
+
+#                       hypothesis runs, which warns when the limit changes under it)
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kg
+from kg import html
+from kg.cli import main
+from kg.errors import EntityNotFound
+from kg.knowledge import KnowledgeGraph
+from kg.ontology import load_ontology
+
+XSS = "<img src=x onerror=alert(1)>"
+SCRIPT = "</script><script>alert(2)</script><!--"
+HREF = '<a href="javascript:alert(3)">click</a>'
+
+
+def claim(
+    subject: str, predicate: str, obj: str, article: str = "a1", **extra: Any
+) -> dict[str, Any]:
+    quote = extra.pop("quote", f"{subject} {predicate} {obj}")
+    row = {
+        "claim": f"urn:claim:{subject}:{predicate}:{obj}:{article}",
+        "subject": subject,
+        "predicate": predicate,
+        "object": obj,
+        "object_is_entity": True,
+        "article": article,
+        "quote": quote,
+        "start": 0,
+        "end": len(quote),
+        "speaker": None,
+        "certainty": "stated",
+        "date": None,
+        "valid_from": None,
+        "valid_until": None,
+        "outlet": None,
+        "agency": None,
+        "published": "2023-11-16",
+        "note": None,
+    }
+    row.update(extra)
+    return row
+
+
+def tiny_graph() -> nx.MultiDiGraph:
+    """A hand-made projection with hostile labels everywhere a label can go."""
+    g = nx.MultiDiGraph()
+    people = {"x": XSS, "s": SCRIPT, "h": "Plain Name", "us": "United States"}
+    for node, label in people.items():
+        g.add_node(
+            node,
+            type="Person" if node != "us" else "Country",
+            label=label,
+            aliases=[SCRIPT, "Alias " + node],
+            description=HREF,
+            note=XSS,
+            articles=["a1"],
+            facts=[],
+        )
+    rows = [
+        claim("x", "partOf", "s", quote=f"{XSS} is part of {SCRIPT}"),
+        claim("h", "partOf", "us", speaker="x"),
+        claim("h", "partOf", "us", article="a2", outlet="h", published="2023-11"),
+    ]
+    for row in rows:
+        key = (row["subject"], row["object"], row["predicate"])
+        if not g.has_edge(*key):
+            g.add_edge(*key, predicate=row["predicate"], label="part of", claims=[])
+        g.edges[key]["claims"].append(row)
+    for _u, _v, data in g.edges(data=True):
+        data["articles"] = sorted({c["article"] for c in data["claims"]})
+        data["sources"] = len({c["article"] for c in data["claims"]})
+    return g
+
+
+def blocks(page: bytes) -> dict[str, Any]:
+    """The JSON data blocks of a page, parsed."""
+    text = page.decode()
+    found = {}
+    for ident in ("kg-nodes", "kg-edges", "kg-data"):
+        match = re.search(
+            rf'<script type="application/json" id="{ident}">(.*?)</script>', text, re.DOTALL
+        )
+        assert match, ident
+        found[ident] = json.loads(match.group(1))
+    return found
+
+
+@pytest.fixture(scope="module")
+def seed_page(graph: KnowledgeGraph) -> html.Page:
+    return html.page_from_store(
+        graph.store,
+        graph=graph.nx,
+        ontology=graph.ontology,
+        texts={a.id: a.text for a in kg.curation.load_curation().articles.values()},
+    )
+
+
+# --- escaping: label text is data, never markup ---------------------------------------------
+
+
+def test_hostile_labels_appear_only_as_escaped_json():
+    page = html.render_html(tiny_graph(), title=f"Title {XSS}")
+    text = page.decode()
+    for raw in (XSS, SCRIPT, HREF, "<!--", "onerror=alert(1)>"):
+        assert raw not in text
+    assert text.lower().count("</script") == 5  # three data blocks, vis-network, kg's script
+    data = blocks(page)
+    labels = {n["id"]: n["label"] for n in data["kg-nodes"]}
+    assert data["kg-data"]["entities"]["x"]["label"] == XSS
+    assert data["kg-data"]["entities"]["x"]["aliases"][0] == SCRIPT
+    assert XSS.replace(" ", "\n") != labels["x"] and "onerror" in labels["x"]
+    assert any(c["quote"].startswith(XSS) for c in data["kg-data"]["claims"])
+    assert "Title &lt;img src=x onerror=alert(1)&gt;" in text  # heading escaped by the template
+
+
+def test_titles_are_plain_text_and_pyvis_link_template_unused():
+    page = html.render_html(tiny_graph()).decode()
+    assert ("popup.innerHTML" in page) is False  # pyvis' HTML tooltip template is not used
+    nodes = blocks(page.encode())["kg-nodes"]
+    assert all(isinstance(n["title"], str) for n in nodes)
+
+
+def test_page_script_never_parses_data_as_html():
+    script = (html.ASSETS / "graph.js").read_text()
+    for sink in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+    ):
+        assert sink not in script
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(min_size=1, max_size=40))
+def test_any_label_round_trips_and_stays_inert(label: str):
+    g = nx.MultiDiGraph()
+    g.add_node("a", type="Person", label=label, aliases=[label], articles=["a1"], facts=[])
+    g.add_node("b", type="Person", label="B", aliases=[], articles=["a1"], facts=[])
+    g.add_edge("a", "b", key="partOf", claims=[claim("a", "partOf", "b", quote=label)], sources=1)
+    page = html.render_html(g)
+    data = blocks(page)
+    assert data["kg-data"]["entities"]["a"]["label"] == label
+    assert data["kg-data"]["claims"][0]["quote"] == label
+    raw = re.findall(
+        r'<script type="application/json" id="kg-[a-z]+">(.*?)</script>', page.decode(), re.DOTALL
+    )
+    assert len(raw) == 3 and not any("<" in block or ">" in block for block in raw)
+
+
+# --- offline and deterministic ---------------------------------------------------------------
+
+
+def test_page_is_self_contained(seed_page: html.Page):
+    text = seed_page.html.decode()
+    assert "cdn.jsdelivr" not in text and "cdnjs" not in text and "bootstrap" not in text.lower()
+    assert not re.search(r"<(script|img|iframe)[^>]+src=", text)
+    assert not re.search(r"<link[^>]+href=\"(?!data:)", text)
+    assert "tom-select" not in text.lower()
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', text).group(1)
+    assert "default-src 'none'" in csp and "connect-src 'none'" in csp
+    for script in re.findall(r"<script>(.*?)</script>", text, re.DOTALL):
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
+
+
+def test_same_graph_gives_same_bytes(graph: KnowledgeGraph, seed_page: html.Page):
+    again = html.page_from_store(
+        graph.store,
+        ontology=graph.ontology,
+        texts={a.id: a.text for a in kg.curation.load_curation().articles.values()},
+    )
+    assert again.html == seed_page.html
+    ours = re.sub(
+        rb"<script>/\*\*\n \* vis-network.*?</script>", b"", seed_page.html, flags=re.DOTALL
+    )  # vis-network's own header carries its release date
+    assert len(ours) < len(seed_page.html) - 400_000
+    assert re.search(rb"[0-9]{2}:[0-9]{2}:[0-9]{2}|T[0-9]{2}:[0-9]{2}", ours) is None
+
+
+def test_build_writes_the_page_and_graphml(built_exports: Path, seed_page: html.Page):
+    assert (built_exports / "graph.html").read_bytes() == seed_page.html
+    graphml = (built_exports / "kg.graphml").read_bytes()
+    assert graphml.startswith(b"<?xml") and b'<node id="ifs">' in graphml
+
+
+# --- what the seed page shows ----------------------------------------------------------------
+
+
+def test_seed_page_counts_legend_and_caption(graph: KnowledgeGraph, seed_page: html.Page):
+    data = blocks(seed_page.html)
+    shown = {n for n in graph.nx if graph.nx.degree(n) or graph.nx.nodes[n]["facts"]}
+    assert seed_page.entities == len(shown) == len(data["kg-nodes"])
+    assert seed_page.relations == graph.nx.number_of_edges() == len(data["kg-edges"])
+    onto = load_ontology()
+    legend = {c["name"]: c["label"] for c in data["kg-data"]["classes"]}
+    assert set(legend) == {graph.nx.nodes[n]["type"] for n in shown}
+    for name, label in legend.items():
+        assert label.lower() == onto.classes[name].label.lower()
+    caption = data["kg-data"]["caption"]
+    assert f"{len(shown)} entities" in caption and "5 articles" in caption
+    assert "published 2023" in caption
+
+
+def test_edges_carry_predicate_labels_widths_and_evidence(
+    graph: KnowledgeGraph, seed_page: html.Page
+):
+    data = blocks(seed_page.html)
+    onto = load_ontology()
+    edges = data["kg-data"]["edges"]
+    vis = {e["id"]: e for e in data["kg-edges"]}
+    delisted = [
+        i
+        for i, e in edges.items()
+        if e["predicate"] == "delisted" and e["from"] == "united-states" and e["to"] == "ifs"
+    ]
+    assert len(delisted) == 1
+    edge = edges[delisted[0]]
+    assert edge["label"] == onto.predicates["delisted"].label
+    assert vis[delisted[0]]["label"] in ("", edge["label"])
+    expected = graph.nx.edges["united-states", "ifs", "delisted"]
+    assert edge["sources"] == expected["sources"] >= 2
+    assert vis[delisted[0]]["width"] == 1 + 1.5 * (expected["sources"] - 1)
+    quotes = {data["kg-data"]["claims"][i]["quote"] for i in edge["claims"]}
+    assert quotes == {c["quote"] for c in expected["claims"]}
+    first = data["kg-data"]["claims"][edge["claims"][0]]
+    assert first["before"] or first["after"]  # the paragraph around the quote
+    assert first["outlet"] or first["agency"] or first["published"]
+
+
+def test_seed_layout_has_no_overlapping_node_labels(seed_page: html.Page):
+    nodes = blocks(seed_page.html)["kg-nodes"]
+    rects = []
+    for node in nodes:
+        box = html._node_box(node["size"], node["label"])
+        rects.append(
+            (
+                node["x"] + box.left,
+                node["y"] + box.top,
+                node["x"] + box.right,
+                node["y"] + box.bottom,
+            )
+        )
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+def test_crowded_edge_labels_are_left_for_hover(seed_page: html.Page):
+    data = blocks(seed_page.html)
+    crowded = [i for i, e in data["kg-data"]["edges"].items() if e.get("crowded")]
+    drawn = [e for e in data["kg-edges"] if e["label"]]
+    assert drawn and len(drawn) + len(crowded) == len(data["kg-edges"])
+
+
+def test_conflicts_come_from_the_functional_properties(seed_page: html.Page):
+    data = blocks(seed_page.html)["kg-data"]
+    kinds = {(c["predicate"], c["kind"]) for c in data["conflicts"]}
+    assert ("annual overdose deaths", "contradiction") in kinds
+    flagged = [e for e in data["entities"].values() if e["conflict"]]
+    assert flagged
+
+
+def test_quote_context_falls_back_to_prefix_and_suffix(graph: KnowledgeGraph):
+    page = html.page_from_store(
+        graph.store, graph=graph.nx, ontology=graph.ontology, predicate="partOf"
+    )
+    claims = blocks(page.html)["kg-data"]["claims"]
+    assert claims and all(
+        c["before"].startswith("…") or c["after"].endswith("…") or c["before"] == c["after"] == ""
+        for c in claims
+    )
+    assert any(c["before"] for c in claims)
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def test_focus_view_keeps_the_neighbourhood_and_what_the_focus_said(graph: KnowledgeGraph):
+    view = html.select_view(graph.nx, focus="Matt Miller", hops=1)
+    assert view.focus == "matthew-miller" and "matthew-miller" in view.graph
+    said = {
+        (u, v)
+        for u, v, d in graph.nx.edges(data=True)
+        if any(c["speaker"] == "matthew-miller" for c in d["claims"])
+    }
+    assert said and all(u in view.graph and v in view.graph for u, v in said)
+    two = html.select_view(graph.nx, focus="ifs", hops=2)
+    one = html.select_view(graph.nx, focus="ifs", hops=1)
+    assert set(one.graph) < set(two.graph)
+    assert set(one.graph) >= set(graph.nx.successors("ifs")) | set(graph.nx.predecessors("ifs"))
+
+
+def test_article_view_shows_only_that_article(graph: KnowledgeGraph):
+    view = html.select_view(graph.nx, article="004")
+    assert view.description == "What article 004_1e9b86b4597b81cb says"
+    articles = {c["article"] for _u, _v, d in view.graph.edges(data=True) for c in d["claims"]}
+    assert articles == {"004_1e9b86b4597b81cb"}
+
+
+def test_predicate_view_and_errors(graph: KnowledgeGraph):
+    view = html.select_view(graph.nx, predicate="partOf")
+    assert {k for _u, _v, k in view.graph.edges(keys=True)} == {"partOf"}
+    with pytest.raises(html.ViewError, match="did you mean partOf"):
+        html.select_view(graph.nx, predicate="partof")
+    with pytest.raises(html.ViewError, match="no claims from article '999'"):
+        html.select_view(graph.nx, article="999")
+    with pytest.raises(EntityNotFound, match="no entity called 'Institute of Forensics'"):
+        html.select_view(graph.nx, focus="Institute of Forensics")
+
+
+def test_cap_keeps_the_most_connected_and_says_what_was_left_out(graph: KnowledgeGraph):
+    view = html.select_view(graph.nx, max_edges=20)
+    assert view.graph.number_of_edges() <= 20
+    assert {"united-states", "china"} <= set(view.graph)
+    assert view.notes and "left out" in view.notes[0]
+    top = html.select_view(graph.nx, top_k=5)
+    assert len(top.graph) == 5 and "5 most connected" in top.notes[0]
+    page = html.render_page(graph.nx, ontology=graph.ontology, max_edges=20)
+    assert page.notes[0].split(";")[0] in page.html.decode()
+
+
+def big_graph(nodes: int = 3000, seed: int = 3) -> nx.MultiDiGraph:
+    """A random tree of entities (the sparse shape that gives the most nodes per edge)."""
+    import random
+
+    rnd = random.Random(seed)
+    onto = load_ontology()
+    types = sorted(onto.classes)
+    predicates = sorted(p for p, d in onto.predicates.items() if d.kind == "object")
+    g = nx.MultiDiGraph()
+    for i in range(nodes):
+        g.add_node(
+            f"e{i}",
+            type=rnd.choice(types),
+            label=f"Entity {i}",
+            aliases=[],
+            articles=["a1"],
+            facts=[],
+        )
+    for i in range(1, nodes):
+        target = int(rnd.random() ** 3 * i)
+        key = rnd.choice(predicates)
+        g.add_edge(
+            f"e{i}", f"e{target}", key=key, claims=[claim(f"e{i}", key, f"e{target}")], sources=1
+        )
+    return g
+
+
+def test_a_500_edge_view_of_a_big_graph_is_quick():
+    g = big_graph()
+    started = time.perf_counter()
+    page = html.render_page(g, max_edges=500)
+    seconds = time.perf_counter() - started
+    assert 450 <= page.relations <= 500 and page.notes
+    assert seconds < 6, f"{seconds:.2f}s"  # about 1 s on an idle 2-core machine
+
+
+# --- the CLI and the facade ------------------------------------------------------------------
+
+
+def test_kg_html_writes_a_view(tmp_path: Path, root: Path):
+    out = tmp_path / "ifs.html"
+    result = CliRunner().invoke(
+        main, ["html", "--root", str(root), "--focus", "IFS", "--hops", "1", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote {out}: ")
+    assert "works offline" in result.output
+    assert blocks(out.read_bytes())["kg-data"]["focus"] == "ifs"
+
+
+def test_kg_html_reports_a_bad_view_in_one_line(tmp_path: Path, root: Path):
+    result = CliRunner().invoke(
+        main,
+        ["html", "--root", str(root), "--predicate", "partof", "--out", str(tmp_path / "x.html")],
+    )
+    assert result.exit_code == 1
+    assert result.output == "kg: no claims use the predicate 'partof' — did you mean partOf?\n"
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_kg_html_help_lists_the_views():
+    result = CliRunner().invoke(main, ["html", "--help"])
+    assert result.exit_code == 0
+    for option in (
+        "--out",
+        "--focus",
+        "--hops",
+        "--article",
+        "--predicate",
+        "--top-k",
+        "--max-edges",
+        "--from",
+    ):
+        assert option in result.output
+
+
+def test_knowledge_graph_to_html(graph: KnowledgeGraph, tmp_path: Path):
+    page = graph.to_html(tmp_path / "g.html", predicate="delisted")
+    assert page.path == tmp_path / "g.html" and page.relations >= 1
+    assert (tmp_path / "g.html").read_bytes() == page.html
