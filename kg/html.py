@@ -61,9 +61,9 @@ PALETTE = ("#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#9C755F", "#FF9DA7", "#7
 SHAPES = ("dot", "square", "diamond", "triangle", "hexagon", "star", "triangleDown")
 CONFLICT_COLOUR = "#C62828"
 
-FONT_SIZE = 14
-EDGE_FONT_SIZE = 11
-LINE_HEIGHT = 16
+FONT_SIZE = 15
+EDGE_FONT_SIZE = 12
+LINE_HEIGHT = 17
 WRAP = 22
 EDGE_LENGTH = 150.0
 #: How much longer an edge at a hub (per doubling of degree) and each parallel edge makes a pair.
@@ -329,7 +329,7 @@ def view_conflicts(graph: nx.MultiDiGraph, ontology: Ontology) -> list[Conflict]
 def text_width(text: str, size: float = FONT_SIZE) -> float:
     """Width in pixels of one line of Arial text (the font vis-network draws labels in).
 
-    >>> round(text_width("IFS"))
+    >>> round(text_width("IFS", 14))
     22
     """
     total = 0.0
@@ -371,7 +371,7 @@ class _Box:
 
 def _node_box(size: float, label: str) -> _Box:
     lines = label.split("\n")
-    half = max(size, max(text_width(line) for line in lines) / 2) + PADDING / 2
+    half = max(size, max(text_width(line, FONT_SIZE) for line in lines) / 2) + PADDING / 2
     return _Box(-half, half, -size - PADDING / 2, size + 4 + LINE_HEIGHT * len(lines) + PADDING / 2)
 
 
@@ -494,7 +494,7 @@ def _stress_layout(sub: nx.Graph, nodes: list[str]) -> Any:
     return np.stack([x, y], axis=1)
 
 
-def _spread(coords: Any, boxes: list[_Box], density: float = 0.25) -> Any:
+def _spread(coords: Any, boxes: list[_Box], density: float = 0.3) -> Any:
     """Scale a crowded layout up until the label boxes cover at most ``density`` of its area."""
     import numpy as np
 
