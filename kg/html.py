@@ -924,7 +924,14 @@ def page_payload(
         "title": title,
         "description": view.description,
         "notes": view.notes,
-        "caption": _caption(len(entities), len(edges), len(claims), article_ids, span),
+        "caption": _caption(
+            len(entities),
+            len(edges),
+            len(claims),
+            article_ids,
+            span,
+            sum(1 for a in known.values() if not a.published),
+        ),
         "focus": view.focus,
         "classes": [
             {
@@ -1035,14 +1042,26 @@ def _label_anchor(
 
 
 def _caption(
-    entities: int, relations: int, claims: int, article_ids: list[str], span: tuple[str, str] | None
+    entities: int,
+    relations: int,
+    claims: int,
+    article_ids: list[str],
+    span: tuple[str, str] | None,
+    undated: int = 0,
 ) -> str:
+    """The page's one-line summary: counts, and when the articles were published.
+
+    >>> _caption(50, 97, 196, ["a", "b", "c"], ("2023", "2023-11"), undated=1)
+    '50 entities · 97 relations · 196 claims from 3 articles published 2023 to 2023-11 (1 undated)'
+    """
     text = (
         f"{entities} entities · {relations} relations · {claims} claims from "
         f"{len(article_ids)} article{'s' if len(article_ids) != 1 else ''}"
     )
     if span:
         text += f" published {span[0]}" + (f" to {span[1]}" if span[1] != span[0] else "")
+    if undated:
+        text += f" ({undated} undated)"
     return text
 
 
