@@ -25,7 +25,7 @@ import json
 import random
 import shutil
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -41,29 +41,149 @@ ZIPF_EXPONENT = 1.1
 #: Share of claims that repeat a triple another article already reported (corroboration).
 REPEAT_SHARE = 0.3
 
-OUTLET_NAMES = ("Global Wire Service", "Morning Ledger", "Harbour Post", "Valley Tribune",
-                "Continental Herald", "Pacific Dispatch", "Northern Courier", "Capital Review",
-                "Evening Standard-Times", "Metro Observer", "Daily Sentinel", "Union Gazette")
-AGENCY_NAMES = ("Allied Press Agency", "Transnational News Agency", "Reuter-Hayes Wire",
-                "Orient Press Service")
-SYLLABLES = ("ka", "lo", "mi", "ra", "ten", "vo", "sha", "dri", "qua", "bel", "zor", "nia", "ful",
-             "gan", "hei", "jun", "pes", "tor", "wyn", "xel", "yus", "ber", "cal", "dov", "emi",
-             "fin", "gre", "hol", "ist", "kov", "lun", "mar", "nor", "ost", "pra", "sil", "ulm")
+OUTLET_NAMES = (
+    "Global Wire Service",
+    "Morning Ledger",
+    "Harbour Post",
+    "Valley Tribune",
+    "Continental Herald",
+    "Pacific Dispatch",
+    "Northern Courier",
+    "Capital Review",
+    "Evening Standard-Times",
+    "Metro Observer",
+    "Daily Sentinel",
+    "Union Gazette",
+)
+AGENCY_NAMES = (
+    "Allied Press Agency",
+    "Transnational News Agency",
+    "Reuter-Hayes Wire",
+    "Orient Press Service",
+)
+SYLLABLES = (
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "ten",
+    "vo",
+    "sha",
+    "dri",
+    "qua",
+    "bel",
+    "zor",
+    "nia",
+    "ful",
+    "gan",
+    "hei",
+    "jun",
+    "pes",
+    "tor",
+    "wyn",
+    "xel",
+    "yus",
+    "ber",
+    "cal",
+    "dov",
+    "emi",
+    "fin",
+    "gre",
+    "hol",
+    "ist",
+    "kov",
+    "lun",
+    "mar",
+    "nor",
+    "ost",
+    "pra",
+    "sil",
+    "ulm",
+)
 #: Some names with characters outside ASCII, so quote offsets are code points, not bytes.
 ACCENTED = ("Zoë", "Müller", "Nguyễn", "Ōsaka", "Søren", "Łukasz", "Ibáñez", "Çelik")
-FILLER = ("officials", "reported", "on", "Tuesday", "that", "the", "talks", "would", "continue",
-          "after", "a", "meeting", "in", "which", "both", "sides", "agreed", "to", "review",
-          "measures", "analysts", "said", "the", "decision", "followed", "months", "of",
-          "negotiations", "over", "trade", "and", "security", "concerns", "according", "people",
-          "familiar", "with", "matter", "statement", "published", "late", "evening")
-HEDGES = {"approximate": "about", "more-than": "more than", "less-than": "fewer than",
-          "alleged": "allegedly", "hedged": "possibly", "denied": "denied that"}
-#: Rough share of entities per class name; classes not listed get weight 1.
-CLASS_WEIGHTS = {"Person": 8.0, "Organization": 3.0, "GovernmentAgency": 3.0, "Company": 2.0,
-                 "Place": 2.0, "City": 2.0, "Event": 2.0, "Group": 1.0, "Substance": 0.5,
-                 "List": 0.3, "Regulation": 0.3, "Country": 0.5}
+FILLER = (
+    "officials",
+    "reported",
+    "on",
+    "Tuesday",
+    "that",
+    "the",
+    "talks",
+    "would",
+    "continue",
+    "after",
+    "a",
+    "meeting",
+    "in",
+    "which",
+    "both",
+    "sides",
+    "agreed",
+    "to",
+    "review",
+    "measures",
+    "analysts",
+    "said",
+    "the",
+    "decision",
+    "followed",
+    "months",
+    "of",
+    "negotiations",
+    "over",
+    "trade",
+    "and",
+    "security",
+    "concerns",
+    "according",
+    "people",
+    "familiar",
+    "with",
+    "matter",
+    "statement",
+    "published",
+    "late",
+    "evening",
+)
+HEDGES = {
+    "approximate": "about",
+    "more-than": "more than",
+    "less-than": "fewer than",
+    "alleged": "allegedly",
+    "hedged": "possibly",
+    "denied": "denied that",
+}
+#: Rough share of entities per class name; classes not listed get weight 1, weight 0 none.
+CLASS_WEIGHTS = {
+    "Person": 8.0,
+    "Organization": 3.0,
+    "GovernmentAgency": 3.0,
+    "Place": 2.0,
+    "Event": 2.0,
+    "Group": 1.0,
+    "Activity": 1.0,
+    "Policy": 1.0,
+    "Substance": 0.5,
+    "List": 0.3,
+    "Country": 0.5,
+    "Entity": 0.0,
+    "Agent": 0.0,
+    "Thing": 0.0,
+    "Outlet": 0.0,
+    "NewsAgency": 0.0,
+}
 #: Classes whose entities are capped (there are only so many countries).
-CLASS_CAPS = {"Country": 190, "List": 40, "Regulation": 60, "Substance": 120}
+CLASS_CAPS = {"Country": 190, "List": 40, "Substance": 150}
+#: Name styles: a format, its choices, and how an alias is made from the label.
+STYLES: dict[str, tuple[tuple[str, ...], Callable[[str], str]]] = {
+    "Policy": (("{} on {}", "Export controls", "Tariffs", "Visa bans", "Sanctions"), str.lower),
+    "Activity": (("{1} {0}", "trafficking", "cooperation", "talks", "production"), str.lower),
+    "Group": (
+        ("{1} {0}", "advocates", "experts", "minority", "traders"),
+        lambda label: label.split()[0],
+    ),
+}
 NOT_ENTITY_CLASSES = {"NewsArticle", "Claim", "Article"}
 
 
@@ -125,29 +245,26 @@ def _quoted(text: str) -> str:
 
 
 class _Names:
-    """Unique pronounceable names from the seed."""
+    """Pronounceable names from the seed; :meth:`unique` never returns the same name twice."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.used: set[str] = set()
 
     def word(self, parts: int = 2) -> str:
-        while True:
-            word = "".join(self.rng.choice(SYLLABLES) for _ in range(parts)).capitalize()
-            if self.rng.random() < 0.04:
-                word = self.rng.choice(ACCENTED)
-            if word not in self.used or parts >= 4:
-                self.used.add(word)
-                return word
-            parts += 1 if self.rng.random() < 0.3 else 0
+        if self.rng.random() < 0.04:
+            return self.rng.choice(ACCENTED)
+        return "".join(self.rng.choice(SYLLABLES) for _ in range(parts)).capitalize()
 
-    def unique(self, make: object) -> str:
-        assert callable(make)
-        while True:
+    def unique(self, make: Callable[[], str]) -> str:
+        for attempt in range(1000):
             name = make()
+            if attempt > 20:
+                name = f"{name} {self.word(attempt // 20 + 1)}"
             if name not in self.used:
                 self.used.add(name)
-                return str(name)
+                return name
+        raise KgError("could not make a new unique name")  # pragma: no cover
 
 
 def _slug(text: str, taken: set[str]) -> str:
@@ -161,29 +278,23 @@ def _slug(text: str, taken: set[str]) -> str:
 
 
 def _entity_classes(onto: Ontology) -> list[str]:
-    """Classes a synthetic entity may have: those some claim predicate accepts, and outlets."""
+    """Classes a synthetic entity may have: those some claim predicate accepts (domain or
+    range, or a subclass of one), except abstract roots and outlets (made separately)."""
     wanted = {p.domain for p in onto.predicates.values()}
     wanted |= {p.range for p in onto.predicates.values() if p.kind == "object"}
-    classes = []
-    for name in onto.classes:
-        if name in NOT_ENTITY_CLASSES:
-            continue
-        if not any(onto.is_subclass(name, w) for w in wanted):
-            continue
-        descendants = sum(1 for other in onto.classes if other != name
-                          and onto.is_subclass(other, name))
-        if descendants >= 3:  # an abstract root such as Entity or Agent
-            continue
-        classes.append(name)
-    return sorted(classes)
+    return sorted(
+        name
+        for name in onto.classes
+        if name not in NOT_ENTITY_CLASSES
+        and CLASS_WEIGHTS.get(name, 1.0) > 0
+        and any(onto.is_subclass(name, w) for w in wanted)
+    )
 
 
 def _make_entity(cls: str, names: _Names, taken: set[str], rng: random.Random) -> _Entity:
     if cls == "Person" or cls.endswith("Person"):
-        first = names.word(2)
-        last = names.unique(lambda: names.word(2) + (names.word(1).lower() if rng.random() < .5
-                                                      else ""))
-        label = f"{first} {last}"
+        label = names.unique(lambda: f"{names.word(2)} {names.word(rng.choice([2, 3]))}")
+        first, last = label.split(" ", 1)
         aliases = [last, f"{first[0]}. {last}"]
         if rng.random() < 0.2:
             aliases.append(f"{first[:3]} {last}")
@@ -194,22 +305,33 @@ def _make_entity(cls: str, names: _Names, taken: set[str], rng: random.Random) -
         return _Entity(_slug(label, taken), cls, label, aliases, f"A synthetic place ({cls}).")
     if cls == "Event" or cls.endswith("Event"):
         label = names.unique(lambda: f"{names.word(2)} Summit {rng.randint(1995, 2024)}")
-        return _Entity(_slug(label, taken), cls, label, [label.rsplit(" ", 1)[0]],
-                       "A synthetic event.")
+        return _Entity(
+            _slug(label, taken), cls, label, [label.rsplit(" ", 1)[0]], "A synthetic event."
+        )
     if cls in ("List", "Regulation") or cls.endswith("List"):
-        label = names.unique(lambda: f"{names.word(2)} {rng.choice(['Entity', 'Watch', 'Control'])}"
-                                     f" List")
-        return _Entity(_slug(label, taken), cls, label, [f"the {label.split()[0]} list"],
-                       "A synthetic list.")
+        label = names.unique(
+            lambda: f"{names.word(2)} {rng.choice(['Entity', 'Watch', 'Control'])} List"
+        )
+        return _Entity(
+            _slug(label, taken), cls, label, [f"the {label.split()[0]} list"], "A synthetic list."
+        )
     if cls == "Substance" or cls.endswith("Substance"):
         label = names.unique(lambda: names.word(3).lower() + rng.choice(["ine", "ol", "yl"]))
-        return _Entity(_slug(label, taken), cls, label, [label.upper()[:4]],
-                       "A synthetic substance.")
+        return _Entity(
+            _slug(label, taken), cls, label, [label.upper()[:4]], "A synthetic substance."
+        )
+    if cls in STYLES:
+        words, alias = STYLES[cls]
+        label = names.unique(lambda: words[0].format(rng.choice(words[1:]), names.word(2)))
+        return _Entity(_slug(label, taken), cls, label, [alias(label)], f"A synthetic {cls}.")
     kind = rng.choice(["Institute", "Ministry", "Bureau", "Council", "Corporation", "Foundation"])
     label = names.unique(lambda: f"{kind} of {names.word(2)} {names.word(2)}")
-    acronym = "".join(w[0] for w in label.split() if w[0].isupper())
-    return _Entity(_slug(label, taken), cls, label, [acronym, label.replace(" of ", " for ")],
-                   f"A synthetic organisation ({cls}).")
+    aliases = [_acronym(label), label.replace(" of ", " for ")]
+    return _Entity(_slug(label, taken), cls, label, aliases, f"A synthetic organisation ({cls}).")
+
+
+def _acronym(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[0].isupper())
 
 
 def _entity_count(claims: int) -> int:
@@ -236,8 +358,9 @@ def _sentence_filler(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def synthesize(out_dir: Path | str, *, claims: int, seed: int = 0,
-               ontology_dir: Path | None = None) -> SynthSummary:
+def synthesize(
+    out_dir: Path | str, *, claims: int, seed: int = 0, ontology_dir: Path | None = None
+) -> SynthSummary:
     """Write a valid curation tree with ``claims`` claims under ``out_dir`` (deterministic).
 
     ``out_dir`` must be empty or absent. The ontology is copied from ``ontology_dir`` (default:
@@ -254,11 +377,16 @@ def synthesize(out_dir: Path | str, *, claims: int, seed: int = 0,
 
     # Entities: outlets and agencies, then the rest by class, in one popularity order.
     names, taken = _Names(rng), set()
-    outlets = [_Entity(_slug(n, taken), "Outlet", n, ["".join(w[0] for w in n.split())],
-                       "A synthetic news outlet.") for n in OUTLET_NAMES if "Outlet" in onto.classes]
-    agencies = [_Entity(_slug(n, taken), "NewsAgency", n, ["".join(w[0] for w in n.split())],
-                        "A synthetic news agency.") for n in AGENCY_NAMES
-                if "NewsAgency" in onto.classes]
+    outlets = [
+        _Entity(_slug(n, taken), "Outlet", n, [_acronym(n)], "A synthetic news outlet.")
+        for n in OUTLET_NAMES
+        if "Outlet" in onto.classes
+    ]
+    agencies = [
+        _Entity(_slug(n, taken), "NewsAgency", n, [_acronym(n)], "A synthetic news agency.")
+        for n in AGENCY_NAMES
+        if "NewsAgency" in onto.classes
+    ]
     classes = _entity_classes(onto)
     if not classes:
         raise KgError(f"{source / 'kg.ttl'}: no class usable by claim predicates")
@@ -278,8 +406,12 @@ def synthesize(out_dir: Path | str, *, claims: int, seed: int = 0,
     rng.shuffle(popularity)
     rank = {e.id: i for i, e in enumerate(popularity)}
     by_id = {e.id: e for e in entities}
-    people = [e for e in entities if e.type == "Person" or (
-        onto.is_subclass(e.type, "Agent") and "Person" not in onto.classes)]
+    people = [
+        e
+        for e in entities
+        if e.type == "Person"
+        or (onto.is_subclass(e.type, "Agent") and "Person" not in onto.classes)
+    ]
 
     def pool(cls: str) -> _Picker:
         return _Picker([e for e in entities if onto.is_subclass(e.type, cls)], rank)
@@ -321,8 +453,13 @@ def synthesize(out_dir: Path | str, *, claims: int, seed: int = 0,
         agency = rng.choice(agencies).id if agencies and rng.random() < 0.25 else None
         year, month, day = rng.randint(2000, 2024), rng.randint(1, 12), rng.randint(1, 28)
         precision = rng.random()
-        published = (f"{year}-{month:02d}-{day:02d}" if precision < 0.8 else
-                     f"{year}-{month:02d}" if precision < 0.95 else str(year))
+        published = (
+            f"{year}-{month:02d}-{day:02d}"
+            if precision < 0.8
+            else f"{year}-{month:02d}"
+            if precision < 0.95
+            else str(year)
+        )
         text_parts: list[str] = []
         length = 0
         article_claims: list[_Claim] = []
@@ -358,7 +495,12 @@ def synthesize(out_dir: Path | str, *, claims: int, seed: int = 0,
             hedge = HEDGES.get(certainty)
             subject_entity = by_id[s]
             said = rng.choice([subject_entity.label, *subject_entity.aliases])
-            core = f"{said} {hedge + ' ' if hedge else ''}{pred.label} {shown}"
+            hedged = f"{hedge} " if hedge else ""
+            core = (
+                f"{said} {hedged}{pred.label} {shown}"
+                if pred.kind == "object"
+                else f"the {pred.label} of {said} was {hedged}{shown}"
+            )
             if speaker is not None:
                 speaker_name = rng.choice([speaker.label, *speaker.aliases])
                 before = f"{speaker_name} said that "
@@ -370,8 +512,9 @@ def synthesize(out_dir: Path | str, *, claims: int, seed: int = 0,
                 start = length + len(lead)
             if not headline:
                 headline = core[:1].upper() + core[1:]
-            claim = _Claim(s, p, o, core, start, speaker.id if speaker else None,
-                           certainty=certainty)
+            claim = _Claim(
+                s, p, o, core, start, speaker.id if speaker else None, certainty=certainty
+            )
             draw = rng.random()
             if draw < 0.2:
                 claim.date = published if precision < 0.8 else f"{year}-{month:02d}-{day:02d}"
@@ -385,21 +528,28 @@ def synthesize(out_dir: Path | str, *, claims: int, seed: int = 0,
             article_claims.append(claim)
             if not repeat:
                 reported.append((s, p, o, shown))
-            for part in (sentence, " ", _sentence_filler(rng), "\n" if rng.random() < .3 else " "):
+            for part in (sentence, " ", _sentence_filler(rng), "\n" if rng.random() < 0.3 else " "):
                 text_parts.append(part)
                 length += len(part)
         text = "".join(text_parts).rstrip() + "\n"
         raw = text.encode()
         (data / "articles" / f"{article_id}.txt").write_bytes(raw)
-        record = [f"- id: {article_id}", f"  title: {_quoted(headline or 'Untitled')}",
-                  f"  outlet: {outlet}"]
+        record = [
+            f"- id: {article_id}",
+            f"  title: {_quoted(headline or 'Untitled')}",
+            f"  outlet: {outlet}",
+        ]
         if agency:
             record.append(f"  agency: {agency}")
-        record += [f"  published: {published}", "  language: en",
-                   f"  sha256: {hashlib.sha256(raw).hexdigest()}"]
+        record += [
+            f"  published: {published}",
+            "  language: en",
+            f"  sha256: {hashlib.sha256(raw).hexdigest()}",
+        ]
         article_lines.append("\n".join(record))
-        (data / "claims" / f"{article_id}.yaml").write_text(_claims_yaml(article_claims),
-                                                            encoding="utf-8")
+        (data / "claims" / f"{article_id}.yaml").write_text(
+            _claims_yaml(article_claims), encoding="utf-8"
+        )
     (data / "articles.yaml").write_text("\n".join(article_lines) + "\n", encoding="utf-8")
 
     head = [*outlets, *agencies]
@@ -407,10 +557,18 @@ def synthesize(out_dir: Path | str, *, claims: int, seed: int = 0,
     (data / "entities.yaml").write_text(_entities_yaml(head) if head else "[]\n", encoding="utf-8")
     for chunk in range(0, len(rest), ENTITIES_PER_FILE):
         (data / "entities" / f"{chunk // ENTITIES_PER_FILE:04d}.yaml").write_text(
-            _entities_yaml(rest[chunk:chunk + ENTITIES_PER_FILE]), encoding="utf-8")
+            _entities_yaml(rest[chunk : chunk + ENTITIES_PER_FILE]), encoding="utf-8"
+        )
     written = sum(sizes)
-    return SynthSummary(out, len(sizes), len(entities), written, len(outlets), len(agencies),
-                        sorted(p.name for p in predicates))
+    return SynthSummary(
+        out,
+        len(sizes),
+        len(entities),
+        written,
+        len(outlets),
+        len(agencies),
+        sorted(p.name for p in predicates),
+    )
 
 
 def _entities_yaml(entities: Sequence[_Entity]) -> str:
@@ -427,11 +585,19 @@ def _entities_yaml(entities: Sequence[_Entity]) -> str:
 def _claims_yaml(claims: Sequence[_Claim]) -> str:
     lines = []
     for c in claims:
-        lines += [f"- subject: {c.subject}", f"  predicate: {c.predicate}",
-                  f"  object: {_quoted(c.object)}", f"  quote: {_quoted(c.quote)}",
-                  f"  start: {c.start}"]
-        for key, value in (("attributed_to", c.speaker), ("date", c.date),
-                           ("valid_from", c.valid_from), ("valid_until", c.valid_until)):
+        lines += [
+            f"- subject: {c.subject}",
+            f"  predicate: {c.predicate}",
+            f"  object: {_quoted(c.object)}",
+            f"  quote: {_quoted(c.quote)}",
+            f"  start: {c.start}",
+        ]
+        for key, value in (
+            ("attributed_to", c.speaker),
+            ("date", c.date),
+            ("valid_from", c.valid_from),
+            ("valid_until", c.valid_until),
+        ):
             if value:
                 lines.append(f"  {key}: {value}")
         if c.certainty != "stated":

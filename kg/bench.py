@@ -1,0 +1,958 @@
+"""``kg bench``: our pipeline against rdflib's Memory store and raw pyoxigraph, side by side.
+
+For each size, :func:`run_bench` writes a synthetic corpus (:func:`kg.synth.synthesize`), builds
+it with kg's build (``--no-shacl``, no HTML) and then measures, each step in a fresh Python
+process so that its peak RSS is its own:
+
+- ``build``: kg's build from YAML (wall time of the process, imports included, and its steps);
+- ``ours``: ``kg.load(kg.nq)``, then provenance lookups (``KnowledgeGraph.sources`` on random
+  triples), a 2-hop neighbourhood (SPARQL), two aggregations (claims per outlet; triples stated by
+  two or more outlets), the NetworkX projection, a 2-hop walk on it, the HTML default view, and
+  TriG / N-Quads export of the quads in kg's order;
+- ``rdflib``: the same N-Quads into ``rdflib.Dataset()`` (the Memory store), the same queries
+  (the named query ``sources`` for provenance) and a TriG export, each under a time limit
+  (reported as ``> limit`` instead of hanging);
+- ``raw``: ``pyoxigraph.Store.bulk_load`` and the same queries through ``Store.query``: the
+  practical limit of the engine.
+
+It also times the seed data's ``kg build`` from a cold start. Results are printed as tables with
+ratios and written as JSON; :func:`check_goals` compares them with the targets of the scale issue.
+
+>>> percentile([3.0, 1.0, 2.0, 4.0], 50)
+2.5
+>>> speedup({"s": 2.0, "status": "ok"}, {"s": 0.5, "status": "ok"})
+(4.0, '=')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from kg.errors import KgError
+
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+#: Seconds each rdflib step may take before it is reported as "> limit".
+RDFLIB_LIMIT = 150.0
+RDFLIB_QUERY_LIMIT = 30.0
+PROVENANCE_SAMPLES = 200
+TWO_HOP_ENTITIES = 5
+SHACL_MAX_CLAIMS = 1_000
+SEED_RUNS = 3
+
+Progress = Callable[[str], None]
+
+TWO_HOP = """
+SELECT DISTINCT ?e ?n2 WHERE {
+  { GRAPH ?g1 { ?e ?p1 ?n1 } } UNION { GRAPH ?g1 { ?n1 ?p1 ?e } }
+  FILTER(STRSTARTS(STR(?n1), STR(entity:)))
+  { GRAPH ?g2 { ?n1 ?p2 ?n2 } } UNION { GRAPH ?g2 { ?n2 ?p2 ?n1 } }
+  FILTER(STRSTARTS(STR(?n2), STR(entity:)) && ?n2 != ?e)
+}
+"""
+CLAIMS_PER_OUTLET = """
+SELECT ?outlet (COUNT(?claim) AS ?claims) WHERE {
+  GRAPH ?g { ?claim a kg:Claim }
+  ?g schema:publisher ?outlet
+}
+GROUP BY ?outlet ORDER BY DESC(?claims) ?outlet
+"""
+MULTI_OUTLET = """
+SELECT ?s ?p ?o (COUNT(DISTINCT ?outlet) AS ?outlets) WHERE {
+  GRAPH ?g { ?claim rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }
+  ?g schema:publisher ?outlet
+}
+GROUP BY ?s ?p ?o HAVING (COUNT(DISTINCT ?outlet) >= 2)
+"""
+SAMPLE_TRIPLES = """
+SELECT DISTINCT ?s ?p ?o WHERE {
+  GRAPH ?g { ?claim a kg:Claim ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }
+  FILTER(isIRI(?o))
+}
+"""
+
+#: (key in the results, label in the table, unit) in the order the table shows them.
+ROWS = (
+    ("build", "build from YAML (wall, cold)", "s"),
+    ("load", "load N-Quads", "s"),
+    ("rss_per_mquad", "peak RSS per M quads", "MB"),
+    ("provenance_p50", "provenance lookup p50", "s"),
+    ("provenance_p95", "provenance lookup p95", "s"),
+    ("two_hop", "2-hop neighbourhood (SPARQL, median)", "s"),
+    ("two_hop_max", "2-hop neighbourhood (SPARQL, max)", "s"),
+    ("claims_per_outlet", "claims per outlet", "s"),
+    ("multi_outlet", "triples with >= 2 outlets", "s"),
+    ("projection", "NetworkX projection", "s"),
+    ("two_hop_nx", "2-hop on the projection (median)", "s"),
+    ("html", "HTML default view", "s"),
+    ("export_trig", "TriG export", "s"),
+    ("export_nq", "N-Quads export", "s"),
+)
+ENGINES = ("ours", "rdflib", "raw")
+
+
+# --- small helpers (also used by the children) ------------------------------------------------
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """The ``pct`` percentile of ``values`` with linear interpolation (numpy's default).
+
+    >>> percentile([10.0], 95)
+    10.0
+    """
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    rank = (len(ordered) - 1) * pct / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def speedup(slow: dict[str, Any] | None, fast: dict[str, Any] | None) -> tuple[float, str] | None:
+    """How many times ``fast`` beats ``slow`` (each a measurement with ``s`` and ``status``).
+
+    The second item is ``'='`` for an exact ratio, or ``'>='`` when ``slow`` hit its time limit
+    (so the ratio is a lower bound). ``None`` when either is missing or failed.
+
+    >>> speedup({"s": 150.0, "status": "timeout"}, {"s": 3.0, "status": "ok"})
+    (50.0, '>=')
+    """
+    if not slow or not fast or fast.get("status") != "ok" or not fast.get("s"):
+        return None
+    if slow.get("status") not in ("ok", "timeout"):
+        return None
+    return slow["s"] / fast["s"], ">=" if slow["status"] == "timeout" else "="
+
+
+def _memory() -> dict[str, float]:
+    """Current and peak resident set size of this process, in MB."""
+    found: dict[str, float] = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    found[line[:5]] = int(line.split()[1]) / 1024
+    except OSError:  # not Linux: ru_maxrss is the peak (KiB on Linux, bytes on macOS)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        found["VmHWM"] = found["VmRSS"] = peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return {"rss_mb": round(found["VmRSS"], 1), "peak_mb": round(found["VmHWM"], 1)}
+
+
+class _Timeout(BaseException):
+    """Raised in a child when a measurement runs over its limit (not an Exception, so that no
+    library's ``except Exception`` swallows it)."""
+
+
+@contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    if not seconds:
+        yield
+        return
+
+    def expire(_signum: int, _frame: Any) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _measure(
+    action: Callable[[], Any],
+    limit: float | None = None,
+    describe: Callable[[Any], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Run ``action`` once: wall and CPU seconds, and ``describe(result)`` merged in."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        with _deadline(limit):
+            result = action()
+    except _Timeout:
+        return {"s": limit, "status": "timeout", "limit_s": limit}
+    measured = {
+        "s": round(time.perf_counter() - wall, 6),
+        "cpu_s": round(time.process_time() - cpu, 6),
+        "status": "ok",
+    }
+    return measured | (describe(result) if describe else {})
+
+
+def _lookups(calls: Sequence[Callable[[], Any]], limit: float | None) -> dict[str, Any]:
+    """Time each call; p50/p95 in seconds over those that finished within ``limit`` in all."""
+    times: list[float] = []
+    rows = 0
+    status = "ok"
+    try:
+        with _deadline(limit):
+            for call in calls:
+                start = time.perf_counter()
+                rows += len(call())
+                times.append(time.perf_counter() - start)
+    except _Timeout:
+        status = "timeout" if not times else "partial"
+    if not times:
+        return {"s": limit, "status": "timeout", "limit_s": limit}
+    return {
+        "status": status,
+        "n": len(times),
+        "of": len(calls),
+        "rows": rows,
+        "p50": round(percentile(times, 50), 7),
+        "p95": round(percentile(times, 95), 7),
+        "max": round(max(times), 7),
+        "mean": round(statistics.fmean(times), 7),
+    }
+
+
+# --- the child processes ----------------------------------------------------------------------
+
+
+def inline(text: str, bindings: dict[str, str]) -> str:
+    """The query with variables of its WHERE block replaced by IRIs.
+
+    >>> inline("SELECT ?s WHERE { ?s ?p ?o }", {"s": "urn:x"})
+    'SELECT ?s WHERE { <urn:x> ?p ?o }'
+    """
+    if not bindings:
+        return text
+    head, where, body = text.partition("WHERE")
+    pattern = re.compile(r"\?(" + "|".join(map(re.escape, bindings)) + r")\b")
+    return head + where + pattern.sub(lambda m: f"<{bindings[m.group(1)]}>", body)
+
+
+def _child_build(args: dict[str, Any]) -> dict[str, Any]:
+    from kg.api import build
+
+    start = time.perf_counter()
+    report = build(Path(args["root"]), Path(args["out"]), shacl=args["shacl"], html=False)
+    return {
+        "s": round(time.perf_counter() - start, 4),
+        "status": "ok",
+        "steps": report.seconds,
+        "quads": report.quads,
+        "claims": report.claims,
+        **_memory(),
+    }
+
+
+def _sample(triples: list[tuple[str, str, str]], seed: int, count: int) -> list[list[str]]:
+    triples = sorted(triples)
+    return [list(t) for t in random.Random(seed).sample(triples, min(count, len(triples)))]
+
+
+def _entity_id(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1]
+
+
+def _child_ours(args: dict[str, Any]) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    import kg
+    from kg import graph as graphs
+    from kg.ontology import PREFIXES, local_name
+    from kg.store import serialize
+
+    nq = Path(args["nq"])
+    before = _memory()
+    holder: dict[str, Any] = {}
+    out: dict[str, Any] = {
+        "load": _measure(lambda: holder.setdefault("g", kg.load(nq, root=args["root"])))
+    }
+    graph = holder["g"]
+    quads = len(graph.store)
+    out["quads"] = quads
+    out["memory"] = {"before_mb": before["rss_mb"], **_memory()}
+
+    rows = graph.store.query(SAMPLE_TRIPLES, prefixes=PREFIXES)
+    samples = _sample(
+        [(r["s"].value, r["p"].value, r["o"].value) for r in rows], args["seed"], args["samples"]
+    )
+    Path(args["samples_path"]).write_text(json.dumps(samples))
+    calls = [(_entity_id(s), local_name(p), _entity_id(o)) for s, p, o in samples]
+    if calls:
+        out["provenance_first"] = _measure(lambda: graph.sources(*calls[0]))
+    out["provenance"] = _lookups([lambda c=c: graph.sources(*c) for c in calls], None)
+    starts = list(dict.fromkeys(s for s, _p, _o in samples))[: args["two_hop_entities"]]
+    out["two_hop"] = _lookups([lambda e=e: graph.sparql(TWO_HOP, e=e).rows for e in starts], None)
+    out["two_hop"]["sizes"] = [len(graph.sparql(TWO_HOP, e=e).rows) for e in starts]
+    out["claims_per_outlet"] = _measure(
+        lambda: graph.sparql(CLAIMS_PER_OUTLET).rows, describe=lambda r: {"rows": len(r)}
+    )
+    out["multi_outlet"] = _measure(
+        lambda: graph.sparql(MULTI_OUTLET).rows, describe=lambda r: {"rows": len(r)}
+    )
+    out["projection"] = _measure(
+        lambda: holder.setdefault("nx", graphs.project(graph.store, ontology=graph.ontology)),
+        describe=lambda g: {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()},
+    )
+    projected = holder["nx"]
+    ids = [_entity_id(e) for e in starts]
+    out["two_hop_nx"] = _lookups(
+        [lambda i=i: graphs.neighbours(projected, i, hops=2) for i in ids], None
+    )
+    try:
+        from kg import html as pages
+    except ImportError as err:  # pragma: no cover - kg.html ships with kg
+        out["html"] = {"status": "skipped", "note": f"kg.html not available ({err})"}
+    else:
+        out["html"] = _measure(
+            lambda: pages.page_from_store(graph.store, graph=projected, ontology=graph.ontology),
+            describe=lambda p: {
+                "bytes": len(p.html),
+                "entities": p.entities,
+                "relations": p.relations,
+            },
+        )
+    ordered = list(ox.parse(path=str(nq), format=ox.RdfFormat.N_QUADS))
+    out["export_trig"] = _measure(
+        lambda: serialize(ordered, "trig", PREFIXES), describe=lambda b: {"bytes": len(b)}
+    )
+    written = nq.read_bytes()
+    out["export_nq"] = _measure(
+        lambda: serialize(ordered, "nq", PREFIXES),
+        describe=lambda b: {"bytes": len(b), "identical_to_build": b == written},
+    )
+    out["export_jsonld"] = _measure(
+        lambda: serialize(ordered, "jsonld", PREFIXES), describe=lambda b: {"bytes": len(b)}
+    )
+    out["memory_end"] = _memory()
+    return out
+
+
+def _child_rdflib(args: dict[str, Any]) -> dict[str, Any]:
+    from rdflib import Dataset
+
+    nq = Path(args["nq"])
+    prefixes = args["prefixes"]
+    before = _memory()
+    dataset = Dataset()  # the default store: rdflib's Memory
+    out: dict[str, Any] = {
+        "load": _measure(lambda: dataset.parse(str(nq), format="nquads"), args["load_limit"])
+    }
+    out["quads"] = len(dataset)
+    out["memory"] = {"before_mb": before["rss_mb"], **_memory()}
+    if out["load"]["status"] != "ok":
+        out["load"]["quads_loaded"] = out["quads"]
+        out["load"]["quads_per_s"] = round(out["quads"] / args["load_limit"])
+        return out
+    limit = args["query_limit"]
+    samples = json.loads(Path(args["samples_path"]).read_text())
+
+    def select(text: str, **bindings: str) -> list[Any]:
+        # IRIs written into the query: rdflib applies initBindings late (8x slower here)
+        return list(dataset.query(inline(text, bindings), initNs=prefixes))
+
+    sources = args["sources_query"]
+    out["provenance"] = _lookups(
+        [lambda t=t: select(sources, s=t[0], p=t[1], o=t[2]) for t in samples], limit
+    )
+    starts = list(dict.fromkeys(s for s, _p, _o in samples))[: args["two_hop_entities"]]
+    out["two_hop"] = _lookups([lambda e=e: select(TWO_HOP, e=e) for e in starts], limit)
+    out["claims_per_outlet"] = _measure(
+        lambda: select(CLAIMS_PER_OUTLET), limit, describe=lambda r: {"rows": len(r)}
+    )
+    out["multi_outlet"] = _measure(
+        lambda: select(MULTI_OUTLET), limit, describe=lambda r: {"rows": len(r)}
+    )
+    out["export_trig"] = _measure(
+        lambda: dataset.serialize(format="trig", encoding="utf-8"),
+        args["load_limit"],
+        describe=lambda b: {"bytes": len(b)},
+    )
+    out["export_nq"] = _measure(
+        lambda: dataset.serialize(format="nquads", encoding="utf-8"),
+        args["load_limit"],
+        describe=lambda b: {"bytes": len(b)},
+    )
+    out["memory_end"] = _memory()
+    return out
+
+
+def _child_raw(args: dict[str, Any]) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    nq = Path(args["nq"])
+    prefixes = args["prefixes"]
+    before = _memory()
+    store = ox.Store()
+    out: dict[str, Any] = {
+        "load": _measure(lambda: store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS))
+    }
+    out["quads"] = len(store)
+    out["memory"] = {"before_mb": before["rss_mb"], **_memory()}
+    samples = json.loads(Path(args["samples_path"]).read_text())
+
+    def select(text: str, **bindings: str) -> list[Any]:
+        substitutions = {ox.Variable(k): ox.NamedNode(v) for k, v in bindings.items()}
+        return list(store.query(text, prefixes=prefixes, substitutions=substitutions or None))
+
+    sources = args["sources_query"]
+    out["provenance"] = _lookups(
+        [lambda t=t: select(sources, s=t[0], p=t[1], o=t[2]) for t in samples], None
+    )
+    starts = list(dict.fromkeys(s for s, _p, _o in samples))[: args["two_hop_entities"]]
+    out["two_hop"] = _lookups([lambda e=e: select(TWO_HOP, e=e) for e in starts], None)
+    out["claims_per_outlet"] = _measure(
+        lambda: select(CLAIMS_PER_OUTLET), describe=lambda r: {"rows": len(r)}
+    )
+    out["multi_outlet"] = _measure(
+        lambda: select(MULTI_OUTLET), describe=lambda r: {"rows": len(r)}
+    )
+    out["export_trig"] = _measure(
+        lambda: store.dump(format=ox.RdfFormat.TRIG, prefixes=prefixes),
+        describe=lambda b: {"bytes": len(b or b"")},
+    )
+    out["export_nq"] = _measure(
+        lambda: store.dump(format=ox.RdfFormat.N_QUADS), describe=lambda b: {"bytes": len(b or b"")}
+    )
+    out["memory_end"] = _memory()
+    return out
+
+
+CHILDREN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "build": _child_build,
+    "ours": _child_ours,
+    "rdflib": _child_rdflib,
+    "raw": _child_raw,
+}
+
+
+def child_main(argv: Sequence[str]) -> int:
+    """Entry point of a measuring process: ``python -m kg.bench TASK ARGS_JSON``.
+
+    Prints one JSON line with the task's results (and the process's CPU time and peak RSS).
+    """
+    task, args = argv[0], json.loads(argv[1])
+    result = CHILDREN[task](args)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["process"] = {"cpu_s": round(usage.ru_utime + usage.ru_stime, 3), **_memory()}
+    print(json.dumps(result))
+    return 0
+
+
+# --- the parent: corpora, children, report ----------------------------------------------------
+
+
+def _run_child(task: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; its wall time, imports included: ``wall_s``."""
+    command = [sys.executable, "-m", "kg.bench", task, json.dumps(args)]
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return {
+            "status": "killed",
+            "note": f"no answer within {timeout:.0f} s",
+            "wall_s": round(time.perf_counter() - start, 3),
+        }
+    wall = round(time.perf_counter() - start, 3)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"status": "error", "note": f"exit {done.returncode}: {tail}", "wall_s": wall}
+    result: dict[str, Any] = json.loads(lines[-1])
+    result["wall_s"] = wall
+    result.setdefault("status", "ok")
+    return result
+
+
+def machine() -> dict[str, Any]:
+    """What the benchmark ran on: cores, memory, CPU model, load, versions.
+
+    >>> machine()["nproc"] >= 1
+    True
+    """
+    info: dict[str, Any] = {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        info["cpu"] = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo.splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        meminfo = Path("/proc/meminfo").read_text().split()
+        info["ram_gib"] = round(int(meminfo[meminfo.index("MemTotal:") + 1]) / 1024**2, 1)
+    except (OSError, ValueError, StopIteration):
+        info["cpu"] = platform.processor()
+    with suppress(OSError):
+        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    from importlib.metadata import PackageNotFoundError, version
+
+    for package in ("pyoxigraph", "rdflib", "networkx", "PyYAML"):
+        try:
+            info[package] = version(package)
+        except PackageNotFoundError:
+            info[package] = None
+    return info
+
+
+def _seed_build(root: Path, work: Path, runs: int) -> dict[str, Any]:
+    """``kg build`` of the project's data/ in a fresh interpreter, ``runs`` times."""
+    if not (root / "data" / "articles.yaml").is_file():
+        return {"status": "skipped", "note": f"no seed data under {root / 'data'}"}
+    result: dict[str, Any] = {"status": "ok"}
+    for label, flags in (("default", []), ("no_shacl_no_html", ["--no-shacl", "--no-html"])):
+        walls, steps = [], []
+        for run in range(runs):
+            out = work / f"seed-{label}-{run}"
+            command = [
+                sys.executable,
+                "-m",
+                "kg",
+                "build",
+                "--root",
+                str(root),
+                "--out",
+                str(out),
+                *flags,
+            ]
+            start = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            walls.append(time.perf_counter() - start)
+            if done.returncode != 0:
+                return {"status": "error", "note": done.stderr.strip().splitlines()[-1:]}
+            # "built N quads from ... in 1.23s": the steps; the rest is start-up and imports
+            summary = done.stdout.splitlines()[0]
+            steps.append(float(summary.rsplit(" in ", 1)[1].rstrip("s")))
+        result[label] = {
+            "runs": [round(w, 3) for w in walls],
+            "s": round(min(walls), 3),
+            "median_s": round(statistics.median(walls), 3),
+            "steps_s": round(statistics.median(steps), 3),
+            "startup_s": round(statistics.median(walls) - statistics.median(steps), 3),
+        }
+    return result
+
+
+def run_bench(
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    *,
+    json_path: Path | str | None = None,
+    workdir: Path | str | None = None,
+    seed: int = 0,
+    rdflib_limit: float = RDFLIB_LIMIT,
+    rdflib_query_limit: float = RDFLIB_QUERY_LIMIT,
+    samples: int = PROVENANCE_SAMPLES,
+    shacl_max: int = SHACL_MAX_CLAIMS,
+    provenance_sizes: Sequence[int] = (),
+    seed_build: bool = True,
+    seed_runs: int = SEED_RUNS,
+    root: Path | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Run the benchmark; return (and write to ``json_path``) every figure as plain data.
+
+    ``sizes`` are claim counts. ``provenance_sizes`` adds sizes where only our load and
+    provenance lookups run (e.g. 300k). Corpora and exports go to ``workdir`` (kept) or a
+    temporary folder (removed).
+
+    >>> report = run_bench(sizes=[], seed_build=False)
+    >>> report["sizes"], report["machine"]["nproc"] >= 1
+    ([], True)
+    """
+    from kg.ontology import PREFIXES, default_root
+    from kg.sparql import named_query
+    from kg.synth import synthesize
+
+    say = progress or (lambda _msg: None)
+    root = Path(root) if root else default_root()
+    temporary = workdir is None
+    work = Path(tempfile.mkdtemp(prefix="kg-bench-")) if temporary else Path(str(workdir))
+    work.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "seed": seed,
+        "sizes": [],
+        "provenance_sizes": [],
+        "limits": {"rdflib_load_s": rdflib_limit, "rdflib_query_s": rdflib_query_limit},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    common = {
+        "prefixes": PREFIXES,
+        "sources_query": named_query("sources").text,
+        "seed": seed,
+        "samples": samples,
+        "two_hop_entities": TWO_HOP_ENTITIES,
+    }
+    try:
+        if seed_build:
+            say(f"seed data: kg build from a cold start, {seed_runs} runs each")
+            report["seed_build"] = _seed_build(root, work, seed_runs)
+        plan = [(n, True) for n in sizes] + [(n, False) for n in provenance_sizes]
+        for claims, full in plan:
+            entry = _bench_size(
+                claims,
+                full,
+                work,
+                common,
+                rdflib_limit,
+                rdflib_query_limit,
+                shacl_max,
+                say,
+                synthesize,
+            )
+            report["sizes" if full else "provenance_sizes"].append(entry)
+        report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        report["load_average_end"] = machine().get("load_average")
+        report["goals"] = check_goals(report)
+    finally:
+        if temporary:
+            shutil.rmtree(work, ignore_errors=True)
+    if json_path:
+        Path(json_path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def _bench_size(
+    claims: int,
+    full: bool,
+    work: Path,
+    common: dict[str, Any],
+    rdflib_limit: float,
+    query_limit: float,
+    shacl_max: int,
+    say: Progress,
+    synthesize: Callable[..., Any],
+) -> dict[str, Any]:
+    name = _size_name(claims)
+    corpus = work / f"corpus-{claims}"
+    out = corpus / "exports"
+    entry: dict[str, Any] = {"claims": claims}
+    if not (out / "kg.nq").is_file():
+        shutil.rmtree(corpus, ignore_errors=True)
+        say(f"[{name}] synthesising {claims:,} claims")
+        start = time.perf_counter()
+        summary = synthesize(corpus, claims=claims, seed=common["seed"])
+        entry["synth_s"] = round(time.perf_counter() - start, 3)
+        entry["corpus"] = {
+            "articles": summary.articles,
+            "entities": summary.entities,
+            "outlets": summary.outlets,
+            "agencies": summary.agencies,
+        }
+        say(f"[{name}] kg build --no-shacl --no-html (fresh process)")
+        entry["build"] = _run_child(
+            "build", {"root": str(corpus), "out": str(out), "shacl": False}, timeout=3600
+        )
+        if entry["build"]["status"] != "ok":
+            say(f"[{name}] build failed: {entry['build'].get('note')}")
+            return entry
+    if full and claims <= shacl_max:
+        say(f"[{name}] kg build with SHACL (fresh process)")
+        entry["build_shacl"] = _run_child(
+            "build",
+            {"root": str(corpus), "out": str(work / f"shacl-{claims}"), "shacl": True},
+            timeout=3600,
+        )
+    args = {
+        **common,
+        "nq": str(out / "kg.nq"),
+        "root": str(corpus),
+        "samples_path": str(corpus / "samples.json"),
+    }
+    say(f"[{name}] ours: kg.load, provenance, 2-hop, aggregations, projection, HTML, exports")
+    entry["ours"] = _run_child("ours", args, timeout=3600)
+    entry["quads"] = entry["ours"].get("quads")
+    if not full or entry["ours"]["status"] != "ok":
+        return entry
+    say(f"[{name}] raw pyoxigraph: bulk_load and the same queries")
+    entry["raw"] = _run_child("raw", args, timeout=3600)
+    say(
+        f"[{name}] rdflib Memory: load (limit {rdflib_limit:.0f} s) and the same queries "
+        f"(limit {query_limit:.0f} s each)"
+    )
+    entry["rdflib"] = _run_child(
+        "rdflib",
+        {**args, "load_limit": rdflib_limit, "query_limit": query_limit},
+        timeout=rdflib_limit * 3 + query_limit * 4 + 300,
+    )
+    return entry
+
+
+def _size_name(claims: int) -> str:
+    """``1k``, ``10k``, ``1.5M``.
+
+    >>> _size_name(100_000), _size_name(1_500_000), _size_name(200)
+    ('100k', '1.5M', '200')
+    """
+    if claims >= 1_000_000:
+        return f"{claims / 1_000_000:g}M"
+    if claims >= 1_000:
+        return f"{claims / 1_000:g}k"
+    return str(claims)
+
+
+# --- figures: one value per (row, engine), ratios, goals --------------------------------------
+
+
+def figure(entry: dict[str, Any], engine: str, row: str) -> dict[str, Any] | None:
+    """One measurement of a size entry as ``{"s": value, "status": ...}`` (``s`` in the row's
+    unit), or None when it was not measured for that engine.
+
+    >>> entry = {"quads": 2_000_000, "ours": {"status": "ok", "load": {"s": 4.0, "status": "ok"},
+    ...          "memory": {"peak_mb": 900.0}}}
+    >>> figure(entry, "ours", "load")["s"], figure(entry, "ours", "rss_per_mquad")["s"]
+    (4.0, 450.0)
+    """
+    if row == "build":
+        build = entry.get("build")
+        if engine != "ours" or not build:
+            return None
+        return {"s": build.get("wall_s"), "status": build.get("status")}
+    result = entry.get(engine)
+    if not result or result.get("status") not in (None, "ok"):
+        return {"s": None, "status": result.get("status", "missing") if result else "missing"}
+    if row == "rss_per_mquad":
+        quads = entry.get("quads") or result.get("quads")
+        peak = result.get("memory", {}).get("peak_mb")
+        if not quads or peak is None:
+            return None
+        return {"s": round(peak / (quads / 1e6), 1), "status": "ok"}
+    key, stat = {
+        "provenance_p50": ("provenance", "p50"),
+        "provenance_p95": ("provenance", "p95"),
+        "two_hop": ("two_hop", "p50"),
+        "two_hop_max": ("two_hop", "max"),
+        "two_hop_nx": ("two_hop_nx", "p50"),
+    }.get(row, (row, "s"))
+    found = result.get(key)
+    if found is None:
+        return None
+    if found.get("status") == "timeout":
+        return {"s": found.get("limit_s"), "status": "timeout"}
+    if found.get("status") not in ("ok", "partial"):
+        return {"s": None, "status": found.get("status")}
+    return {"s": found.get(stat), "status": found["status"]}
+
+
+def _show(value: dict[str, Any] | None, unit: str) -> str:
+    if value is None:
+        return ""
+    if value.get("s") is None:
+        return str(value.get("status", ""))
+    number = value["s"]
+    if unit == "MB":
+        text = f"{number:,.0f} MB"
+    elif number < 1e-3:
+        text = f"{number * 1e6:.0f} µs"
+    elif number < 1:
+        text = f"{number * 1e3:.1f} ms"
+    else:
+        text = f"{number:.2f} s"
+    if value.get("status") == "timeout":
+        return f"> {text}"
+    return f"{text} (partial)" if value.get("status") == "partial" else text
+
+
+def _ratio(value: tuple[float, str] | None) -> str:
+    if value is None:
+        return ""
+    number, how = value
+    return f"{'≥ ' if how == '>=' else ''}{number:,.1f}x"
+
+
+def table_rows(entry: dict[str, Any]) -> list[list[str]]:
+    """The rows of one size's table: measure, ours, rdflib, raw, rdflib / ours, ours / raw."""
+    rows = []
+    for key, label, unit in ROWS:
+        ours, rdf, raw = (figure(entry, e, key) for e in ENGINES)
+        if not any(v and v.get("s") is not None for v in (ours, rdf, raw)):
+            continue
+        vs_rdflib = speedup(rdf, ours)
+        vs_raw = speedup(ours, raw) if raw and raw.get("s") else None
+        rows.append(
+            [
+                label,
+                _show(ours, unit),
+                _show(rdf, unit),
+                _show(raw, unit),
+                _ratio(vs_rdflib),
+                _ratio(vs_raw),
+            ]
+        )
+    return rows
+
+
+def check_goals(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scale issue's targets, each with the measured value and whether it was met.
+
+    Checked at the largest size measured (the targets are stated for 100k claims); ``met`` is
+    None when the figure is missing.
+    """
+    goals: list[dict[str, Any]] = []
+    entries = report.get("sizes") or []
+
+    def add(goal: str, value: str, met: bool | None, size: str = "") -> None:
+        goals.append({"goal": goal, "size": size, "value": value, "met": met})
+
+    if entries:
+        top = max(entries, key=lambda e: e["claims"])
+        size = _size_name(top["claims"])
+        ours_load, rdf_load, raw_load = (figure(top, e, "load") for e in ENGINES)
+        vs = speedup(rdf_load, ours_load)
+        add(
+            "load >= 10x faster than rdflib Memory",
+            _ratio(vs) or "n/a",
+            None if vs is None else vs[0] >= 10,
+            size,
+        )
+        within = speedup(ours_load, raw_load)
+        add(
+            "load within 1.3x of raw pyoxigraph",
+            _ratio(within) or "n/a",
+            None if within is None else within[0] <= 1.3,
+            size,
+        )
+        rss = figure(top, "ours", "rss_per_mquad")
+        add(
+            "<= 600 MB RSS per M quads (peak of the load process)",
+            _show(rss, "MB") or "n/a",
+            None if not rss or rss["s"] is None else rss["s"] <= 600,
+            size,
+        )
+        for key, label, limit in (
+            ("provenance_p95", "provenance lookup p95 < 5 ms", 0.005),
+            ("two_hop_max", "2-hop < 250 ms (slowest start entity)", 0.25),
+            ("claims_per_outlet", "aggregation: claims per outlet < 1 s", 1.0),
+            ("multi_outlet", "aggregation: >= 2 outlets < 1 s", 1.0),
+            ("projection", "NetworkX projection < 1.5 s", 1.5),
+            ("export_trig", "TriG export < 3 s", 3.0),
+        ):
+            value = figure(top, "ours", key)
+            ok = (
+                None
+                if not value or value.get("s") is None
+                else (value["status"] == "ok" and value["s"] < limit)
+            )
+            add(label, _show(value, "s") or "n/a", ok, size)
+    for extra in report.get("provenance_sizes") or []:
+        value = figure(extra, "ours", "provenance_p95")
+        ok = None if not value or value.get("s") is None else value["s"] < 0.005
+        add(
+            "provenance lookup p95 < 5 ms",
+            _show(value, "s") or "n/a",
+            ok,
+            _size_name(extra["claims"]),
+        )
+    seed = report.get("seed_build") or {}
+    if seed.get("status") == "ok":
+        wall = seed["default"]["median_s"]
+        add("seed `kg build` < 2 s cold (median)", f"{wall:.2f} s", wall < 2.0, "seed")
+    return goals
+
+
+def render(report: dict[str, Any]) -> Any:
+    """The report as rich renderables: machine, one table per size, goals."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    info = report["machine"]
+    parts: list[Any] = [
+        Text(
+            f"machine: {info.get('nproc')} cores, {info.get('ram_gib')} GiB, {info.get('cpu')}; "
+            f"load average {info.get('load_average')} at start, {report.get('load_average_end')} "
+            f"at end; Python {info.get('python')}, pyoxigraph {info.get('pyoxigraph')}, rdflib "
+            f"{info.get('rdflib')}"
+        )
+    ]
+    for entry in report.get("sizes", []):
+        table = Table(
+            title=f"{entry['claims']:,} claims, {entry.get('quads') or 0:,} quads",
+            title_justify="left",
+        )
+        for column in (
+            "measure",
+            "ours",
+            "rdflib Memory",
+            "raw pyoxigraph",
+            "rdflib / ours",
+            "ours / raw",
+        ):
+            table.add_column(column, justify="left" if column == "measure" else "right")
+        for row in table_rows(entry):
+            table.add_row(*row)
+        parts.append(table)
+    for extra in report.get("provenance_sizes", []):
+        value = figure(extra, "ours", "provenance_p95")
+        parts.append(
+            Text(
+                f"{extra['claims']:,} claims ({extra.get('quads') or 0:,} quads): "
+                f"provenance p95 {_show(value, 's')}, load "
+                f"{_show(figure(extra, 'ours', 'load'), 's')}"
+            )
+        )
+    seed = report.get("seed_build") or {}
+    if seed.get("status") == "ok":
+        default, bare = seed["default"], seed["no_shacl_no_html"]
+        parts.append(
+            Text(
+                f"seed kg build, cold: {default['median_s']:.2f} s median of "
+                f"{len(default['runs'])} (steps {default['steps_s']:.2f} s, start-up and "
+                f"imports {default['startup_s']:.2f} s); --no-shacl --no-html "
+                f"{bare['median_s']:.2f} s"
+            )
+        )
+    elif seed:
+        parts.append(Text(f"seed kg build: {seed.get('status')} ({seed.get('note')})"))
+    goals = Table(title="goals", title_justify="left")
+    for column in ("goal", "size", "measured", "met"):
+        goals.add_column(column)
+    for goal in report.get("goals", []):
+        met = {True: "yes", False: "NO", None: "n/a"}[goal["met"]]
+        goals.add_row(goal["goal"], goal["size"], goal["value"], met)
+    parts.append(goals)
+    return Group(*parts)
+
+
+def parse_sizes(text: str) -> list[int]:
+    """``"1000,10k,1.5M"`` → ``[1000, 10000, 1500000]``.
+
+    >>> parse_sizes("1000, 10k,100k")
+    [1000, 10000, 100000]
+    """
+    sizes = []
+    for part in (p.strip().lower() for p in text.split(",") if p.strip()):
+        scale = {"k": 1_000, "m": 1_000_000}.get(part[-1], 1)
+        number = part[:-1] if scale > 1 else part
+        try:
+            value = round(float(number) * scale)
+        except ValueError:
+            raise KgError(
+                f"--sizes: {part!r} is not a number of claims — write e.g. 1000,10k,100k"
+            ) from None
+        if value < 1:
+            raise KgError(f"--sizes: {part!r} must be at least 1 claim")
+        sizes.append(value)
+    return sizes
+
+
+if __name__ == "__main__":
+    sys.exit(child_main(sys.argv[1:]))
