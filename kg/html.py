@@ -55,7 +55,7 @@ DEFAULT_TITLE = "News knowledge graph"
 # fmt: off
 PALETTE = ("#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#9C755F", "#FF9DA7", "#76B7B2",
            "#EDC948", "#BAB0AC", "#D37295", "#B6992D", "#A0CBE8", "#499894", "#8CD17D",
-           "#FFBE7D", "#86BCB6", "#F1CE63", "#D4A6C8", "#79706E", "#FABFD2")
+           "#FFBE7D", "#7F3C8D", "#17BECF", "#D4A6C8", "#79706E", "#FABFD2")
 # fmt: on
 #: vis-network shapes that draw their label underneath (so node size can vary).
 SHAPES = ("dot", "square", "diamond", "triangle", "hexagon", "star", "triangleDown")
@@ -70,6 +70,8 @@ EDGE_LENGTH = 150.0
 HUB_STRETCH = 0.5
 PARALLEL_STRETCH = 0.35
 PADDING = 10.0
+#: The width-to-height ratio layouts are stretched towards (a screen's graph area).
+ASPECT = 1.45
 #: Advance widths of Arial / Liberation Sans (per 1000 em) for ASCII, measured in Chromium.
 # fmt: off
 _ARIAL = dict(zip(
@@ -398,7 +400,7 @@ def layout(graph: nx.MultiDiGraph, boxes: Mapping[str, _Box]) -> dict[str, tuple
             )
             lengths = np.sqrt(((coords[ends[:, 0]] - coords[ends[:, 1]]) ** 2).sum(axis=1))
             coords = coords / max(float(np.median(lengths)), 1e-9) * EDGE_LENGTH
-            coords = _spread(coords, [boxes[n] for n in nodes])
+            coords = _widen(_spread(coords, [boxes[n] for n in nodes]))
         coords = _remove_overlaps(coords, [boxes[n] for n in nodes])
         placed.append((nodes, coords))
     return _pack(placed, boxes)
@@ -492,6 +494,18 @@ def _stress_layout(sub: nx.Graph, nodes: list[str]) -> Any:
             (weight @ y + y * spring - pull @ y) / total,
         )
     return np.stack([x, y], axis=1)
+
+
+def _widen(coords: Any, aspect: float = ASPECT) -> Any:
+    """Stretch a layout towards the page's width-to-height ratio (labels are wide, and so are
+    screens), by at most 1.3 on either axis."""
+    import numpy as np
+
+    span = coords.max(axis=0) - coords.min(axis=0) + EDGE_LENGTH
+    factor = min(math.sqrt(aspect / (float(span[0]) / float(span[1]))), 1.3)
+    if factor <= 1.0:
+        return coords
+    return coords * np.array([factor, 1.0 / factor])
 
 
 def _spread(coords: Any, boxes: list[_Box], density: float = 0.3) -> Any:

@@ -181,6 +181,7 @@ def test_clicking_an_edge_shows_its_quotes_in_their_paragraphs(seed: Opened, gra
     x, y = edge_point(seed, edge)
     page.mouse.click(x, y)
     assert page.evaluate("network.getSelectedEdges()") == [edge]
+    assert page.is_visible("#kg-evidence") and not page.is_visible("#kg-tip")
     claims = graph.nx.edges["united-states", "ifs", "delisted"]["claims"]
     marks = page.locator("#kg-evidence .kg-claim mark").all_text_contents()
     assert sorted(marks) == sorted(c["quote"] for c in claims)
@@ -225,7 +226,10 @@ def test_readme_screenshot(seed: Opened):
         "'united-states' && kg.data.edges[id].to === 'ifs' && "
         "kg.data.edges[id].predicate === 'delisted')"
     )
+    page.set_viewport_size({"width": 1800, "height": 1050})
     page.evaluate(f"kg.selectEdge('{edge}')")
+    page.evaluate("network.fit({animation: false})")  # the panel took some of the width
+    assert page.evaluate("document.body.classList.contains('kg-open')")
     target = (
         README_SHOT
         if os.environ.get("KG_UPDATE_SCREENSHOT") == "1"

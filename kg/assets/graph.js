@@ -266,9 +266,43 @@
 
   var panel = $("kg-evidence");
 
+  // The panel opens with the first click, so that the graph has the whole width until then.
+  function setPanel(open) {
+    if (document.body.classList.contains("kg-open") === open) { return; }
+    document.body.classList.toggle("kg-open", open);
+    network.setSize("100%", "100%");
+    network.redraw();
+  }
+
   function clearPanel() {
     while (panel.firstChild) { panel.removeChild(panel.firstChild); }
+    var close = el("button", "kg-close", ["×"]);
+    close.type = "button";
+    close.title = "Close the evidence panel";
+    close.setAttribute("aria-label", "Close the evidence panel");
+    close.addEventListener("click", function () {
+      network.unselectAll();
+      setPanel(false);
+    });
+    panel.appendChild(close);
     panel.appendChild(el("h2", "", ["Evidence"]));
+    setPanel(true);
+  }
+
+  function keepInView(id, isEdge) {
+    // after the panel opened, bring the clicked item back into view if it went off the side
+    var ends = isEdge ? [DATA.edges[id].from, DATA.edges[id].to] : [id];
+    var positions = network.getPositions(ends);
+    var centre = { x: 0, y: 0 };
+    ends.forEach(function (end) {
+      centre.x += positions[end].x / ends.length;
+      centre.y += positions[end].y / ends.length;
+    });
+    var point = network.canvasToDOM(centre);
+    if (point.x < 20 || point.y < 20 || point.x > container.clientWidth - 20 ||
+        point.y > container.clientHeight - 20) {
+      network.moveTo({ position: centre, animation: false });
+    }
   }
 
   function sourceLine(c) {
@@ -339,6 +373,7 @@
     panel.appendChild(el("p", "kg-meta", [plural(e.claims.length, "claim") + " from " +
       plural(e.sources, "independent source") + " (distinct agencies/outlets)"]));
     claimList(e.claims, false).forEach(function (card) { panel.appendChild(card); });
+    keepInView(id, true);
   }
 
   function showNode(id) {
@@ -372,6 +407,7 @@
       });
     });
     panel.scrollTop = 0;
+    keepInView(id, false);
   }
 
   function selectEdge(id) {
@@ -473,8 +509,8 @@
     }
     if (nodes.get(hit.id).hidden) { resetFilters(); }
     network.selectNodes([hit.id]);
-    network.focus(hit.id, { scale: 1.25, animation: false });
     showNode(hit.id);
+    network.focus(hit.id, { scale: 1.25, animation: false });
     var label = DATA.entities[hit.id].label;
     status.textContent = "Found " + label +
       (fold(hit.name) !== fold(label) ? " (as “" + hit.name + "”)" : "") + ".";
@@ -503,7 +539,7 @@
   window.network = network;
   window.kg = {
     nodes: nodes, edges: edges, data: DATA, focusEntity: focusEntity, showNode: showNode,
-    showEdge: showEdge, selectEdge: selectEdge, applyFilters: applyFilters,
+    showEdge: showEdge, selectEdge: selectEdge, applyFilters: applyFilters, setPanel: setPanel,
     resetFilters: resetFilters, showConflicts: showConflicts, setLabel: setLabel
   };
 })();
