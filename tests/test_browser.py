@@ -191,6 +191,8 @@ def test_clicking_an_edge_shows_its_quotes_in_their_paragraphs(seed: Opened, gra
     assert "published 2023" in sources
     assert page.evaluate(f"network.body.edges['{edge}'].options.label") == "delisted"
     page.screenshot(path=str(ARTIFACTS / "graph-evidence.png"))
+    page.click("#kg-evidence .kg-close")
+    assert not page.is_visible("#kg-evidence") and page.evaluate("network.getSelectedEdges()") == []
     seed.clean()
 
 
