@@ -919,7 +919,8 @@ def page_payload(
             "sources": sources,
             "conflict": bool(conflict_numbers),
         }
-    crowded = _crowded_edge_labels(edges, positions, boxes, edge_data)
+    shapes = {n: (sizes[n], labels[n]) for n in graph}
+    crowded = _crowded_edge_labels(edges, positions, shapes, edge_data)
     for edge in edges:
         if edge["id"] in crowded:
             edge["label"] = ""
@@ -996,18 +997,23 @@ def page_payload(
 def _crowded_edge_labels(
     edges: list[dict[str, Any]],
     positions: Mapping[str, tuple[int, int]],
-    boxes: Mapping[str, _Box],
+    shapes: Mapping[str, tuple[float, str]],
     edge_data: Mapping[str, Any],
 ) -> set[str]:
     """Edges whose label would overlap a node, its label or a stronger edge's label: these
     labels show when the edge is hovered or selected (or all with the page's toggle)."""
     import numpy as np
 
-    taken = np.zeros((len(positions) + len(edges), 4))
-    for row, (node, (x, y)) in enumerate(sorted(positions.items())):
-        box = boxes[node]
-        taken[row] = (x + box.left, y + box.top, x + box.right, y + box.bottom)
-    count = len(positions)
+    # each node is two rectangles: its shape, and its label underneath
+    taken = np.zeros((2 * len(positions) + len(edges), 4))
+    count = 0
+    for node, (x, y) in sorted(positions.items()):
+        size, label = shapes[node]
+        lines = label.split("\n")
+        half = max(text_width(line, FONT_SIZE) for line in lines) / 2 + 2
+        taken[count] = (x - size - 2, y - size - 2, x + size + 2, y + size + 2)
+        taken[count + 1] = (x - half, y + size, x + half, y + size + 4 + LINE_HEIGHT * len(lines))
+        count += 2
     crowded = set()
     order = sorted(
         edges,

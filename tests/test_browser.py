@@ -123,6 +123,28 @@ OVERLAPS = """() => {
 }"""
 
 
+LABEL_COLLISIONS = """() => {
+  // drawn text and shapes: each node's shape and label, each drawn edge label
+  const rect = s => ({left: s.left, top: s.top, right: s.left + s.width, bottom: s.top + s.height});
+  const nodes = [];
+  for (const id of network.body.data.nodes.getIds({filter: n => !n.hidden})) {
+    const n = network.body.nodes[id], r = n.options.size;
+    nodes.push([id, {left: n.x - r, right: n.x + r, top: n.y - r, bottom: n.y + r}]);
+    nodes.push([id + " (label)", rect(n.labelModule.size)]);
+  }
+  const labels = network.body.data.edges.getIds({filter: e => !e.hidden && e.label})
+    .map(id => [id, rect(network.body.edges[id].labelModule.size)]);
+  const hit = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const found = [];
+  labels.forEach(([id, box], i) => {
+    nodes.forEach(([other, shape]) => { if (hit(box, shape)) found.push([id, other]); });
+    labels.slice(i + 1).forEach(([other, b]) => { if (hit(box, b)) found.push([id, other]); });
+  });
+  return [labels.length, found];
+}"""
+
+
 def edge_point(opened: Opened, edge_id: str) -> tuple[float, float]:
     """Where to click on an edge, in page coordinates: a third of the way along it."""
     return opened.page.evaluate(
@@ -147,7 +169,9 @@ def test_seed_page_loads_offline_and_draws_the_projection(seed: Opened, graph: K
     assert page.evaluate(
         "Object.keys(network.body.nodes).filter(k => !k.startsWith('edgeId')).length"
     ) >= len(shown)
-    assert page.evaluate(OVERLAPS) == []
+    assert page.evaluate(OVERLAPS) == []  # node shapes and labels
+    drawn, collisions = page.evaluate(LABEL_COLLISIONS)
+    assert drawn >= 20 and collisions == []  # edge labels that would collide show on hover
     legend = page.locator("#kg-legend .kg-type").all_inner_texts()
     assert any(text.startswith("Government agency") for text in legend)
     assert page.title() == html.DEFAULT_TITLE
