@@ -256,6 +256,7 @@ def test_readme_screenshot(seed: Opened):
     page.evaluate(f"kg.selectEdge('{edge}')")
     page.evaluate("network.fit({animation: false})")  # the panel took some of the width
     assert page.evaluate("document.body.classList.contains('kg-open')")
+    assert page.evaluate(f"network.body.edges['{edge}'].options.label") == "delisted"
     target = (
         README_SHOT
         if os.environ.get("KG_UPDATE_SCREENSHOT") == "1"

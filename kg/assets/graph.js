@@ -412,6 +412,7 @@
 
   function selectEdge(id) {
     network.selectEdges([id]);
+    revealOnly([id]);
     showEdge(id);
   }
 
@@ -435,14 +436,16 @@
   network.on("blurEdge", function (params) {
     setLabel(params.edge, network.getSelectedEdges().indexOf(params.edge) >= 0);
   });
-  network.on("select", function (params) {
+  function revealOnly(ids) {
     var keep = {};
-    params.edges.forEach(function (id) { keep[id] = true; });
+    ids.forEach(function (id) { keep[id] = true; });
     Object.keys(revealed).forEach(function (id) {
       if (revealed[id] && !keep[id]) { setLabel(id, false); }
     });
-    params.edges.forEach(function (id) { setLabel(id, true); });
-  });
+    ids.forEach(function (id) { setLabel(id, true); });
+  }
+  // (selecting from code fires no "select" event: selectEdge and focusEntity call revealOnly)
+  network.on("select", function (params) { revealOnly(params.edges); });
   var labelBox = $("kg-all-labels");
   var crowdedCount = Object.keys(DATA.edges).filter(function (id) {
     return DATA.edges[id].crowded;
@@ -509,6 +512,7 @@
     }
     if (nodes.get(hit.id).hidden) { resetFilters(); }
     network.selectNodes([hit.id]);
+    revealOnly(network.getSelectedEdges());
     showNode(hit.id);
     network.focus(hit.id, { scale: 1.25, animation: false });
     var label = DATA.entities[hit.id].label;
@@ -534,6 +538,7 @@
   network.fit({ animation: false });
   if (DATA.focus) {
     network.selectNodes([DATA.focus]);
+    revealOnly(network.getSelectedEdges());
     showNode(DATA.focus);
   }
   window.network = network;
