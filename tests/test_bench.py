@@ -1,0 +1,165 @@
+"""The benchmark harness: real measurements in, structure and ratios out (no timing asserts)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import kg
+from kg import bench
+from kg.cli import main
+from kg.ontology import PREFIXES
+from kg.sparql import named_query
+from kg.synth import synthesize
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 200-claim corpus built to exports/kg.nq."""
+    root = tmp_path_factory.mktemp("bench") / "corpus"
+    synthesize(root, claims=200, seed=5)
+    kg.build(root, root / "exports", shacl=False, html=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def measured(built: Path) -> dict[str, Any]:
+    """The three engine measurements, run in this process (the CLI runs each in its own)."""
+    args = {
+        "nq": str(built / "exports" / "kg.nq"),
+        "root": str(built),
+        "seed": 0,
+        "samples": 8,
+        "two_hop_entities": 2,
+        "samples_path": str(built / "samples.json"),
+        "prefixes": PREFIXES,
+        "sources_query": named_query("sources").text,
+        "load_limit": 60,
+        "query_limit": 30,
+    }
+    ours = bench._child_ours(args)
+    return {
+        "claims": 200,
+        "quads": ours["quads"],
+        "ours": ours,
+        "raw": bench._child_raw(args),
+        "rdflib": bench._child_rdflib(args),
+    }
+
+
+def test_each_engine_loads_the_same_quads_and_answers_alike(measured: dict[str, Any]) -> None:
+    quads = measured["quads"]
+    assert quads > 200 * 15
+    for engine in bench.ENGINES:
+        result = measured[engine]
+        assert result["quads"] == quads, engine
+        assert result["load"]["status"] == "ok" and result["load"]["s"] > 0
+        assert result["memory"]["peak_mb"] >= result["memory"]["before_mb"] > 0
+        for key in ("provenance", "two_hop"):
+            assert result[key]["status"] == "ok" and result[key]["n"] == result[key]["of"] > 0
+            assert 0 < result[key]["p50"] <= result[key]["p95"] <= result[key]["max"]
+    # the same questions give the same number of answers on every engine
+    for key in ("claims_per_outlet", "multi_outlet"):
+        assert len({measured[e][key]["rows"] for e in bench.ENGINES}) == 1, key
+    assert measured["ours"]["multi_outlet"]["rows"] > 0
+    assert measured["raw"]["provenance"]["rows"] == measured["rdflib"]["provenance"]["rows"]
+
+
+def test_ours_measures_projection_html_and_byte_identical_exports(measured: dict[str, Any]) -> None:
+    ours = measured["ours"]
+    assert ours["projection"]["nodes"] > 0 and ours["projection"]["edges"] > 0
+    assert ours["two_hop_nx"]["status"] == "ok"
+    assert ours["html"]["status"] in ("ok", "skipped")
+    assert ours["export_nq"]["identical_to_build"] is True
+    assert ours["export_trig"]["bytes"] > 0
+
+
+def test_table_ratios_come_from_the_measurements(measured: dict[str, Any]) -> None:
+    rows = {row[0]: row for row in bench.table_rows(measured)}
+    load = rows["load N-Quads"]
+    expected = measured["rdflib"]["load"]["s"] / measured["ours"]["load"]["s"]
+    assert load[4] == f"{expected:,.1f}x"
+    expected = measured["ours"]["load"]["s"] / measured["raw"]["load"]["s"]
+    assert load[5] == f"{expected:,.1f}x"
+    assert rows["peak RSS per M quads"][1].endswith(" MB")
+    assert set(rows) >= {"provenance lookup p95", "NetworkX projection", "TriG export"}
+
+
+def test_goals_are_checked_against_the_largest_size(measured: dict[str, Any]) -> None:
+    goals = bench.check_goals(
+        {
+            "sizes": [measured],
+            "provenance_sizes": [measured],
+            "seed_build": {"status": "ok", "default": {"median_s": 1.5}},
+        }
+    )
+    names = [g["goal"] for g in goals]
+    assert names[0] == "load >= 10x faster than rdflib Memory"
+    assert all(g["met"] in (True, False) for g in goals), goals
+    assert goals[-1] == {
+        "goal": "seed `kg build` < 2 s cold (median)",
+        "size": "seed",
+        "value": "1.50 s",
+        "met": True,
+    }
+
+
+def test_a_timed_out_rdflib_step_is_a_lower_bound() -> None:
+    entry = {
+        "claims": 100_000,
+        "quads": 2_000_000,
+        "ours": {"status": "ok", "load": {"s": 5.0, "status": "ok"}},
+        "rdflib": {"status": "ok", "load": {"s": 150.0, "status": "timeout", "limit_s": 150.0}},
+    }
+    row = next(r for r in bench.table_rows(entry) if r[0] == "load N-Quads")
+    assert row[1:5] == ["5.00 s", "> 150.00 s", "", "≥ 30.0x"]
+
+
+def test_deadline_stops_a_runaway_step() -> None:
+    def spin() -> None:
+        while True:
+            pass
+
+    result = bench._measure(spin, limit=0.2)
+    assert result == {"s": 0.2, "status": "timeout", "limit_s": 0.2}
+
+
+def test_parse_sizes_rejects_nonsense() -> None:
+    assert bench.parse_sizes("1k,2.5k,1M") == [1000, 2500, 1_000_000]
+    with pytest.raises(kg.KgError, match="not a number of claims"):
+        bench.parse_sizes("ten")
+
+
+@pytest.mark.slow
+def test_cli_bench_end_to_end(tmp_path: Path) -> None:
+    """Each measurement in its own process, table printed, JSON written."""
+    out = tmp_path / "bench.json"
+    result = CliRunner().invoke(
+        main,
+        [
+            "bench",
+            "--sizes",
+            "200",
+            "--json",
+            str(out),
+            "--no-seed-build",
+            "--shacl-max",
+            "200",
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "200 claims, " in result.output and "rdflib / ours" in result.output
+    report = json.loads(out.read_text())
+    entry = report["sizes"][0]
+    for step in ("build", "build_shacl", "ours", "raw", "rdflib"):
+        assert entry[step]["status"] == "ok", (step, entry[step])
+        assert entry[step]["wall_s"] > 0
+    assert entry["build_shacl"]["steps"]["shacl"] > 0
+    assert entry["ours"]["process"]["peak_mb"] > 0
+    assert report["machine"]["nproc"] >= 1 and report["goals"]
