@@ -36,6 +36,7 @@ from kg.ingest import ingest as ingest
 if TYPE_CHECKING:
     from kg.remote import PushReport
     from kg.server import Source
+    from kg.synth import SynthSummary
 
 EXPORT_FORMATS = ("trig", "nq", "jsonld")
 
@@ -274,3 +275,36 @@ def query(source: str, *, fmt: str | None = None, params: Mapping[str, Any] | No
             return remote.remote_query(endpoint, text)
         return remote.query_endpoint(endpoint, text, fmt)
     return load(path, root=root).query(source, fmt, params)
+
+
+# --- kg synth / kg bench: scale (kg.synth, kg.bench) ---------------------------------------
+
+
+def synth(out_dir: Path | str, *, claims: int, seed: int = 0,
+          root: Path | None = None) -> SynthSummary:
+    """Write a synthetic curation tree that ``kg build --root out_dir`` accepts: ``kg synth``.
+
+    The ontology is copied from ``root``'s ``ontology/`` (see :func:`kg.synth.synthesize`).
+
+    >>> import tempfile, pathlib
+    >>> synth(pathlib.Path(tempfile.mkdtemp()) / "s", claims=20, seed=1).claims
+    20
+    """
+    from kg.synth import synthesize
+
+    root = Path(root) if root else default_root()
+    return synthesize(out_dir, claims=claims, seed=seed, ontology_dir=root / "ontology")
+
+
+def bench(sizes: Any = None, **options: Any) -> dict[str, Any]:
+    """Benchmark kg against rdflib's Memory store and raw pyoxigraph: ``kg bench``.
+
+    ``sizes`` are claim counts (default 1k, 10k, 100k); ``options`` as
+    :func:`kg.bench.run_bench`. Returns the report (plain data, also written to ``json_path``).
+
+    >>> bench([], seed_build=False)["sizes"]
+    []
+    """
+    from kg.bench import DEFAULT_SIZES, run_bench
+
+    return run_bench(DEFAULT_SIZES if sizes is None else sizes, **options)
