@@ -50,6 +50,9 @@ from kg.sparql import run_query
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_MAX_EDGES = 500
 DEFAULT_TITLE = "News knowledge graph"
+#: At most this many conflicts are listed on a page; claims compared for conflicts per page.
+MAX_CONFLICTS = 1000
+MAX_CONFLICT_ROWS = 5_000
 
 #: Tableau's categorical colours without red (red marks conflicts), most distinct first.
 # fmt: off
@@ -192,8 +195,10 @@ def select_view(
     total_nodes, total_edges = len(keep), _edge_count(work, keep)
     notes: list[str] = []
     if total_edges > max_edges or (top_k is not None and total_nodes > top_k):
-        degree = {n: len({(u, v, k) for u, v, k in _incident(work, n)}) for n in keep}
-        ranked = sorted(keep, key=lambda n: (distance.get(n, 0), -degree[n], n))
+        # most connected = most distinct neighbours, then most relations
+        relations = {n: sum(1 for _ in _incident(work, n)) for n in keep}
+        neighbours = {n: len(set(work.successors(n)) | set(work.predecessors(n))) for n in keep}
+        ranked = sorted(keep, key=lambda n: (distance.get(n, 0), -neighbours[n], -relations[n], n))
         chosen: set[str] = set()
         edges = 0
         for node in ranked:
@@ -316,11 +321,35 @@ def claim_key(row: Mapping[str, Any]) -> tuple[str, str, str, str, str, int]:
     )
 
 
-def view_conflicts(graph: nx.MultiDiGraph, ontology: Ontology) -> list[Conflict]:
-    """Conflicts among all claims of a projected graph (contradictions, precision or hedge
-    differences, quote variants), without the ``compatible`` pairs."""
-    rows = [c for _u, _v, d in graph.edges(data=True) for c in d.get("claims", ())]
-    rows += [f for _n, d in graph.nodes(data=True) for f in d.get("facts", ())]
+def _claim_count(graph: nx.MultiDiGraph, subjects: set[str]) -> int:
+    return sum(len(d.get("claims", ())) for u, _v, d in graph.edges(data=True) if u in subjects)
+
+
+def view_conflicts(
+    graph: nx.MultiDiGraph, ontology: Ontology, subjects: Iterable[str] | None = None
+) -> list[Conflict]:
+    """Conflicts among the claims of a projected graph (contradictions, precision or hedge
+    differences, quote variants), without the ``compatible`` pairs.
+
+    Every kind of conflict is between claims about one subject, so ``subjects`` (the entities
+    a page shows) limits the work without changing the answer for them.
+    """
+    wanted = set(subjects) if subjects is not None else None
+    if wanted is not None and _claim_count(graph, wanted) > MAX_CONFLICT_ROWS:
+        # too many to compare pairwise in a page build: the claims on the page only
+        graph = _subgraph(graph, wanted)
+    rows = [
+        c
+        for u, _v, d in graph.edges(data=True)
+        if wanted is None or u in wanted
+        for c in d.get("claims", ())
+    ]
+    rows += [
+        f
+        for n, d in graph.nodes(data=True)
+        if wanted is None or n in wanted
+        for f in d.get("facts", ())
+    ]
     return [c for c in find_conflicts(rows, ontology, graph) if c.kind != "compatible"]
 
 
@@ -749,11 +778,7 @@ def page_payload(
     graph = view.graph
     styles = class_styles(ontology, (d.get("type", "Entity") for _n, d in graph.nodes(data=True)))
     predicates = ontology.predicates
-    conflicts = [
-        c
-        for c in view_conflicts(full, ontology)
-        if c.subject in graph or any(r.get("speaker") in graph for r in c.claims)
-    ]
+    conflicts = view_conflicts(full, ontology, subjects=graph.nodes)
     in_conflict: dict[tuple[str, str, str, str, str, int], list[int]] = defaultdict(list)
     for number, conflict in enumerate(conflicts):
         for row in conflict.claims:
@@ -926,6 +951,14 @@ def page_payload(
             edge["label"] = ""
             edge_data[edge["id"]]["crowded"] = True
 
+    # only the conflicts that a claim on the page takes part in (the first MAX_CONFLICTS, in
+    # kg.analysis' order: contradictions first), numbered in order, at most 5 per claim
+    used = sorted({number for c in claims for number in c["conflicts"]})
+    renumber = {old: new for new, old in enumerate(used[:MAX_CONFLICTS])}
+    for c in claims:
+        c["conflicts"] = [renumber[n] for n in c["conflicts"] if n in renumber][:5]
+    conflicts = [conflicts[number] for number in used[:MAX_CONFLICTS]]
+
     used_types = Counter(entities[n]["type"] for n in entities)
     used_predicates = Counter(edge_data[e]["predicate"] for e in edge_data)
     used_predicates.update(claims[ref]["p"] for e in entities.values() for ref in e["facts"])
@@ -989,6 +1022,7 @@ def page_payload(
             }
             for c in conflicts
         ],
+        "conflictCount": len(used),
         "options": VIS_OPTIONS,
     }
     return nodes, edges, data
@@ -1115,7 +1149,7 @@ def _smooth(u: str, v: str, rank: int, count: int) -> dict[str, Any] | None:
         return None
     if count == 1:
         return {"enabled": False}
-    offset = (rank - (count - 1) / 2) * 0.35
+    offset = (rank - (count - 1) / 2) * min(0.35, 1.4 / (count - 1))  # roundness within ±0.7
     if u > v:
         offset = -offset
     if offset == 0:

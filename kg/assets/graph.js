@@ -226,12 +226,13 @@
   // ---------------------------------------------------------------- conflicts
 
   var conflictBox = $("kg-conflicts");
-  var conflictCount = DATA.conflicts.length;
+  var conflictCount = DATA.conflictCount;
   if (!conflictCount) {
     conflictBox.disabled = true;
     $("kg-conflicts-label").textContent = "Highlight conflicting claims (none here)";
   } else {
-    $("kg-conflicts-label").textContent = "Highlight conflicting claims (" + conflictCount + ")";
+    $("kg-conflicts-label").textContent = "Highlight conflicting claims (" + conflictCount +
+      (conflictCount > DATA.conflicts.length ? ", " + DATA.conflicts.length + " listed" : "") + ")";
   }
 
   function showConflicts(on) {
