@@ -20,11 +20,11 @@ import pyoxigraph as ox
 
 from kg import exports
 from kg import html as pages
-from kg.curation import load_curation
+from kg.curation import load_curation, paused_gc
 from kg.model import Curation
 from kg.ontology import PREFIXES, Ontology, default_root, load_ontology
 from kg.rdf import iter_quads
-from kg.store import build_store_dir, new_store, read_export, serialize, to_oxigraph
+from kg.store import open_store, build_store_dir, new_store, read_export, serialize, to_oxigraph
 from kg.knowledge import KnowledgeGraph
 from kg.errors import QueryError
 from kg.sparql import QueryResult, prepare_query, with_values
@@ -62,6 +62,7 @@ def validate(root: Path | None = None) -> Curation:
     return load_curation(root, load_ontology(root / "ontology" / "kg.ttl"))
 
 
+@paused_gc()  # millions of live objects: see kg.curation.paused_gc
 def build(root: Path | None = None, out_dir: Path | None | str = "exports", *,
           shacl: bool = True, html: bool = True, store_path: Path | None = None,
           progress: Progress | None = None) -> BuildReport:
@@ -176,7 +177,7 @@ def load(path: Path | str | None = None, *, root: Path | None = None) -> Knowled
     if path.is_dir() and (path / "kg.nq").is_file():
         path = path / "kg.nq"
     if path.is_dir():
-        return KnowledgeGraph(ox.Store.read_only(str(path)), ontology)
+        return KnowledgeGraph(open_store(path), ontology)
     return KnowledgeGraph(read_export(path), ontology)
 
 

@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,14 +126,36 @@ class _Checker:
             return None
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a build allocates millions of small
+    objects that stay alive (YAML nodes, records, RDF terms): each full collection rescans all
+    of them, which cost a third of a 100k-claim build. Nested use is fine; collection resumes
+    (if it was on) at the end of the outermost block.
+
+    >>> import gc
+    >>> with paused_gc():
+    ...     gc.isenabled()
+    False
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_curation(root: Path | None = None, ontology: Ontology | None = None) -> Curation:
     """Read and check ``data/`` under ``root``; raise :class:`CurationError` listing every problem."""
     root = Path(root) if root else default_root()
     checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
     data = root / "data"
-    entities = _load_entities(checker, data)
-    articles = _load_articles(checker, data, entities)
-    claims = _load_claims(checker, data, articles, entities, checker.unreadable)
+    with paused_gc():
+        entities = _load_entities(checker, data)
+        articles = _load_articles(checker, data, entities)
+        claims = _load_claims(checker, data, articles, entities, checker.unreadable)
     if checker.problems:
         raise CurationError(checker.problems)
     return Curation(articles=articles, entities=entities, claims=tuple(claims))
@@ -281,7 +305,8 @@ def closest_span(text: str, quote: str) -> tuple[int, str]:
     match = matcher.find_longest_match(0, len(text), 0, len(quote))
     start = max(0, match.a - match.b)
     best_start, best_ratio = start, -1.0
-    for candidate in range(max(0, start - 8), min(len(text), start + 9)):
+    nearby = range(max(0, start - 8), min(len(text), start + 9))
+    for candidate in sorted(nearby, key=lambda c: abs(c - start)):  # ties go to the anchor
         ratio = difflib.SequenceMatcher(None, text[candidate:candidate + len(quote)], quote).ratio()
         if ratio > best_ratio:
             best_start, best_ratio = candidate, ratio

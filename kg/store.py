@@ -105,6 +105,15 @@ def read_export(path: Path, store_path: Path | None = None) -> ox.Store:
     return store
 
 
+def open_store(path: Path) -> ox.Store:
+    """Open an on-disk store built by ``kg build --store PATH`` read-only (never rebuilt)."""
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as err:
+        raise StoreError(f"{path}: not a kg export folder (no kg.nq) nor an on-disk store ({err})"
+                         " — give an export file, an exports folder, or a --store folder") from None
+
+
 def serialize(quads: list[ox.Quad], fmt: str, prefixes: dict[str, str]) -> bytes:
     """Serialise quads in the given order (so output is as deterministic as the input)."""
     if fmt == "nq":
