@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -95,8 +96,9 @@ ROWS = (
     ("rss_per_mquad", "peak RSS per M quads", "MB"),
     ("provenance_p50", "provenance lookup p50", "s"),
     ("provenance_p95", "provenance lookup p95", "s"),
-    ("two_hop", "2-hop neighbourhood (SPARQL, median)", "s"),
-    ("two_hop_max", "2-hop neighbourhood (SPARQL, max)", "s"),
+    ("two_hop", "2-hop, random entities (SPARQL, median)", "s"),
+    ("two_hop_max", "2-hop, random entities (SPARQL, max)", "s"),
+    ("two_hop_hub", "2-hop from the hub (most claims)", "s"),
     ("claims_per_outlet", "claims per outlet", "s"),
     ("multi_outlet", "triples with >= 2 outlets", "s"),
     ("projection", "NetworkX projection", "s"),
@@ -256,9 +258,21 @@ def _child_build(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _sample(triples: list[tuple[str, str, str]], seed: int, count: int) -> list[list[str]]:
-    triples = sorted(triples)
-    return [list(t) for t in random.Random(seed).sample(triples, min(count, len(triples)))]
+def _plan(
+    triples: list[tuple[str, str, str]], seed: int, count: int, entities: int
+) -> dict[str, Any]:
+    """What every engine is asked, drawn once (by the first child) and shared through a file:
+    ``count`` random claim triples, ``entities`` random entities (uniform: a typical entity)
+    and the hub (the entity in most claims: the worst case of a 2-hop walk)."""
+    rng = random.Random(seed)
+    triples = sorted(set(triples))
+    mentions = Counter(e for s, _p, o in triples for e in (s, o))
+    ranked = sorted(mentions)
+    return {
+        "triples": [list(t) for t in rng.sample(triples, min(count, len(triples)))],
+        "starts": rng.sample(ranked, min(entities, len(ranked))),
+        "hub": max(ranked, key=lambda e: (mentions[e], e)) if ranked else None,
+    }
 
 
 def _entity_id(iri: str) -> str:
@@ -285,17 +299,24 @@ def _child_ours(args: dict[str, Any]) -> dict[str, Any]:
     out["memory"] = {"before_mb": before["rss_mb"], **_memory()}
 
     rows = graph.store.query(SAMPLE_TRIPLES, prefixes=PREFIXES)
-    samples = _sample(
-        [(r["s"].value, r["p"].value, r["o"].value) for r in rows], args["seed"], args["samples"]
+    plan = _plan(
+        [(r["s"].value, r["p"].value, r["o"].value) for r in rows],
+        args["seed"],
+        args["samples"],
+        args["two_hop_entities"],
     )
-    Path(args["samples_path"]).write_text(json.dumps(samples))
-    calls = [(_entity_id(s), local_name(p), _entity_id(o)) for s, p, o in samples]
+    Path(args["samples_path"]).write_text(json.dumps(plan))
+    calls = [(_entity_id(s), local_name(p), _entity_id(o)) for s, p, o in plan["triples"]]
     if calls:
         out["provenance_first"] = _measure(lambda: graph.sources(*calls[0]))
     out["provenance"] = _lookups([lambda c=c: graph.sources(*c) for c in calls], None)
-    starts = list(dict.fromkeys(s for s, _p, _o in samples))[: args["two_hop_entities"]]
+    starts = plan["starts"]
     out["two_hop"] = _lookups([lambda e=e: graph.sparql(TWO_HOP, e=e).rows for e in starts], None)
     out["two_hop"]["sizes"] = [len(graph.sparql(TWO_HOP, e=e).rows) for e in starts]
+    out["two_hop_hub"] = _measure(
+        lambda: graph.sparql(TWO_HOP, e=plan["hub"]).rows,
+        describe=lambda r: {"rows": len(r), "entity": plan["hub"]},
+    )
     out["claims_per_outlet"] = _measure(
         lambda: graph.sparql(CLAIMS_PER_OUTLET).rows, describe=lambda r: {"rows": len(r)}
     )
@@ -364,7 +385,7 @@ def _rdflib_measurements(args: dict[str, Any]) -> dict[str, Any]:
         out["load"]["quads_per_s"] = round(out["quads"] / args["load_limit"])
         return out
     limit = args["query_limit"]
-    samples = json.loads(Path(args["samples_path"]).read_text())
+    plan = json.loads(Path(args["samples_path"]).read_text())
 
     def select(text: str, **bindings: str) -> list[Any]:
         # IRIs written into the query: rdflib applies initBindings late (8x slower here)
@@ -372,10 +393,12 @@ def _rdflib_measurements(args: dict[str, Any]) -> dict[str, Any]:
 
     sources = args["sources_query"]
     out["provenance"] = _lookups(
-        [lambda t=t: select(sources, s=t[0], p=t[1], o=t[2]) for t in samples], limit
+        [lambda t=t: select(sources, s=t[0], p=t[1], o=t[2]) for t in plan["triples"]], limit
     )
-    starts = list(dict.fromkeys(s for s, _p, _o in samples))[: args["two_hop_entities"]]
-    out["two_hop"] = _lookups([lambda e=e: select(TWO_HOP, e=e) for e in starts], limit)
+    out["two_hop"] = _lookups([lambda e=e: select(TWO_HOP, e=e) for e in plan["starts"]], limit)
+    out["two_hop_hub"] = _measure(
+        lambda: select(TWO_HOP, e=plan["hub"]), limit, describe=lambda r: {"rows": len(r)}
+    )
     out["claims_per_outlet"] = _measure(
         lambda: select(CLAIMS_PER_OUTLET), limit, describe=lambda r: {"rows": len(r)}
     )
@@ -408,7 +431,7 @@ def _child_raw(args: dict[str, Any]) -> dict[str, Any]:
     }
     out["quads"] = len(store)
     out["memory"] = {"before_mb": before["rss_mb"], **_memory()}
-    samples = json.loads(Path(args["samples_path"]).read_text())
+    plan = json.loads(Path(args["samples_path"]).read_text())
 
     def select(text: str, **bindings: str) -> list[Any]:
         substitutions = {ox.Variable(k): ox.NamedNode(v) for k, v in bindings.items()}
@@ -416,10 +439,12 @@ def _child_raw(args: dict[str, Any]) -> dict[str, Any]:
 
     sources = args["sources_query"]
     out["provenance"] = _lookups(
-        [lambda t=t: select(sources, s=t[0], p=t[1], o=t[2]) for t in samples], None
+        [lambda t=t: select(sources, s=t[0], p=t[1], o=t[2]) for t in plan["triples"]], None
     )
-    starts = list(dict.fromkeys(s for s, _p, _o in samples))[: args["two_hop_entities"]]
-    out["two_hop"] = _lookups([lambda e=e: select(TWO_HOP, e=e) for e in starts], None)
+    out["two_hop"] = _lookups([lambda e=e: select(TWO_HOP, e=e) for e in plan["starts"]], None)
+    out["two_hop_hub"] = _measure(
+        lambda: select(TWO_HOP, e=plan["hub"]), describe=lambda r: {"rows": len(r)}
+    )
     out["claims_per_outlet"] = _measure(
         lambda: select(CLAIMS_PER_OUTLET), describe=lambda r: {"rows": len(r)}
     )

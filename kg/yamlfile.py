@@ -22,8 +22,41 @@ import yaml
 from kg.errors import Problem
 
 MAX_FILE_BYTES = 5_000_000
-#: libyaml's loader when PyYAML was built with it: same nodes and marks, ~15x faster.
-_FastLoader: Any = getattr(yaml, "CBaseLoader", None)
+_DEFAULT_TAGS = {yaml.ScalarNode: yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG,
+                 yaml.SequenceNode: yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+                 yaml.MappingNode: yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG}
+_FastLoader: Any = None
+try:
+    from yaml.cyaml import CParser
+except ImportError:  # PyYAML built without libyaml: the pure-Python parser reads everything
+    pass
+else:
+
+    class _LibyamlLoader(CParser, yaml.constructor.BaseConstructor,  # type: ignore[misc]
+                         yaml.resolver.BaseResolver):
+        """libyaml's loader: the same nodes and marks as PyYAML's, ~15x faster.
+
+        Its resolver answers directly what BaseResolver answers (every untagged node gets the
+        default tag of its kind; there are no implicit or path resolvers) without three Python
+        calls per node.
+        """
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.BaseConstructor.__init__(self)
+            yaml.resolver.BaseResolver.__init__(self)
+
+        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+            return _DEFAULT_TAGS[kind]
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+    _FastLoader = _LibyamlLoader
+
 #: What PyYAML's reader refuses (Reader.NON_PRINTABLE) takes the pure-Python path, for its message.
 #: Unusual line breaks and byte-order marks also take it, so line and column numbers agree.
 _SLOW_PATH = re.compile(f"{yaml.reader.Reader.NON_PRINTABLE.pattern}|[\x85\u2028\u2029\ufeff]")
