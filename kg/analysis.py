@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
 from itertools import combinations
 from typing import Any
 
@@ -35,6 +37,8 @@ Row = dict[str, Any]
 CONFLICT_KINDS = ("contradiction", "precision", "quote-variant", "compatible")
 #: Quotes of one statement at least this similar (:func:`similarity`) are variants of a sentence.
 VARIANT_SIMILARITY = 0.5
+#: Past this many distinct values (or wordings), conflicts are not listed pair by pair.
+MAX_PAIRED_VALUES = 8
 #: The predicate whose edges (followed transitively) make two place or part values compatible.
 CONTAINMENT = "partOf"
 
@@ -157,13 +161,14 @@ def _compare(
     c1: Sequence[Row],
     v2: str,
     c2: Sequence[Row],
-    graph: nx.MultiDiGraph | None,
+    contained: Callable[[str], frozenset[str]],
 ) -> tuple[str, str]:
-    """(kind, reason) for two different values of one functional property."""
-    if c1[0]["object_is_entity"] and graph is not None:
-        if v2 in transitive(graph, v1, CONTAINMENT):
+    """(kind, reason) for two different values of one functional property; ``contained(v)``
+    gives what ``v`` is part of."""
+    if c1[0]["object_is_entity"]:
+        if v2 in contained(v1):
             return "compatible", f"{v1} is {CONTAINMENT} {v2}"
-        if v1 in transitive(graph, v2, CONTAINMENT):
+        if v1 in contained(v2):
             return "compatible", f"{v2} is {CONTAINMENT} {v1}"
     if _disjoint_in_time(c1, c2):
         return "compatible", "the values held at different times (validity intervals do not meet)"
@@ -221,6 +226,13 @@ def conflicts(
     """
     rows = list(rows)
     functional = {name for name, pred in ontology.predicates.items() if pred.functional}
+
+    @cache
+    def contained(value: str) -> frozenset[str]:
+        return (
+            frozenset(transitive(graph, value, CONTAINMENT)) if graph is not None else frozenset()
+        )
+
     found: list[Conflict] = []
 
     by_property: dict[tuple[str, str], list[Row]] = {}
@@ -235,8 +247,19 @@ def conflicts(
         values: dict[str, list[Row]] = {}
         for row in group:
             values.setdefault(str(row["object"]), []).append(row)
+        if len(values) > MAX_PAIRED_VALUES:
+            # past a handful of values, pairs would swamp the reader (and grow quadratically)
+            claims = tuple(evidence(r) for v in sorted(values) for r in values[v])
+            reason = (
+                f"{predicate} is functional: {len(values)} different values given "
+                "(too many to compare pair by pair)"
+            )
+            found.append(
+                Conflict("contradiction", subject, predicate, tuple(sorted(values)), claims, reason)
+            )
+            continue
         for v1, v2 in combinations(sorted(values), 2):
-            kind, reason = _compare(predicate, v1, values[v1], v2, values[v2], graph)
+            kind, reason = _compare(predicate, v1, values[v1], v2, values[v2], contained)
             claims = tuple(evidence(r) for r in (*values[v1], *values[v2]))
             found.append(Conflict(kind, subject, predicate, (v1, v2), claims, reason))
 
@@ -261,8 +284,18 @@ def conflicts(
             if row["speaker"]:
                 by_speaker.setdefault(row["speaker"], []).append(row)
         for speaker, said in sorted(by_speaker.items()):
-            for a, b in combinations(sorted(said, key=lambda r: r["article"]), 2):
-                if a["article"] == b["article"] or _norm(a["quote"]) == _norm(b["quote"]):
+            # one claim per distinct wording: identical transcriptions are corroboration
+            wordings: dict[str, Row] = {}
+            for row in sorted(said, key=lambda r: r["article"]):
+                wordings.setdefault(_norm(row["quote"]), row)
+            distinct = list(wordings.values())
+            pairs = (
+                combinations(distinct, 2)
+                if len(distinct) <= MAX_PAIRED_VALUES
+                else itertools.pairwise(distinct)
+            )
+            for a, b in pairs:
+                if a["article"] == b["article"]:
                     continue
                 ratio = similarity(a["quote"], b["quote"])
                 if ratio >= VARIANT_SIMILARITY:

@@ -28,7 +28,9 @@ from kg import graph as graphs
 from kg.errors import AmbiguousEntity, EntityNotFound, QueryError
 from kg.html import Page, write_html
 from kg.ingest import ArticleReport, article_report
+from kg.model import DateValue
 from kg.ontology import BASE_IRI, KG, Ontology, article_iri, entity_iri, local_name
+from kg.rdf import DATE_TYPES, LITERAL_TYPES
 from kg.sparql import (
     NamedQuery,
     QueryResult,
@@ -123,6 +125,8 @@ class KnowledgeGraph:
         """
         if name.startswith(f"{BASE_IRI}entity/"):
             name = name[len(f"{BASE_IRI}entity/"):]
+        if name in self.entities:  # an id names one entity, even if it is another's alias
+            return self.entities[name]
         ids = self._names.get(name.casefold(), [])
         if len(ids) == 1:
             return self.entities[ids[0]]
@@ -370,7 +374,18 @@ class KnowledgeGraph:
                 dt.date.fromisoformat(as_of)
             except ValueError:
                 raise QueryError(f"as_of: {as_of!r} is not a day — write YYYY-MM-DD") from None
-        rows = graphs.claim_rows(self.store, bindings=bindings) if bindings else self.claim_rows
+        rows: list[dict[str, Any]] | None = None
+        if literal is not None and pred and kind == "datatype":
+            # the typed literal as stored: an indexed lookup of the whole triple
+            typed = _literal_term(self.ontology.predicates[pred].range, literal)
+            if typed is not None:
+                rows = graphs.find_claims(self.store, bindings.get("s"), bindings["p"], typed,
+                                          bindings.get("g")) or None
+                literal = None if rows else literal
+        if rows is None:
+            rows = graphs.find_claims(self.store, bindings.get("s"), bindings.get("p"),
+                                      bindings.get("o"), bindings.get("g")) if bindings \
+                else self.claim_rows
         if literal is not None:
             rows = [r for r in rows if not r["object_is_entity"] and _same_literal(r["object"],
                                                                                    literal)]
@@ -396,6 +411,22 @@ ORDER BY ?id
 def _entity_id(iri: str | None) -> str | None:
     prefix = f"{BASE_IRI}entity/"
     return iri[len(prefix):] if iri and iri.startswith(prefix) else iri
+
+
+def _literal_term(kind: str, text: str) -> ox.Literal | None:
+    """The literal a claim of a datatype property stores for a value a person typed."""
+    text = text.strip()
+    if kind == "integer":
+        text = text.replace(",", "").replace("_", "")
+    if kind == "date":
+        try:
+            datatype = DATE_TYPES[DateValue.parse(text).precision]
+        except ValueError:
+            return None
+    else:
+        datatype = LITERAL_TYPES.get(kind)
+    return ox.Literal(text, datatype=ox.NamedNode(str(datatype))) if datatype else \
+        ox.Literal(text)
 
 
 def _same_literal(lexical: str, wanted: str) -> bool:

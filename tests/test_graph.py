@@ -187,24 +187,35 @@ def test_graphml_flattens_sets_dicts_and_none():
     assert '["x", "y"]' in text and '{"k": 1}' in text
 
 
-def test_claim_rows_with_bindings_read_one_triple(graph):
+def test_find_claims_reads_the_same_rows_as_the_full_scan(graph):
     import pyoxigraph as ox
 
-    from kg.ontology import KG, entity_iri
+    from kg.ontology import KG, article_iri, entity_iri
 
-    rows = graphs.claim_rows(
-        graph.store,
-        bindings={
-            "s": ox.NamedNode(entity_iri("united-states")),
-            "p": ox.NamedNode(KG.delisted),
-            "o": ox.NamedNode(entity_iri("ifs")),
-        },
+    rows = graph.claim_rows
+
+    def iri(ident: str) -> ox.NamedNode:
+        return ox.NamedNode(entity_iri(ident))
+
+    for s, p, o in {
+        (r["subject"], r["predicate"], r["object"]) for r in rows if r["object_is_entity"]
+    }:
+        expected = [r for r in rows if (r["subject"], r["predicate"], r["object"]) == (s, p, o)]
+        assert graphs.find_claims(graph.store, iri(s), ox.NamedNode(KG[p]), iri(o)) == expected
+    for s in {r["subject"] for r in rows}:
+        assert graphs.find_claims(graph.store, iri(s)) == [r for r in rows if r["subject"] == s]
+    for p in {r["predicate"] for r in rows}:
+        found = graphs.find_claims(graph.store, predicate=ox.NamedNode(KG[p]))
+        assert found == [r for r in rows if r["predicate"] == p]
+    article = rows[0]["article"]
+    found = graphs.find_claims(graph.store, graph=ox.NamedNode(article_iri(article)))
+    assert found == [r for r in rows if r["article"] == article]
+    literal = next(r for r in rows if not r["object_is_entity"])
+    found = graphs.find_claims(
+        graph.store, iri(literal["subject"]), ox.NamedNode(KG[literal["predicate"]]), obj=None
     )
-    assert {r["article"] for r in rows} == {
-        r["article"]
-        for r in graph.claim_rows
-        if (r["subject"], r["predicate"], r["object"]) == ("united-states", "delisted", "ifs")
-    }
+    assert literal in found
+    assert graphs.find_claims(graph.store) == rows
 
 
 def test_make_row_refuses_unknown_fields():

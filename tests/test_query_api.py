@@ -511,3 +511,32 @@ def test_ambiguous_names_list_the_candidates(make_tree):
         g.neighbours("washington")
     assert err.value.candidates == ["united-states", "washington-state"]
     assert "use one of these ids" in str(err.value)
+
+
+def test_many_values_of_a_functional_property_make_one_conflict(graph):
+    rows = [
+        make_row("x", "annualOverdoseDeaths", str(1000 + i), f"a{i}", object_is_entity=False)
+        for i in range(12)
+    ]
+    [conflict] = conflicts(rows, graph.ontology)
+    assert conflict.kind == "contradiction" and len(conflict.values) == 12
+    assert "12 different values" in conflict.reason and len(conflict.claims) == 12
+
+
+def test_identical_transcriptions_are_not_quote_variants(graph):
+    rows = [
+        make_row("a", "urged", "b", f"x{i}", speaker="s", quote="We urge them to act.")
+        for i in range(3)
+    ] + [make_row("a", "urged", "b", "x9", speaker="s", quote="We urged them to act now.")]
+    found = [c for c in conflicts(rows, graph.ontology) if c.kind == "quote-variant"]
+    assert [[r["article"] for r in c.claims] for c in found] == [["x0", "x9"]]
+
+
+def test_an_id_wins_over_another_entitys_alias(make_tree):
+    from tests.conftest import BASE_ENTITIES
+
+    entities = BASE_ENTITIES.replace("aliases: [US]", "aliases: [US, ifs]")
+    g = kg.load(root=make_tree(entities=entities))
+    assert g.entity("ifs").id == "ifs"
+    with pytest.raises(AmbiguousEntity):  # names ignore case, so "IFS" names both
+        g.entity("IFS")
