@@ -221,3 +221,14 @@ def test_find_claims_reads_the_same_rows_as_the_full_scan(graph):
 def test_make_row_refuses_unknown_fields():
     with pytest.raises(TypeError, match="unknown fields"):
         graphs.make_row("a", "p", "b", speeker="x")
+
+
+def test_pagerank_matches_networkx(graph):
+    pytest.importorskip("scipy")  # networkx's pagerank needs it; kg's does not
+    simple = nx.DiGraph()
+    simple.add_nodes_from(graph.nx.nodes)
+    simple.add_edges_from((u, v) for u, v in graph.nx.edges() if u != v)
+    expected = nx.pagerank(simple)
+    found = graphs.pagerank(graph.nx)
+    assert found.keys() == expected.keys()
+    assert max(abs(found[n] - expected[n]) for n in expected) < 1e-9
