@@ -48,7 +48,8 @@ def test_no_change(built):
     )
 
 
-def test_claims_added_removed_and_changed_with_sources(built):
+def test_claims_added_removed_and_changed_with_sources(built, monkeypatch):
+    monkeypatch.chdir(built)  # a relative --base is read from the current folder first
     claims = built / "data" / "claims" / "a1.yaml"
     claims.write_text(PART_OF + "  certainty: approximate\n" + NEW_CLAIM)
     entities = built / "data" / "entities.yaml"
