@@ -96,13 +96,16 @@ def claim_rows(store: ox.Store, query: str = CLAIMS_QUERY) -> list[dict[str, Any
     from kg.ontology import PREFIXES
 
     answer = store.query(query, prefixes=PREFIXES)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise TypeError("claim_rows needs a SELECT query")
     names = [v.value for v in answer.variables]
     at_object = names.index("o")
     predicates: dict[str, str] = {}
     rows = []
     for sol in answer:
         # positional access: reading a solution by variable name costs ten times more
-        v = dict(zip(names, [t.value if t is not None else None for t in sol], strict=True))
+        v: dict[str, Any] = dict(zip(names, [t.value if t is not None else None for t in sol],
+                                     strict=True))
         obj = sol[at_object]
         literal = isinstance(obj, ox.Literal)
         pred = v["p"]
@@ -200,14 +203,15 @@ def _claim_row(store: ox.Store, claim: Any, graph: Any, articles: dict[str, dict
         "object": _value(obj), "object_is_entity": not isinstance(obj, ox.Literal),
         "article": _id(graph),
     }
-    for iri, name in v.fields.items():
-        row[name] = _value(one(iri))
+    for iri, field in v.fields.items():
+        row[field] = _value(one(iri))
     selectors = sorted((q.object for q in store.quads_for_pattern(target, v.has_selector, None,
-                                                                   graph)), key=str)
+                                                                   graph)
+                        if isinstance(q.object, ox.NamedNode | ox.BlankNode)), key=str)
     for selector in selectors:
         for quad in store.quads_for_pattern(selector, None, None, graph):
             name = v.selector_fields.get(quad.predicate.value)
-            if name and name not in row:
+            if name and name not in row and isinstance(quad.object, ox.Literal):
                 row[name] = quad.object.value
     if row["certainty"] is None or not {"quote", "start", "end"} <= set(row):
         return None
@@ -215,9 +219,9 @@ def _claim_row(store: ox.Store, claim: Any, graph: Any, articles: dict[str, dict
     if graph.value not in articles:
         meta: dict[str, Any] = dict.fromkeys(v.article_fields.values())
         for quad in store.quads_for_pattern(graph, None, None, ox.DefaultGraph()):
-            name = v.article_fields.get(quad.predicate.value)
-            if name and meta[name] is None:
-                meta[name] = _value(quad.object)
+            key = v.article_fields.get(quad.predicate.value)
+            if key and meta[key] is None:
+                meta[key] = _value(quad.object)
         articles[graph.value] = meta
     row.update(articles[graph.value])
     return {key: row[key] for key in ROW_KEYS}
@@ -239,6 +243,7 @@ def find_claims(store: ox.Store, subject: Any = None, predicate: Any = None, obj
     ['ministry-of-public-security']
     """
     v = _vocab()
+    nodes: list[tuple[Any, Any]]
     if subject is None and predicate is None and obj is None and graph is None:
         return claim_rows(store)
     if subject is not None and predicate is not None and obj is not None:
@@ -324,7 +329,9 @@ def project(store: ox.Store, rows: Iterable[dict[str, Any]] | None = None,
 
     predicates = (ontology or load_ontology()).predicates
     graph = nx.MultiDiGraph()
-    for sol in store.query(NODES_QUERY, prefixes=PREFIXES):
+    entities = store.query(NODES_QUERY, prefixes=PREFIXES)
+    assert isinstance(entities, ox.QuerySolutions)
+    for sol in entities:
         node = _id(sol["entity"])
         aliases = sol["aliases"].value.split("\x1f") if sol["aliases"] else []
         graph.add_node(node, type=local_name(sol["type"].value), label=sol["label"].value,

@@ -21,7 +21,7 @@ from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import Dataset
+from rdflib import Dataset, URIRef
 
 from kg import analysis
 from kg import graph as graphs
@@ -418,6 +418,7 @@ def _literal_term(kind: str, text: str) -> ox.Literal | None:
     text = text.strip()
     if kind == "integer":
         text = text.replace(",", "").replace("_", "")
+    datatype: URIRef | None
     if kind == "date":
         try:
             datatype = DATE_TYPES[DateValue.parse(text).precision]
