@@ -69,9 +69,9 @@ def _strip(value: str | None) -> str | None:
     if value is None:
         return None
     if value.startswith(ENTITY_PREFIX):
-        return value[len(ENTITY_PREFIX):]
+        return value[len(ENTITY_PREFIX) :]
     if value.startswith(ARTICLE_PREFIX):
-        return value[len(ARTICLE_PREFIX):]
+        return value[len(ARTICLE_PREFIX) :]
     return value
 
 
@@ -81,7 +81,7 @@ def _id(term: Any) -> str | None:
     value: str = term.value
     for prefix in (ENTITY_PREFIX, ARTICLE_PREFIX):
         if value.startswith(prefix):
-            return value[len(prefix):]
+            return value[len(prefix) :]
     return value
 
 
@@ -104,33 +104,36 @@ def claim_rows(store: ox.Store, query: str = CLAIMS_QUERY) -> list[dict[str, Any
     rows = []
     for sol in answer:
         # positional access: reading a solution by variable name costs ten times more
-        v: dict[str, Any] = dict(zip(names, [t.value if t is not None else None for t in sol],
-                                     strict=True))
+        v: dict[str, Any] = dict(
+            zip(names, [t.value if t is not None else None for t in sol], strict=True)
+        )
         obj = sol[at_object]
         literal = isinstance(obj, ox.Literal)
         pred = v["p"]
         if pred not in predicates:
             predicates[pred] = local_name(pred)
-        rows.append({
-            "claim": v["claim"],
-            "subject": _strip(v["s"]),
-            "predicate": predicates[pred],
-            "object": v["o"] if literal else _strip(v["o"]),
-            "object_is_entity": not literal,
-            "article": _strip(v["g"]),
-            "quote": v["exact"],
-            "start": int(v["start"]),
-            "end": int(v["end"]),
-            "speaker": _strip(v["speaker"]),
-            "certainty": v["certainty"],
-            "date": v["date"],
-            "valid_from": v["from"],
-            "valid_until": v["until"],
-            "outlet": _strip(v["outlet"]),
-            "agency": _strip(v["agency"]),
-            "published": v["published"],
-            "note": v["note"],
-        })
+        rows.append(
+            {
+                "claim": v["claim"],
+                "subject": _strip(v["s"]),
+                "predicate": predicates[pred],
+                "object": v["o"] if literal else _strip(v["o"]),
+                "object_is_entity": not literal,
+                "article": _strip(v["g"]),
+                "quote": v["exact"],
+                "start": int(v["start"]),
+                "end": int(v["end"]),
+                "speaker": _strip(v["speaker"]),
+                "certainty": v["certainty"],
+                "date": v["date"],
+                "valid_from": v["from"],
+                "valid_until": v["until"],
+                "outlet": _strip(v["outlet"]),
+                "agency": _strip(v["agency"]),
+                "published": v["published"],
+                "note": v["note"],
+            }
+        )
     return _sorted_rows(rows)
 
 
@@ -150,14 +153,20 @@ class _Vocab:
         self.predicate, self.object = term(RDF.predicate), term(RDF.object)
         self.claim = term(KG.Claim)
         self.has_target, self.has_selector = term(OA.hasTarget), term(OA.hasSelector)
-        self.fields = {str(KG.attributedTo): "speaker", str(KG.certainty): "certainty",
-                       str(KG.date): "date", str(KG.validFrom): "valid_from",
-                       str(KG.validUntil): "valid_until", str(SKOS.note): "note"}
-        self.selector_fields = {str(OA.exact): "quote", str(OA.start): "start",
-                                str(OA.end): "end"}
-        self.article_fields = {str(SCHEMA.publisher): "outlet",
-                               str(KG.originatingAgency): "agency",
-                               str(SCHEMA.datePublished): "published"}
+        self.fields = {
+            str(KG.attributedTo): "speaker",
+            str(KG.certainty): "certainty",
+            str(KG.date): "date",
+            str(KG.validFrom): "valid_from",
+            str(KG.validUntil): "valid_until",
+            str(SKOS.note): "note",
+        }
+        self.selector_fields = {str(OA.exact): "quote", str(OA.start): "start", str(OA.end): "end"}
+        self.article_fields = {
+            str(SCHEMA.publisher): "outlet",
+            str(KG.originatingAgency): "agency",
+            str(SCHEMA.datePublished): "published",
+        }
 
 
 @cache
@@ -171,13 +180,35 @@ def _value(term: Any) -> str | None:
     return term.value if isinstance(term, ox.Literal) else _id(term)
 
 
-ROW_KEYS = ("claim", "subject", "predicate", "object", "object_is_entity", "article", "quote",
-            "start", "end", "speaker", "certainty", "date", "valid_from", "valid_until", "outlet",
-            "agency", "published", "note")
+ROW_KEYS = (
+    "claim",
+    "subject",
+    "predicate",
+    "object",
+    "object_is_entity",
+    "article",
+    "quote",
+    "start",
+    "end",
+    "speaker",
+    "certainty",
+    "date",
+    "valid_from",
+    "valid_until",
+    "outlet",
+    "agency",
+    "published",
+    "note",
+)
 
 
-def _claim_row(store: ox.Store, claim: Any, graph: Any, articles: dict[str, dict[str, Any]],
-               want: tuple[Any, Any, Any] = (None, None, None)) -> dict[str, Any] | None:
+def _claim_row(
+    store: ox.Store,
+    claim: Any,
+    graph: Any,
+    articles: dict[str, dict[str, Any]],
+    want: tuple[Any, Any, Any] = (None, None, None),
+) -> dict[str, Any] | None:
     """One claim node read through the store's indexes; None when it is not a complete claim
     or its subject, predicate or object differs from a term given in ``want``."""
     v = _vocab()
@@ -195,19 +226,29 @@ def _claim_row(store: ox.Store, claim: Any, graph: Any, articles: dict[str, dict
     obj, target = one(v.object.value), one(v.has_target.value)
     if subject is None or predicate is None or obj is None or target is None:
         return None
-    if any(term is not None and term != found
-           for term, found in zip(want, (subject, predicate, obj), strict=True)):
+    if any(
+        term is not None and term != found
+        for term, found in zip(want, (subject, predicate, obj), strict=True)
+    ):
         return None
     row: dict[str, Any] = {
-        "claim": claim.value, "subject": _id(subject), "predicate": local_name(predicate.value),
-        "object": _value(obj), "object_is_entity": not isinstance(obj, ox.Literal),
+        "claim": claim.value,
+        "subject": _id(subject),
+        "predicate": local_name(predicate.value),
+        "object": _value(obj),
+        "object_is_entity": not isinstance(obj, ox.Literal),
         "article": _id(graph),
     }
     for iri, field in v.fields.items():
         row[field] = _value(one(iri))
-    selectors = sorted((q.object for q in store.quads_for_pattern(target, v.has_selector, None,
-                                                                   graph)
-                        if isinstance(q.object, ox.NamedNode | ox.BlankNode)), key=str)
+    selectors = sorted(
+        (
+            q.object
+            for q in store.quads_for_pattern(target, v.has_selector, None, graph)
+            if isinstance(q.object, ox.NamedNode | ox.BlankNode)
+        ),
+        key=str,
+    )
     for selector in selectors:
         for quad in store.quads_for_pattern(selector, None, None, graph):
             name = v.selector_fields.get(quad.predicate.value)
@@ -227,8 +268,9 @@ def _claim_row(store: ox.Store, claim: Any, graph: Any, articles: dict[str, dict
     return {key: row[key] for key in ROW_KEYS}
 
 
-def find_claims(store: ox.Store, subject: Any = None, predicate: Any = None, obj: Any = None,
-                graph: Any = None) -> list[dict[str, Any]]:
+def find_claims(
+    store: ox.Store, subject: Any = None, predicate: Any = None, obj: Any = None, graph: Any = None
+) -> list[dict[str, Any]]:
     """The claim rows matching the given pyoxigraph terms, read through the store's indexes.
 
     With the whole triple given this reads only the article graphs that state it (the asserted
@@ -248,26 +290,43 @@ def find_claims(store: ox.Store, subject: Any = None, predicate: Any = None, obj
         return claim_rows(store)
     if subject is not None and predicate is not None and obj is not None:
         asserted = store.quads_for_pattern(subject, predicate, obj, graph)
-        graphs = sorted({q.graph_name for q in asserted
-                         if isinstance(q.graph_name, ox.NamedNode)}, key=str)
-        nodes = [(q.subject, g) for g in graphs
-                 for q in store.quads_for_pattern(None, v.subject, subject, g)]
+        graphs = sorted(
+            {q.graph_name for q in asserted if isinstance(q.graph_name, ox.NamedNode)}, key=str
+        )
+        nodes = [
+            (q.subject, g)
+            for g in graphs
+            for q in store.quads_for_pattern(None, v.subject, subject, g)
+        ]
     else:
-        index = ((v.subject, subject) if subject is not None else
-                 (v.object, obj) if obj is not None else
-                 (v.type, v.claim) if graph is not None else (v.predicate, predicate))
-        nodes = [(q.subject, q.graph_name)
-                 for q in store.quads_for_pattern(None, index[0], index[1], graph)]
-    want = {"subject": _id(subject), "object": _value(obj), "article": _id(graph),
-            "predicate": local_name(predicate.value) if predicate is not None else None}
+        index = (
+            (v.subject, subject)
+            if subject is not None
+            else (v.object, obj)
+            if obj is not None
+            else (v.type, v.claim)
+            if graph is not None
+            else (v.predicate, predicate)
+        )
+        nodes = [
+            (q.subject, q.graph_name)
+            for q in store.quads_for_pattern(None, index[0], index[1], graph)
+        ]
+    want = {
+        "subject": _id(subject),
+        "object": _value(obj),
+        "article": _id(graph),
+        "predicate": local_name(predicate.value) if predicate is not None else None,
+    }
     articles: dict[str, dict[str, Any]] = {}
     rows = []
     for node, in_graph in nodes:
         if not isinstance(in_graph, ox.NamedNode):
             continue
         row = _claim_row(store, node, in_graph, articles, (subject, predicate, obj))
-        if row is None or any(value is not None and row[key] != value
-                              for key, value in want.items()):
+        if row is None or any(
+            value is not None and row[key] != value for key, value in want.items()
+        ):
             continue
         if obj is not None and row["object_is_entity"] == isinstance(obj, ox.Literal):
             continue
@@ -276,13 +335,21 @@ def find_claims(store: ox.Store, subject: Any = None, predicate: Any = None, obj
 
 
 def _sorted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows.sort(key=lambda r: (r["subject"], r["predicate"], str(r["object"]), r["article"],
-                             r["speaker"] or ""))
+    rows.sort(
+        key=lambda r: (
+            r["subject"],
+            r["predicate"],
+            str(r["object"]),
+            r["article"],
+            r["speaker"] or "",
+        )
+    )
     return rows
 
 
-def make_row(subject: str, predicate: str, obj: str, article: str = "a1",
-             **fields: Any) -> dict[str, Any]:
+def make_row(
+    subject: str, predicate: str, obj: str, article: str = "a1", **fields: Any
+) -> dict[str, Any]:
     """A claim row shaped like those of :func:`claim_rows`, with defaults: for examples and tests.
 
     >>> row = make_row("ifs", "partOf", "mps", outlet="voa")
@@ -290,11 +357,24 @@ def make_row(subject: str, predicate: str, obj: str, article: str = "a1",
     ('stated', None, 'voa', True)
     """
     row: dict[str, Any] = {
-        "claim": f"urn:example:{article}:{subject}:{predicate}:{obj}", "subject": subject,
-        "predicate": predicate, "object": obj, "object_is_entity": True, "article": article,
-        "quote": "", "start": 0, "end": 0, "speaker": None, "certainty": "stated", "date": None,
-        "valid_from": None, "valid_until": None, "outlet": None, "agency": None,
-        "published": None, "note": None,
+        "claim": f"urn:example:{article}:{subject}:{predicate}:{obj}",
+        "subject": subject,
+        "predicate": predicate,
+        "object": obj,
+        "object_is_entity": True,
+        "article": article,
+        "quote": "",
+        "start": 0,
+        "end": 0,
+        "speaker": None,
+        "certainty": "stated",
+        "date": None,
+        "valid_from": None,
+        "valid_until": None,
+        "outlet": None,
+        "agency": None,
+        "published": None,
+        "note": None,
     }
     unknown = set(fields) - set(row)
     if unknown:
@@ -315,8 +395,9 @@ def source_key(row: dict[str, Any]) -> str:
     return f"article:{row['article']}"
 
 
-def project(store: ox.Store, rows: Iterable[dict[str, Any]] | None = None,
-            ontology: Ontology | None = None) -> nx.MultiDiGraph:
+def project(
+    store: ox.Store, rows: Iterable[dict[str, Any]] | None = None, ontology: Ontology | None = None
+) -> nx.MultiDiGraph:
     """Project the dataset to a MultiDiGraph keyed by predicate.
 
     Nodes carry ``type``, ``label``, ``aliases``, ``description``, ``articles`` and ``facts``
@@ -334,14 +415,20 @@ def project(store: ox.Store, rows: Iterable[dict[str, Any]] | None = None,
     for sol in entities:
         node = _id(sol["entity"])
         aliases = sol["aliases"].value.split("\x1f") if sol["aliases"] else []
-        graph.add_node(node, type=local_name(sol["type"].value), label=sol["label"].value,
-                       aliases=sorted(a for a in aliases if a),
-                       description=sol["description"].value if sol["description"] else "",
-                       note=sol["note"].value if sol["note"] else "",
-                       articles=set(), facts=[])
+        graph.add_node(
+            node,
+            type=local_name(sol["type"].value),
+            label=sol["label"].value,
+            aliases=sorted(a for a in aliases if a),
+            description=sol["description"].value if sol["description"] else "",
+            note=sol["note"].value if sol["note"] else "",
+            articles=set(),
+            facts=[],
+        )
     for row in claim_rows(store) if rows is None else rows:
-        involved = [row["subject"], row["speaker"]] + ([row["object"]] if row["object_is_entity"]
-                                                        else [])
+        involved = [row["subject"], row["speaker"]] + (
+            [row["object"]] if row["object_is_entity"] else []
+        )
         for node in involved:
             if node in graph:
                 graph.nodes[node]["articles"].add(row["article"])
@@ -351,8 +438,14 @@ def project(store: ox.Store, rows: Iterable[dict[str, Any]] | None = None,
         key = row["predicate"]
         if not graph.has_edge(row["subject"], row["object"], key):
             pred = predicates.get(key)
-            graph.add_edge(row["subject"], row["object"], key=key, predicate=key,
-                           label=pred.label if pred else key, claims=[])
+            graph.add_edge(
+                row["subject"],
+                row["object"],
+                key=key,
+                predicate=key,
+                label=pred.label if pred else key,
+                claims=[],
+            )
         graph.edges[row["subject"], row["object"], key]["claims"].append(row)
     for _node, data in graph.nodes(data=True):
         data["articles"] = sorted(data["articles"])
@@ -402,15 +495,26 @@ def relations(graph: nx.MultiDiGraph, a: str, b: str) -> list[dict[str, Any]]:
         if not graph.has_node(u) or not graph.has_node(v) or not graph.has_edge(u, v):
             continue
         for key, data in sorted(graph[u][v].items(), key=lambda item: str(item[0])):
-            found.append({"subject": u, "predicate": key, "object": v, "direction": direction,
-                          "label": data.get("label", key), "articles": data.get("articles", []),
-                          "outlets": data.get("outlets", []), "agencies": data.get("agencies", []),
-                          "sources": data.get("sources", 0), "claims": data.get("claims", [])})
+            found.append(
+                {
+                    "subject": u,
+                    "predicate": key,
+                    "object": v,
+                    "direction": direction,
+                    "label": data.get("label", key),
+                    "articles": data.get("articles", []),
+                    "outlets": data.get("outlets", []),
+                    "agencies": data.get("agencies", []),
+                    "sources": data.get("sources", 0),
+                    "claims": data.get("claims", []),
+                }
+            )
     return found
 
 
-def paths(graph: nx.MultiDiGraph, a: str, b: str, max_hops: int = 3,
-          limit: int = 20) -> list[dict[str, Any]]:
+def paths(
+    graph: nx.MultiDiGraph, a: str, b: str, max_hops: int = 3, limit: int = 20
+) -> list[dict[str, Any]]:
     """Simple paths from ``a`` to ``b`` of at most ``max_hops`` edges, shortest first.
 
     Direction is ignored when walking (each hop says which way its edges run). Each path is a
@@ -444,8 +548,10 @@ def paths(graph: nx.MultiDiGraph, a: str, b: str, max_hops: int = 3,
     found.sort(key=lambda nodes: (len(nodes), nodes))
     result = []
     for nodes in found:
-        hops = [{"source": u, "target": v, "relations": relations(graph, u, v)}
-                for u, v in itertools.pairwise(nodes)]
+        hops = [
+            {"source": u, "target": v, "relations": relations(graph, u, v)}
+            for u, v in itertools.pairwise(nodes)
+        ]
         result.append({"nodes": nodes, "hops": hops, "length": len(hops)})
     return result
 
@@ -483,14 +589,21 @@ def neighbours(graph: nx.MultiDiGraph, node: str, hops: int = 1) -> list[dict[st
             continue
         closer = sorted(n for n in view[other] if reach.get(n) == distance - 1)
         data = graph.nodes[other]
-        found.append({"id": other, "label": data.get("label", other), "type": data.get("type"),
-                      "distance": distance,
-                      "relations": [r for n in closer for r in relations(graph, n, other)]})
+        found.append(
+            {
+                "id": other,
+                "label": data.get("label", other),
+                "type": data.get("type"),
+                "distance": distance,
+                "relations": [r for n in closer for r in relations(graph, n, other)],
+            }
+        )
     return found
 
 
-def pagerank(graph: nx.MultiDiGraph, alpha: float = 0.85, tol: float = 1e-6,
-             max_iter: int = 100) -> dict[str, float]:
+def pagerank(
+    graph: nx.MultiDiGraph, alpha: float = 0.85, tol: float = 1e-6, max_iter: int = 100
+) -> dict[str, float]:
     """PageRank over the distinct directed links between nodes (numpy power iteration).
 
     The same as :func:`networkx.pagerank` on the graph's simple directed view (parallel
@@ -534,11 +647,18 @@ def centrality(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
     if graph.number_of_nodes() == 0:
         return []
     rank = pagerank(graph)
-    rows = [{"id": n, "label": graph.nodes[n].get("label", n), "type": graph.nodes[n].get("type"),
-             "degree": graph.degree(n), "in_degree": graph.in_degree(n),
-             "out_degree": graph.out_degree(n),
-             "pagerank": round(rank.get(n, 1 / graph.number_of_nodes()), 6)}
-            for n in sorted(graph.nodes)]
+    rows = [
+        {
+            "id": n,
+            "label": graph.nodes[n].get("label", n),
+            "type": graph.nodes[n].get("type"),
+            "degree": graph.degree(n),
+            "in_degree": graph.in_degree(n),
+            "out_degree": graph.out_degree(n),
+            "pagerank": round(rank.get(n, 1 / graph.number_of_nodes()), 6),
+        }
+        for n in sorted(graph.nodes)
+    ]
     rows.sort(key=lambda r: (-r["pagerank"], -r["degree"], r["id"]))
     return rows
 
@@ -577,10 +697,15 @@ def support(claims: Iterable[dict[str, Any]]) -> dict[str, Any]:
     rows = list(claims)
     outlets = sorted({r["outlet"] or f"article:{r['article']}" for r in rows})
     keys = sorted({source_key(r) for r in rows})
-    return {"articles": sorted({r["article"] for r in rows}), "outlets": outlets,
-            "agencies": sorted({r["agency"] for r in rows if r.get("agency")}),
-            "independent": keys, "sources": len(keys), "single_source": len(keys) == 1,
-            "claims": len(rows)}
+    return {
+        "articles": sorted({r["article"] for r in rows}),
+        "outlets": outlets,
+        "agencies": sorted({r["agency"] for r in rows if r.get("agency")}),
+        "independent": keys,
+        "sources": len(keys),
+        "single_source": len(keys) == 1,
+        "claims": len(rows),
+    }
 
 
 def corroboration(graph: nx.MultiDiGraph, min_outlets: int = 1) -> list[dict[str, Any]]:
@@ -596,8 +721,9 @@ def corroboration(graph: nx.MultiDiGraph, min_outlets: int = 1) -> list[dict[str
     """
     found = []
     for u, v, key, data in graph.edges(keys=True, data=True):
-        found.append({"subject": u, "predicate": key, "object": v,
-                      **support(data.get("claims", []))})
+        found.append(
+            {"subject": u, "predicate": key, "object": v, **support(data.get("claims", []))}
+        )
     for node, data in graph.nodes(data=True):
         facts: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for row in data.get("facts", []):
@@ -605,8 +731,15 @@ def corroboration(graph: nx.MultiDiGraph, min_outlets: int = 1) -> list[dict[str
         for (pred, value), rows in facts.items():
             found.append({"subject": node, "predicate": pred, "object": value, **support(rows)})
     found = [row for row in found if len(row["outlets"]) >= min_outlets]
-    found.sort(key=lambda r: (-r["sources"], -len(r["outlets"]), r["subject"], r["predicate"],
-                              str(r["object"])))
+    found.sort(
+        key=lambda r: (
+            -r["sources"],
+            -len(r["outlets"]),
+            r["subject"],
+            r["predicate"],
+            str(r["object"]),
+        )
+    )
     return found
 
 

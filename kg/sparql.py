@@ -54,8 +54,12 @@ RESULT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
 }
-GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
-                 "trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
+GRAPH_FORMATS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+}
 
 
 def _position(text: str, offset: int) -> str:
@@ -71,14 +75,18 @@ def check_query(text: str) -> None:
     for index, (value, at) in enumerate(words):
         keyword = value.upper()
         if keyword in REFUSED:
-            raise QueryError(f"{keyword} is not allowed in local queries ({_position(text, at)})"
-                             f" — {REFUSED[keyword]}")
+            raise QueryError(
+                f"{keyword} is not allowed in local queries ({_position(text, at)})"
+                f" — {REFUSED[keyword]}"
+            )
         if keyword == "FROM":
-            following = words[index + 1: index + 3]
+            following = words[index + 1 : index + 3]
             iri = next((v for v, _ in following if v.startswith("<")), None)
             if iri is None or not iri[1:-1].startswith(BASE_IRI):
-                raise QueryError(f"FROM must name one of kg's own graphs ({_position(text, at)})"
-                                 f" — use GRAPH ?g {{ ... }} or an IRI under {BASE_IRI}")
+                raise QueryError(
+                    f"FROM must name one of kg's own graphs ({_position(text, at)})"
+                    f" — use GRAPH ?g {{ ... }} or an IRI under {BASE_IRI}"
+                )
 
 
 @dataclass
@@ -148,11 +156,23 @@ def _term(value: Any) -> Any:
         return value
     if isinstance(value, str) and re.match(r"^[a-z][a-z0-9+.-]*://", value):
         return ox.NamedNode(value)
-    return ox.Literal(str(value)) if not isinstance(value, bool | int | float) else \
-        ox.Literal(str(value).lower() if isinstance(value, bool) else str(value),
-                   datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#" + (
-                       "boolean" if isinstance(value, bool) else
-                       "integer" if isinstance(value, int) else "double")))
+    return (
+        ox.Literal(str(value))
+        if not isinstance(value, bool | int | float)
+        else ox.Literal(
+            str(value).lower() if isinstance(value, bool) else str(value),
+            datatype=ox.NamedNode(
+                "http://www.w3.org/2001/XMLSchema#"
+                + (
+                    "boolean"
+                    if isinstance(value, bool)
+                    else "integer"
+                    if isinstance(value, int)
+                    else "double"
+                )
+            ),
+        )
+    )
 
 
 def run_query(store: ox.Store, text: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
@@ -173,8 +193,9 @@ def run_query(store: ox.Store, text: str, bindings: Mapping[str, Any] | None = N
     return QueryResult("graph", triples=triples)
 
 
-def serialize_query(store: ox.Store, text: str, fmt: str,
-                    bindings: Mapping[str, Any] | None = None) -> bytes:
+def serialize_query(
+    store: ox.Store, text: str, fmt: str, bindings: Mapping[str, Any] | None = None
+) -> bytes:
     """Run a query and serialise its answer in a W3C results format (json, xml, csv, tsv) or,
     for CONSTRUCT/DESCRIBE, an RDF format (ttl, nt)."""
     answer = _run(store, text, bindings)
@@ -216,25 +237,30 @@ def syntax_error(text: str, err: SyntaxError) -> QueryError:
         return QueryError(
             f"SPARQL syntax error at line {line_no}, column {col} (near {word!r}): unknown prefix "
             f"'{prefix}:' — declare it with PREFIX {prefix}: <...> or use a predefined prefix "
-            f"({prefixes}, ...)")
-    near = (before.split()[-1:] or [""])[0] + line[max(col - 1, 0):].split(" ", 1)[0]
-    words = [w.strip() for w in
-             expected.removeprefix("expected ").removeprefix("one of ").split(",")]
+            f"({prefixes}, ...)"
+        )
+    near = (before.split()[-1:] or [""])[0] + line[max(col - 1, 0) :].split(" ", 1)[0]
+    words = [
+        w.strip() for w in expected.removeprefix("expected ").removeprefix("one of ").split(",")
+    ]
     readable = [w for w in words if re.fullmatch(r"[A-Za-z]+|'.'|\[_\]", w)]
     wanted = ", ".join(readable[:8]) + (", ..." if len(readable) > 8 else "")
     what = f"expected {wanted}" if readable else "unexpected text"
     hint = "check the query near that position"
     form = _query_form(text)
     if form and form.upper() not in QUERY_FORMS:
-        hint = (f"{form!r} is not a query form: a query starts with SELECT, ASK, CONSTRUCT or "
-                "DESCRIBE (after any PREFIX lines)")
+        hint = (
+            f"{form!r} is not a query form: a query starts with SELECT, ASK, CONSTRUCT or "
+            "DESCRIBE (after any PREFIX lines)"
+        )
     elif {"ABS", "STR", "NOT"} & set(readable):
         hint = "an expression is incomplete: check operators, arguments and parentheses"
     elif {"SERVICE", "LATERAL"} & set(readable) and near.strip() in ("}", ")", "."):
         hint = "a triple pattern needs a subject, a predicate and an object"
     near_text = f" (near {near.strip()!r})" if near.strip() else ""
-    return QueryError(f"SPARQL syntax error at line {line_no}, column {col}{near_text}: {what}"
-                      f" — {hint}")
+    return QueryError(
+        f"SPARQL syntax error at line {line_no}, column {col}{near_text}: {what} — {hint}"
+    )
 
 
 QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE", *REFUSED, "WITH"}
@@ -242,8 +268,7 @@ QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE", *REFUSED, "WITH"}
 
 def _query_form(text: str) -> str | None:
     """The first keyword after the PREFIX and BASE declarations."""
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)
-              if m.lastgroup != "comment"]
+    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
     index = 0
     while index < len(tokens) and tokens[index][1].upper() in ("PREFIX", "BASE"):
         index += 3 if tokens[index][1].upper() == "PREFIX" else 2
@@ -263,23 +288,31 @@ def with_values(text: str, bindings: Mapping[str, Any]) -> str:
     if not bindings:
         return text
     tokens = [(m.lastgroup, m.group(), m.start()) for m in _TOKEN.finditer(text)]
-    where = next((i for i, (kind, value, _) in enumerate(tokens)
-                  if kind == "word" and value.upper() == "WHERE"), None)
+    where = next(
+        (
+            i
+            for i, (kind, value, _) in enumerate(tokens)
+            if kind == "word" and value.upper() == "WHERE"
+        ),
+        None,
+    )
     start = where if where is not None else 0
-    brace = next((at for kind, value, at in tokens[start:] if kind == "other" and value == "{"),
-                 None)
+    brace = next(
+        (at for kind, value, at in tokens[start:] if kind == "other" and value == "{"), None
+    )
     if brace is None:
         raise QueryError("cannot bind parameters: the query has no WHERE { ... } block")
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(str(_term(value)) for value in bindings.values())
-    return f"{text[:brace + 1]} VALUES ({names}) {{ ({values}) }}{text[brace + 1:]}"
+    return f"{text[: brace + 1]} VALUES ({names}) {{ ({values}) }}{text[brace + 1 :]}"
 
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 PARAM_TYPES = ("entity", "predicate", "day", "integer", "string")
 _PARAM = re.compile(
     r"^(?P<name>\w+)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>\S+)|\s+(?P<optional>optional))?"
-    r"\s+[—-]+\s+(?P<help>.+)$")
+    r"\s+[—-]+\s+(?P<help>.+)$"
+)
 
 
 @dataclass(frozen=True)
@@ -305,8 +338,9 @@ class QueryParam:
             try:
                 day = dt.date.fromisoformat(text)
             except ValueError:
-                raise QueryError(f"parameter {self.name}: {text!r} is not a day — write YYYY-MM-DD"
-                                 ) from None
+                raise QueryError(
+                    f"parameter {self.name}: {text!r} is not a day — write YYYY-MM-DD"
+                ) from None
             return ox.Literal(day.isoformat(), datatype=ox.NamedNode(f"{_XSD}date"))
         if self.type == "integer":
             if not re.fullmatch(r"[+-]?\d+", text):
@@ -345,17 +379,20 @@ class NamedQuery:
         for name in given:
             if name not in known:
                 accepted = ", ".join(known) or "none"
-                raise QueryError(f"named query {self.name!r} has no parameter {name!r} — "
-                                 f"it accepts: {accepted}")
+                raise QueryError(
+                    f"named query {self.name!r} has no parameter {name!r} — it accepts: {accepted}"
+                )
         bound: dict[str, Any] = {}
         for param in self.params:
             value = given.get(param.name, param.default)
             if value is None or value == "":
                 if param.required:
                     example = {"day": "YYYY-MM-DD", "entity": "ID", "integer": "N"}.get(
-                        param.type, "VALUE")
-                    raise QueryError(f"named query {self.name!r} needs {param.name}={example} "
-                                     f"({param.help})")
+                        param.type, "VALUE"
+                    )
+                    raise QueryError(
+                        f"named query {self.name!r} needs {param.name}={example} ({param.help})"
+                    )
                 continue
             bound[param.name] = param.term(value)
         return bound
@@ -374,16 +411,30 @@ def _parse_named(path: Path) -> NamedQuery:
     for spec in fields["param"]:
         found = _PARAM.match(spec)
         if not found or found.group("type") not in PARAM_TYPES:
-            raise QueryError(f"{path}: bad '# param:' line {spec!r} — write "
-                             f"'# param: NAME TYPE [= DEFAULT | optional] — help' with TYPE one of "
-                             f"{', '.join(PARAM_TYPES)}")
-        params.append(QueryParam(found.group("name"), found.group("type"), found.group("help"),
-                                 found.group("default"),
-                                 not (found.group("default") or found.group("optional"))))
+            raise QueryError(
+                f"{path}: bad '# param:' line {spec!r} — write "
+                f"'# param: NAME TYPE [= DEFAULT | optional] — help' with TYPE one of "
+                f"{', '.join(PARAM_TYPES)}"
+            )
+        params.append(
+            QueryParam(
+                found.group("name"),
+                found.group("type"),
+                found.group("help"),
+                found.group("default"),
+                not (found.group("default") or found.group("optional")),
+            )
+        )
     if not fields["title"]:
         raise QueryError(f"{path}: a named query starts with a '# title:' line")
-    return NamedQuery(path.stem, " ".join(fields["title"]), " ".join(fields["description"]),
-                      tuple(params), text, path)
+    return NamedQuery(
+        path.stem,
+        " ".join(fields["title"]),
+        " ".join(fields["description"]),
+        tuple(params),
+        text,
+        path,
+    )
 
 
 @cache
@@ -406,8 +457,9 @@ def named_query(name: str) -> NamedQuery:
     raise QueryError(f"no named query {name!r} — {hint}")
 
 
-def run_named(store: ox.Store, name: str, params: Mapping[str, Any] | None = None,
-              fmt: str | None = None) -> QueryResult | bytes:
+def run_named(
+    store: ox.Store, name: str, params: Mapping[str, Any] | None = None, fmt: str | None = None
+) -> QueryResult | bytes:
     """Run a named query with its parameters: a :class:`QueryResult`, or bytes in ``fmt``.
 
     >>> import kg
@@ -445,8 +497,9 @@ def parse_param(value: str) -> Any:
     return ox.Literal(text)
 
 
-def prepare_query(source: str, params: Mapping[str, Any] | None = None
-                  ) -> tuple[str, dict[str, Any], NamedQuery | None]:
+def prepare_query(
+    source: str, params: Mapping[str, Any] | None = None
+) -> tuple[str, dict[str, Any], NamedQuery | None]:
     """What ``kg query SOURCE`` runs: a named query's name, a ``.rq`` file, or SPARQL text.
 
     Returns the text, the parameter bindings (checked against a named query's header, or parsed
@@ -473,8 +526,11 @@ def prepare_query(source: str, params: Mapping[str, Any] | None = None
         return text, ad_hoc, None
     if re.fullmatch(r"[\w.-]+", source) and not source.endswith((".rq", ".sparql")):
         close = difflib.get_close_matches(source, list(named_queries()), n=3, cutoff=0.5)
-        hint = (f"did you mean {', '.join(close)}?" if close
-                else "`kg query --list` shows the named queries")
+        hint = (
+            f"did you mean {', '.join(close)}?"
+            if close
+            else "`kg query --list` shows the named queries"
+        )
         raise QueryError(f"no named query, file or SPARQL text {source!r} — {hint}")
     if re.fullmatch(r"\S+\.(rq|sparql)", source):
         raise QueryError(f"{source}: no such query file")
