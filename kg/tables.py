@@ -193,6 +193,9 @@ def paths_view(a: str, b: str, found: Sequence[Mapping[str, Any]]) -> Renderable
             for hop in path["hops"]
             for rel in _relation_rows(hop["relations"])
         ]
+        if not rows:
+            parts.append(Text(f"{title}: the same entity"))
+            continue
         parts.append(
             _table(
                 title, ["from", "to", "claim", "articles", "quote"], rows, {"quote": QUOTE_WIDTH}
