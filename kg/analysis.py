@@ -115,15 +115,15 @@ class Conflict:
 
 def _interval(row: Row) -> tuple[dt.date | None, dt.date | None]:
     start = DateValue(row["valid_from"]).start if row.get("valid_from") else None
-    end = DateValue(row["valid_until"]).start if row.get("valid_until") else None
-    return start, end
+    end = DateValue(row["valid_until"]).end if row.get("valid_until") else None
+    return start, end  # both inclusive, at the precision written
 
 
 def _overlap(
     a: tuple[dt.date | None, dt.date | None], b: tuple[dt.date | None, dt.date | None]
 ) -> bool:
     lo, hi = dt.date.min, dt.date.max
-    return (a[0] or lo) < (b[1] or hi) and (b[0] or lo) < (a[1] or hi)
+    return (a[0] or lo) <= (b[1] or hi) and (b[0] or lo) <= (a[1] or hi)
 
 
 def _disjoint_in_time(first: Sequence[Row], second: Sequence[Row]) -> bool:
@@ -402,8 +402,8 @@ def timeline(
 def as_of(rows: Iterable[Row], day: str) -> list[Row]:
     """The claims that held on an ISO day, judged by validity intervals.
 
-    A triple's interval runs from the earliest ``valid_from`` any article gives up to (not
-    including) the earliest ``valid_until`` any article gives, as in
+    A triple's interval runs from the earliest ``valid_from`` any article gives through the
+    earliest ``valid_until`` any article gives, both inclusive at their precision, as in
     :meth:`kg.model.Claim.holds_on`; so an article that only says when a listing began does not
     keep it alive after another article says when it ended. Claims without validity hold when
     they are events dated on or before the day (``date``) or carry no time at all.
@@ -429,7 +429,7 @@ def as_of(rows: Iterable[Row], day: str) -> list[Row]:
     for row in rows:
         low, high = bounds[(row["subject"], row["predicate"], str(row["object"]))]
         if low or high:
-            if (low is None or low <= when) and (high is None or when < high):
+            if (low is None or low <= when) and (high is None or when <= high):
                 held.append(row)
         elif row.get("date"):
             if DateValue(row["date"]).start <= when:

@@ -215,7 +215,7 @@ def test_conflict_kinds_on_synthetic_rows(graph):
             "a1",
             object_is_entity=False,
             valid_from="2020",
-            valid_until="2021",
+            valid_until="2020",  # inclusive ends: 2020 only, disjoint from 2021-2022
         ),
         make_row(
             "x",
