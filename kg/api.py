@@ -21,17 +21,17 @@ import pyoxigraph as ox
 from kg import exports
 from kg import html as pages
 from kg.curation import load_curation, paused_gc
-from kg.model import Curation
-from kg.ontology import PREFIXES, Ontology, default_root, load_ontology
-from kg.rdf import iter_quads
-from kg.store import open_store, build_store_dir, new_store, read_export, serialize, to_oxigraph
-from kg.knowledge import KnowledgeGraph
-from kg.errors import QueryError
-from kg.sparql import QueryResult, prepare_query, with_values
 from kg.diff import GraphDiff, diff_graph
+from kg.errors import QueryError
 from kg.ingest import ArticleReport
 from kg.ingest import article_report as _article_report
 from kg.ingest import ingest as ingest
+from kg.knowledge import KnowledgeGraph
+from kg.model import Curation
+from kg.ontology import PREFIXES, Ontology, default_root, load_ontology
+from kg.rdf import iter_quads
+from kg.sparql import QueryResult, prepare_query, with_values
+from kg.store import build_store_dir, new_store, open_store, read_export, serialize, to_oxigraph
 
 if TYPE_CHECKING:
     from kg.remote import PushReport
@@ -63,9 +63,15 @@ def validate(root: Path | None = None) -> Curation:
 
 
 @paused_gc()  # millions of live objects: see kg.curation.paused_gc
-def build(root: Path | None = None, out_dir: Path | None | str = "exports", *,
-          shacl: bool = True, html: bool = True, store_path: Path | None = None,
-          progress: Progress | None = None) -> BuildReport:
+def build(
+    root: Path | None = None,
+    out_dir: Path | str | None = "exports",
+    *,
+    shacl: bool = True,
+    html: bool = True,
+    store_path: Path | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
     """Validate ``data/``, build the RDF dataset and write the exports atomically.
 
     ``out_dir`` is relative to ``root`` unless absolute; ``None`` checks and builds in memory
@@ -85,8 +91,10 @@ def build(root: Path | None = None, out_dir: Path | None | str = "exports", *,
     ontology = load_ontology(root / "ontology" / "kg.ttl")
     curation = load_curation(root, ontology)
     lap("validate")
-    say(f"checked {len(curation.articles)} articles, {len(curation.entities)} entities, "
-        f"{len(curation.claims)} claims")
+    say(
+        f"checked {len(curation.articles)} articles, {len(curation.entities)} entities, "
+        f"{len(curation.claims)} claims"
+    )
     quads = list(iter_quads(curation, ontology))
     lap("rdf")
     if shacl:
@@ -96,8 +104,13 @@ def build(root: Path | None = None, out_dir: Path | None | str = "exports", *,
         lap("shacl")
         say("SHACL shapes conform")
     ox_quads = to_oxigraph(quads)
-    report = BuildReport(len(curation.articles), len(curation.entities), len(curation.claims),
-                         len(ox_quads), seconds=clock)
+    report = BuildReport(
+        len(curation.articles),
+        len(curation.entities),
+        len(curation.claims),
+        len(ox_quads),
+        seconds=clock,
+    )
     if out_dir is None:
         return report
     files = {f"kg.{fmt}": serialize(ox_quads, fmt, PREFIXES) for fmt in EXPORT_FORMATS}
@@ -130,8 +143,13 @@ def _texts(curation: Curation) -> dict[str, str]:
     return {ident: article.text for ident, article in sorted(curation.articles.items())}
 
 
-def write_html(out: Path | str = "graph.html", *, root: Path | None = None,
-               path: Path | str | None = None, **view: Any) -> pages.Page:
+def write_html(
+    out: Path | str = "graph.html",
+    *,
+    root: Path | None = None,
+    path: Path | str | None = None,
+    **view: Any,
+) -> pages.Page:
     """Write the interactive graph page for a view of the graph: ``kg html``.
 
     Built from ``data/`` (each quote shown in its paragraph), or from an export or store at
@@ -215,32 +233,57 @@ def _serve_source(root: Path | None, path: Path | str | None) -> Source:
     root = Path(root) if root else default_root()
     if path is None:
         watched = (root / "data", root / "ontology")
-        return Source(f"{root / 'data'}", lambda: list(load(root=root).store),
-                      lambda: files_fingerprint(*watched))
+        return Source(
+            f"{root / 'data'}",
+            lambda: list(load(root=root).store),
+            lambda: files_fingerprint(*watched),
+        )
     resolved = Path(path)
     if not resolved.is_absolute() and not resolved.exists() and (root / resolved).exists():
         resolved = root / resolved
-    return Source(str(resolved), lambda: list(load(resolved, root=root).store),
-                  lambda: files_fingerprint(resolved))
+    return Source(
+        str(resolved),
+        lambda: list(load(resolved, root=root).store),
+        lambda: files_fingerprint(resolved),
+    )
 
 
-def serve(root: Path | None = None, path: Path | str | None = None, *, port: int = 7878,
-          timeout: float = 10.0, max_rows: int = 10_000, watch: float = 2.0,
-          log: Progress | None = None) -> None:
+def serve(
+    root: Path | None = None,
+    path: Path | str | None = None,
+    *,
+    port: int = 7878,
+    timeout: float = 10.0,
+    max_rows: int = 10_000,
+    watch: float = 2.0,
+    log: Progress | None = None,
+) -> None:
     """Serve the graph as a read-only SPARQL endpoint on 127.0.0.1 until Ctrl-C (see kg.server).
 
     Serves ``data/`` (rebuilt when it changes) or ``path`` (an export or an on-disk store).
     """
     from kg.server import SparqlServer
 
-    server = SparqlServer(_serve_source(root, path), port=port, timeout=timeout,
-                          max_rows=max_rows, watch=watch, log=log)
+    server = SparqlServer(
+        _serve_source(root, path),
+        port=port,
+        timeout=timeout,
+        max_rows=max_rows,
+        watch=watch,
+        log=log,
+    )
     server.serve_forever()
 
 
-def push(endpoint: str, graph_store: str | None = None, *, root: Path | None = None,
-         path: Path | str | None = None, timeout: float = 60.0,
-         progress: Progress | None = None) -> PushReport:
+def push(
+    endpoint: str,
+    graph_store: str | None = None,
+    *,
+    root: Path | None = None,
+    path: Path | str | None = None,
+    timeout: float = 60.0,
+    progress: Progress | None = None,
+) -> PushReport:
     """Replace every graph of the dataset in the SPARQL store at ``endpoint`` and verify counts.
 
     Uses the Graph Store Protocol (``graph_store``, or found next to the endpoint), else SPARQL
@@ -252,9 +295,15 @@ def push(endpoint: str, graph_store: str | None = None, *, root: Path | None = N
     return push_quads(source.quads(), endpoint, graph_store, timeout=timeout, progress=progress)
 
 
-def query(source: str, *, fmt: str | None = None, params: Mapping[str, Any] | None = None,
-          endpoint: str | None = None, path: Path | str | None = None,
-          root: Path | None = None) -> QueryResult | bytes:
+def query(
+    source: str,
+    *,
+    fmt: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    endpoint: str | None = None,
+    path: Path | str | None = None,
+    root: Path | None = None,
+) -> QueryResult | bytes:
     """Run a named query, a ``.rq`` file or SPARQL text: what ``kg query`` does.
 
     Locally (the graph from ``data/``, or ``path``) or, with ``endpoint``, on any SPARQL 1.1
@@ -281,8 +330,9 @@ def query(source: str, *, fmt: str | None = None, params: Mapping[str, Any] | No
 # --- kg synth / kg bench: scale (kg.synth, kg.bench) ---------------------------------------
 
 
-def synth(out_dir: Path | str, *, claims: int, seed: int = 0,
-          root: Path | None = None) -> SynthSummary:
+def synth(
+    out_dir: Path | str, *, claims: int, seed: int = 0, root: Path | None = None
+) -> SynthSummary:
     """Write a synthetic curation tree that ``kg build --root out_dir`` accepts: ``kg synth``.
 
     The ontology is copied from ``root``'s ``ontology/`` (see :func:`kg.synth.synthesize`).

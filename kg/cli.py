@@ -58,21 +58,33 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _root_option(func: Any) -> Any:
-    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        help=ROOT_HELP)(func)
+    return click.option(
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=None, help=ROOT_HELP
+    )(func)
 
 
 @main.command()
 @_root_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("exports"), show_default=True,
-              help="Where to write the exports (relative to the project folder).")
-@click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
-              help="Also build an on-disk pyoxigraph store at this path (swapped in when complete).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("exports"),
+    show_default=True,
+    help="Where to write the exports (relative to the project folder).",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also build an on-disk pyoxigraph store at this path (swapped in when complete).",
+)
 @click.option("--no-shacl", is_flag=True, help="Skip the SHACL check (faster for huge corpora).")
 @click.option("--no-html", is_flag=True, help="Skip graph.html and the GraphML export.")
-def build(root: Path | None, out_dir: Path, store_path: Path | None, no_shacl: bool,
-          no_html: bool) -> None:
+def build(
+    root: Path | None, out_dir: Path, store_path: Path | None, no_shacl: bool, no_html: bool
+) -> None:
     """Validate data/, build the RDF dataset and write the exports atomically.
 
     On any problem nothing under the output folder changes.
@@ -81,11 +93,19 @@ def build(root: Path | None, out_dir: Path, store_path: Path | None, no_shacl: b
     Example:
       kg build --out exports
     """
-    report = api.build(root, out_dir, shacl=not no_shacl, html=not no_html, store_path=store_path,
-                       progress=lambda msg: click.echo(msg, err=True))
-    click.echo(f"built {report.quads:,} quads from {report.articles} articles, "
-               f"{report.entities} entities, {report.claims} claims "
-               f"in {sum(report.seconds.values()):.2f}s")
+    report = api.build(
+        root,
+        out_dir,
+        shacl=not no_shacl,
+        html=not no_html,
+        store_path=store_path,
+        progress=lambda msg: click.echo(msg, err=True),
+    )
+    click.echo(
+        f"built {report.quads:,} quads from {report.articles} articles, "
+        f"{report.entities} entities, {report.claims} claims "
+        f"in {sum(report.seconds.values()):.2f}s"
+    )
     for path in report.files:
         click.echo(f"  wrote {path}")
     if report.store:
@@ -102,26 +122,46 @@ def validate(root: Path | None) -> None:
       kg validate
     """
     curation = api.validate(root)
-    click.echo(f"ok: {len(curation.articles)} articles, {len(curation.entities)} entities, "
-               f"{len(curation.claims)} claims")
+    click.echo(
+        f"ok: {len(curation.articles)} articles, {len(curation.entities)} entities, "
+        f"{len(curation.claims)} claims"
+    )
 
 
 # --- kg serve, kg push (SPARQL over HTTP; kg.server, kg.remote) ------------------------------
 
-_FROM_HELP = ("Use this export (kg.nq, kg.trig), exports folder or on-disk store instead of "
-              "building from data/.")
+_FROM_HELP = (
+    "Use this export (kg.nq, kg.trig), exports folder or on-disk store instead of "
+    "building from data/."
+)
 
 
 @main.command()
 @_root_option
-@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
-              help="Port on 127.0.0.1 (kg serve never listens on any other address).")
-@click.option("--from", "path", type=click.Path(exists=True, path_type=Path), default=None,
-              help=_FROM_HELP)
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Deadline of one query in seconds: past it the query is stopped (HTTP 504).")
-@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="Most rows (or triples) per answer; a capped one has X-KG-Truncated: true.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=7878,
+    show_default=True,
+    help="Port on 127.0.0.1 (kg serve never listens on any other address).",
+)
+@click.option(
+    "--from", "path", type=click.Path(exists=True, path_type=Path), default=None, help=_FROM_HELP
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Deadline of one query in seconds: past it the query is stopped (HTTP 504).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Most rows (or triples) per answer; a capped one has X-KG-Truncated: true.",
+)
 def serve(root: Path | None, port: int, path: Path | None, timeout: float, max_rows: int) -> None:
     """Serve the graph as a read-only SPARQL 1.1 endpoint on 127.0.0.1 (Oxigraph behind a guard).
 
@@ -140,17 +180,32 @@ def serve(root: Path | None, port: int, path: Path | None, timeout: float, max_r
 
 @main.command()
 @_root_option
-@click.option("--endpoint", required=True, metavar="URL",
-              help="SPARQL query endpoint of the target store, e.g. http://localhost:7878/query.")
-@click.option("--graph-store", metavar="URL", default=None,
-              help="Its Graph Store Protocol URL, if kg does not find it next to the endpoint "
-                   "(Fuseki: .../DATASET/data; GraphDB: .../repositories/ID/rdf-graphs/service).")
-@click.option("--from", "path", type=click.Path(exists=True, path_type=Path), default=None,
-              help=_FROM_HELP)
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds to wait for each HTTP answer (failed requests are retried twice).")
-def push(root: Path | None, endpoint: str, graph_store: str | None, path: Path | None,
-         timeout: float) -> None:
+@click.option(
+    "--endpoint",
+    required=True,
+    metavar="URL",
+    help="SPARQL query endpoint of the target store, e.g. http://localhost:7878/query.",
+)
+@click.option(
+    "--graph-store",
+    metavar="URL",
+    default=None,
+    help="Its Graph Store Protocol URL, if kg does not find it next to the endpoint "
+    "(Fuseki: .../DATASET/data; GraphDB: .../repositories/ID/rdf-graphs/service).",
+)
+@click.option(
+    "--from", "path", type=click.Path(exists=True, path_type=Path), default=None, help=_FROM_HELP
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for each HTTP answer (failed requests are retried twice).",
+)
+def push(
+    root: Path | None, endpoint: str, graph_store: str | None, path: Path | None, timeout: float
+) -> None:
     """Load every graph of the dataset into a SPARQL 1.1 store, replacing each one.
 
     One HTTP PUT per graph (Graph Store Protocol; SPARQL Update if the store has none), so
@@ -163,11 +218,19 @@ def push(root: Path | None, endpoint: str, graph_store: str | None, path: Path |
       oxigraph serve --location /tmp/store --bind 127.0.0.1:7879 &
       kg push --endpoint http://127.0.0.1:7879/query
     """
-    report = api.push(endpoint, graph_store, root=root, path=path, timeout=timeout,
-                      progress=lambda msg: click.echo(msg, err=True))
+    report = api.push(
+        endpoint,
+        graph_store,
+        root=root,
+        path=path,
+        timeout=timeout,
+        progress=lambda msg: click.echo(msg, err=True),
+    )
     how = "Graph Store Protocol (PUT)" if report.protocol == "graph-store" else "SPARQL Update"
-    click.echo(f"pushed {report.graphs} graphs ({report.triples:,} triples) to {report.target} "
-               f"with the {how} in {report.seconds:.2f}s")
+    click.echo(
+        f"pushed {report.graphs} graphs ({report.triples:,} triples) to {report.target} "
+        f"with the {how} in {report.seconds:.2f}s"
+    )
     click.echo(f"verified: every graph at {report.endpoint} holds the triples pushed")
     for note in report.notes:
         click.echo(f"  note: {note}")
@@ -183,15 +246,33 @@ def push(root: Path | None, endpoint: str, graph_store: str | None, path: Path |
 @click.option("--outlet", default=None, help="Outlet entity id (default: unknown).")
 @click.option("--agency", default=None, help="Originating news agency entity id (wire copy).")
 @click.option("--date", default=None, help="Publication date: YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--id", "article_id", default=None,
-              help="Article id (default: NNN_<first 16 hex of the sha256>).")
+@click.option(
+    "--id",
+    "article_id",
+    default=None,
+    help="Article id (default: NNN_<first 16 hex of the sha256>).",
+)
 @click.option("--url", default=None, help="Where the article was published, if known.")
 @click.option("--language", default="en", show_default=True, help="Language code of the text.")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
-              show_default=True, help="Refuse larger files (raise it for a long article).")
-def ingest(root: Path | None, path: Path, title: str | None, outlet: str | None,
-           agency: str | None, date: str | None, article_id: str | None, url: str | None,
-           language: str, max_bytes: int) -> None:
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Refuse larger files (raise it for a long article).",
+)
+def ingest(
+    root: Path | None,
+    path: Path,
+    title: str | None,
+    outlet: str | None,
+    agency: str | None,
+    date: str | None,
+    article_id: str | None,
+    url: str | None,
+    language: str,
+    max_bytes: int,
+) -> None:
     """Copy an article into data/articles/, record it, and draft its claims for review.
 
     The text is copied byte for byte (a file already ingested is refused by its sha256); a
@@ -204,8 +285,18 @@ def ingest(root: Path | None, path: Path, title: str | None, outlet: str | None,
     Example:
       kg ingest ~/Downloads/reuters-ifs.txt --outlet reuters --date 2023-11-16
     """
-    report = api.ingest(path, root, title=title, outlet=outlet, agency=agency, date=date,
-                        article_id=article_id, language=language, url=url, max_bytes=max_bytes)
+    report = api.ingest(
+        path,
+        root,
+        title=title,
+        outlet=outlet,
+        agency=agency,
+        date=date,
+        article_id=article_id,
+        language=language,
+        url=url,
+        max_bytes=max_bytes,
+    )
     base = Path(root) if root else report.articles_yaml.parent.parent
 
     def shown(target: Path) -> str:
@@ -213,23 +304,31 @@ def ingest(root: Path | None, path: Path, title: str | None, outlet: str | None,
 
     draft = report.draft
     entities = len({i for m in draft.mentions for i in m.entities})
-    click.echo(f"ingested {report.id} ({report.characters:,} characters, "
-               f"sha256 {report.sha256[:16]}…)")
+    click.echo(
+        f"ingested {report.id} ({report.characters:,} characters, sha256 {report.sha256[:16]}…)"
+    )
     click.echo(f"  wrote {shown(report.article_path)}")
-    click.echo(f"  wrote {shown(report.claims_path)}: draft with {len(draft.mentions)} mentions "
-               f"of {entities} entities, {len(draft.candidate_names)} candidate entities, "
-               f"{len(draft.candidate_claims)} candidate claims")
+    click.echo(
+        f"  wrote {shown(report.claims_path)}: draft with {len(draft.mentions)} mentions "
+        f"of {entities} entities, {len(draft.candidate_names)} candidate entities, "
+        f"{len(draft.candidate_claims)} candidate claims"
+    )
     guessed = " (title guessed from the text: check it)" if report.title_guessed else ""
     click.echo(f"  added its record to {shown(report.articles_yaml)}{guessed}")
-    click.echo(f"next: review {shown(report.claims_path)}, delete its first line, "
-               "then run `kg validate`")
+    click.echo(
+        f"next: review {shown(report.claims_path)}, delete its first line, then run `kg validate`"
+    )
 
 
 @main.command()
 @_root_option
-@click.option("--base", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Export to compare with (kg.nq or kg.trig; default: exports/kg.nq as "
-                   "committed in git, else as on disk).")
+@click.option(
+    "--base",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Export to compare with (kg.nq or kg.trig; default: exports/kg.nq as "
+    "committed in git, else as on disk).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def diff(root: Path | None, base: Path | None, as_json: bool) -> None:
     """Show what data/ adds to and removes from the graph, compared with the exports.
@@ -253,16 +352,24 @@ def diff(root: Path | None, base: Path | None, as_json: bool) -> None:
 # --- Questions: kg show, sources, paths, neighbours, conflicts, timeline, corroboration, stats,
 # --- query (kg.knowledge methods of the same names; tables in kg.tables) ----------------------
 
-_GRAPH_FROM_HELP = ("Read the graph from an export (kg.nq, kg.trig), an exports folder or an "
-                    "on-disk store instead of building it from data/.")
+_GRAPH_FROM_HELP = (
+    "Read the graph from an export (kg.nq, kg.trig), an exports folder or an "
+    "on-disk store instead of building it from data/."
+)
 
 
 def _question_options(func: Any) -> Any:
     """--root, --from and --json, shared by the commands that ask the graph a question."""
-    func = click.option("--json", "as_json", is_flag=True,
-                        help="Print JSON (for scripts) instead of tables.")(func)
-    func = click.option("--from", "path", type=click.Path(exists=True, path_type=Path),
-                        default=None, help=_GRAPH_FROM_HELP)(func)
+    func = click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of tables."
+    )(func)
+    func = click.option(
+        "--from",
+        "path",
+        type=click.Path(exists=True, path_type=Path),
+        default=None,
+        help=_GRAPH_FROM_HELP,
+    )(func)
     return _root_option(func)
 
 
@@ -319,8 +426,9 @@ def show(root: Path | None, path: Path | None, as_json: bool, entity: str) -> No
 @click.argument("subject")
 @click.argument("predicate")
 @click.argument("object", metavar="OBJECT")
-def sources(root: Path | None, path: Path | None, as_json: bool, subject: str, predicate: str,
-            object: str) -> None:
+def sources(
+    root: Path | None, path: Path | None, as_json: bool, subject: str, predicate: str, object: str
+) -> None:
     """Who says SUBJECT PREDICATE OBJECT: articles, outlets, speakers, quotes, offsets.
 
     Exits 1 when no article states the triple.
@@ -342,12 +450,23 @@ def sources(root: Path | None, path: Path | None, as_json: bool, subject: str, p
 @_question_options
 @click.argument("a")
 @click.argument("b")
-@click.option("--max-hops", type=click.IntRange(1, 10), default=3, show_default=True,
-              help="Longest path to look for, in edges (direction is ignored).")
-@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="Most paths to show, shortest first.")
-def paths(root: Path | None, path: Path | None, as_json: bool, a: str, b: str, max_hops: int,
-          limit: int) -> None:
+@click.option(
+    "--max-hops",
+    type=click.IntRange(1, 10),
+    default=3,
+    show_default=True,
+    help="Longest path to look for, in edges (direction is ignored).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="Most paths to show, shortest first.",
+)
+def paths(
+    root: Path | None, path: Path | None, as_json: bool, a: str, b: str, max_hops: int, limit: int
+) -> None:
     """Paths between two entities, shortest first, each hop with its articles and quote.
 
     Exits 1 when they are not connected within --max-hops.
@@ -361,18 +480,23 @@ def paths(root: Path | None, path: Path | None, as_json: bool, a: str, b: str, m
 
     found = _graph(root, path).paths(a, b, max_hops=max_hops, limit=limit)
     if not found:
-        raise KgError(f"no path between {a!r} and {b!r} within {max_hops} hops — "
-                      "try a larger --max-hops")
+        raise KgError(
+            f"no path between {a!r} and {b!r} within {max_hops} hops — try a larger --max-hops"
+        )
     _print(found, as_json, lambda: paths_view(a, b, found))
 
 
 @main.command()
 @_question_options
 @click.argument("entity")
-@click.option("--hops", type=click.IntRange(1, 10), default=1, show_default=True,
-              help="How far to look, in edges (direction is ignored).")
-def neighbours(root: Path | None, path: Path | None, as_json: bool, entity: str,
-               hops: int) -> None:
+@click.option(
+    "--hops",
+    type=click.IntRange(1, 10),
+    default=1,
+    show_default=True,
+    help="How far to look, in edges (direction is ignored).",
+)
+def neighbours(root: Path | None, path: Path | None, as_json: bool, entity: str, hops: int) -> None:
     """Entities within --hops edges of ENTITY, nearest first, with the claims linking them.
 
     \b
@@ -387,9 +511,12 @@ def neighbours(root: Path | None, path: Path | None, as_json: bool, entity: str,
 
 @main.command()
 @_question_options
-@click.option("--kind", type=click.Choice(["contradiction", "precision", "quote-variant",
-                                           "compatible"]), multiple=True,
-              help="Only conflicts of this kind (repeatable).")
+@click.option(
+    "--kind",
+    type=click.Choice(["contradiction", "precision", "quote-variant", "compatible"]),
+    multiple=True,
+    help="Only conflicts of this kind (repeatable).",
+)
 def conflicts(root: Path | None, path: Path | None, as_json: bool, kind: tuple[str, ...]) -> None:
     """Typed conflicts between claims, every quote side by side with article and outlet.
 
@@ -428,12 +555,19 @@ def timeline(root: Path | None, path: Path | None, as_json: bool, entity: str | 
 
 @main.command()
 @_question_options
-@click.option("--min-outlets", type=click.IntRange(1), default=1, show_default=True,
-              help="Only triples stated by at least this many distinct outlets.")
-@click.option("--single-source", is_flag=True,
-              help="Only triples that one independent source stands behind.")
-def corroboration(root: Path | None, path: Path | None, as_json: bool, min_outlets: int,
-                  single_source: bool) -> None:
+@click.option(
+    "--min-outlets",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Only triples stated by at least this many distinct outlets.",
+)
+@click.option(
+    "--single-source", is_flag=True, help="Only triples that one independent source stands behind."
+)
+def corroboration(
+    root: Path | None, path: Path | None, as_json: bool, min_outlets: int, single_source: bool
+) -> None:
     """Each triple with its articles, outlets and independent sources (wire copy counts once).
 
     \b
@@ -478,22 +612,48 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @main.command()
 @_root_option
 @click.argument("source", required=False, metavar="NAME|TEXT|FILE")
-@click.option("--from", "path", type=click.Path(exists=True, path_type=Path), default=None,
-              help=_GRAPH_FROM_HELP)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv", "xml", "ttl",
-                                                    "nt"]),
-              default="table", show_default=True,
-              help="table for people; csv, json, tsv, xml: W3C SPARQL results formats; ttl, nt "
-                   "for CONSTRUCT/DESCRIBE.")
+@click.option(
+    "--from",
+    "path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help=_GRAPH_FROM_HELP,
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "tsv", "xml", "ttl", "nt"]),
+    default="table",
+    show_default=True,
+    help="table for people; csv, json, tsv, xml: W3C SPARQL results formats; ttl, nt "
+    "for CONSTRUCT/DESCRIBE.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
-              help="Bind a parameter (repeatable): day=2022-01-01, subject=united-states. For "
-                   "ad-hoc queries, entity:ifs is an IRI and 2 a number.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Bind a parameter (repeatable): day=2022-01-01, subject=united-states. For "
+    "ad-hoc queries, entity:ifs is an IRI and 2 a number.",
+)
 @click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
-@click.option("--endpoint", metavar="URL", default=None,
-              help="Run on this SPARQL 1.1 endpoint instead of the local graph.")
-def query(root: Path | None, source: str | None, path: Path | None, fmt: str, as_json: bool,
-          params: tuple[str, ...], list_: bool, endpoint: str | None) -> None:
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    default=None,
+    help="Run on this SPARQL 1.1 endpoint instead of the local graph.",
+)
+def query(
+    root: Path | None,
+    source: str | None,
+    path: Path | None,
+    fmt: str,
+    as_json: bool,
+    params: tuple[str, ...],
+    list_: bool,
+    endpoint: str | None,
+) -> None:
     """Run a named query, a .rq file or SPARQL text; print a table, CSV, JSON, TSV or XML.
 
     kg's prefixes (kg:, entity:, article:, schema:, rdf:, rdfs:, skos:, prov:, oa:, ...) are
@@ -515,15 +675,31 @@ def query(root: Path | None, source: str | None, path: Path | None, fmt: str, as
         from kg.tables import named_table
 
         queries = named_queries()
-        _print([{"name": q.name, "title": q.title, "description": q.description,
-                 "params": [vars(p) for p in q.params]} for q in queries.values()],
-               as_json, lambda: named_table(queries))
+        _print(
+            [
+                {
+                    "name": q.name,
+                    "title": q.title,
+                    "description": q.description,
+                    "params": [vars(p) for p in q.params],
+                }
+                for q in queries.values()
+            ],
+            as_json,
+            lambda: named_table(queries),
+        )
         return
     if not source:
         raise click.UsageError("give a named query, a .rq file or SPARQL text (or --list)")
     fmt = "json" if as_json else fmt
-    answer = api.query(source, fmt=None if fmt == "table" else fmt, params=_params(params),
-                       endpoint=endpoint, path=path, root=root)
+    answer = api.query(
+        source,
+        fmt=None if fmt == "table" else fmt,
+        params=_params(params),
+        endpoint=endpoint,
+        path=path,
+        root=root,
+    )
     if isinstance(answer, bytes):
         stream = click.get_binary_stream("stdout")
         stream.write(answer if answer.endswith(b"\n") else answer + b"\n")
@@ -539,25 +715,67 @@ def query(root: Path | None, source: str | None, path: Path | None, fmt: str, as
 
 @main.command()
 @_root_option
-@click.option("--from", "path", type=click.Path(exists=True, path_type=Path), default=None,
-              help=_GRAPH_FROM_HELP + " Quotes then show with 32 characters of context.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("graph.html"),
-              show_default=True, help="Where to write the page.")
-@click.option("--focus", metavar="ENTITY", default=None,
-              help="Show this entity (id, label or any alias) and its neighbours.")
-@click.option("--hops", type=click.IntRange(0, 10), default=1, show_default=True,
-              help="How far from --focus to go.")
+@click.option(
+    "--from",
+    "path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help=_GRAPH_FROM_HELP + " Quotes then show with 32 characters of context.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("graph.html"),
+    show_default=True,
+    help="Where to write the page.",
+)
+@click.option(
+    "--focus",
+    metavar="ENTITY",
+    default=None,
+    help="Show this entity (id, label or any alias) and its neighbours.",
+)
+@click.option(
+    "--hops",
+    type=click.IntRange(0, 10),
+    default=1,
+    show_default=True,
+    help="How far from --focus to go.",
+)
 @click.option("--article", metavar="ID", default=None, help="Show only what this article says.")
-@click.option("--predicate", metavar="P", default=None,
-              help="Show only claims with this predicate (e.g. partOf).")
-@click.option("--top-k", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Keep at most N entities: the most connected (nearest --focus first).")
-@click.option("--max-edges", type=click.IntRange(min=1), default=500, show_default=True,
-              help="Keep at most this many relations; the page says what was left out.")
+@click.option(
+    "--predicate",
+    metavar="P",
+    default=None,
+    help="Show only claims with this predicate (e.g. partOf).",
+)
+@click.option(
+    "--top-k",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Keep at most N entities: the most connected (nearest --focus first).",
+)
+@click.option(
+    "--max-edges",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Keep at most this many relations; the page says what was left out.",
+)
 @click.option("--title", default=None, help="Title shown on the page.")
-def html(root: Path | None, path: Path | None, out: Path, focus: str | None, hops: int,
-         article: str | None, predicate: str | None, top_k: int | None, max_edges: int,
-         title: str | None) -> None:
+def html(
+    root: Path | None,
+    path: Path | None,
+    out: Path,
+    focus: str | None,
+    hops: int,
+    article: str | None,
+    predicate: str | None,
+    top_k: int | None,
+    max_edges: int,
+    title: str | None,
+) -> None:
     """Write the interactive graph page: one offline HTML file for a view of the graph.
 
     Click an entity or a relation to read every supporting quote in its paragraph; search
@@ -569,10 +787,22 @@ def html(root: Path | None, path: Path | None, out: Path, focus: str | None, hop
       kg html --focus IFS --hops 2 --out ifs.html
       kg html --article 004_1e9b86b4597b81cb --out 004.html
     """
-    page = api.write_html(out, root=root, path=path, focus=focus, hops=hops, article=article,
-                          predicate=predicate, top_k=top_k, max_edges=max_edges, title=title)
-    click.echo(f"wrote {page.path}: {page.entities} entities, {page.relations} relations, "
-               f"{page.claims} claims ({len(page.html) / 1e6:.1f} MB, works offline)")
+    page = api.write_html(
+        out,
+        root=root,
+        path=path,
+        focus=focus,
+        hops=hops,
+        article=article,
+        predicate=predicate,
+        top_k=top_k,
+        max_edges=max_edges,
+        title=title,
+    )
+    click.echo(
+        f"wrote {page.path}: {page.entities} entities, {page.relations} relations, "
+        f"{page.claims} claims ({len(page.html) / 1e6:.1f} MB, works offline)"
+    )
     for note in page.notes:
         click.echo(f"  note: {note}")
 
@@ -582,10 +812,20 @@ def html(root: Path | None, path: Path | None, out: Path, focus: str | None, hop
 
 @main.command()
 @_root_option
-@click.option("--claims", type=click.IntRange(min=1), required=True, metavar="N",
-              help="How many claims to write.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Random seed: the same seed writes the same bytes.")
+@click.option(
+    "--claims",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="N",
+    help="How many claims to write.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Random seed: the same seed writes the same bytes.",
+)
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 def synth(root: Path | None, claims: int, seed: int, out_dir: Path) -> None:
     """Write a synthetic curation tree (articles, entities, claims with real quotes) to OUT_DIR.
@@ -599,33 +839,80 @@ def synth(root: Path | None, claims: int, seed: int, out_dir: Path) -> None:
       kg synth --claims 10000 --seed 1 /tmp/corpus && kg build --root /tmp/corpus --no-shacl
     """
     summary = api.synth(out_dir, claims=claims, seed=seed, root=root)
-    click.echo(f"wrote {summary.claims:,} claims in {summary.articles:,} articles about "
-               f"{summary.entities:,} entities ({summary.outlets} outlets, {summary.agencies} "
-               f"agencies) to {summary.root}")
+    click.echo(
+        f"wrote {summary.claims:,} claims in {summary.articles:,} articles about "
+        f"{summary.entities:,} entities ({summary.outlets} outlets, {summary.agencies} "
+        f"agencies) to {summary.root}"
+    )
 
 
 @main.command()
 @_root_option
-@click.option("--sizes", default="1000,10000,100000", show_default=True, metavar="N,N,...",
-              help="Corpus sizes in claims (1k, 10k and 1.5M are understood).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write every figure to this JSON file.")
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep corpora and exports here (reused by the next run); default: a "
-                   "temporary folder, removed.")
+@click.option(
+    "--sizes",
+    default="1000,10000,100000",
+    show_default=True,
+    metavar="N,N,...",
+    help="Corpus sizes in claims (1k, 10k and 1.5M are understood).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write every figure to this JSON file.",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep corpora and exports here (reused by the next run); default: a "
+    "temporary folder, removed.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the corpora.")
-@click.option("--rdflib-limit", type=click.FloatRange(min=1), default=150, show_default=True,
-              metavar="SECONDS", help="Time limit of an rdflib load or export.")
-@click.option("--rdflib-query-limit", type=click.FloatRange(min=1), default=30,
-              show_default=True, metavar="SECONDS", help="Time limit of each rdflib query step.")
-@click.option("--provenance-sizes", default="", metavar="N,N,...",
-              help="Extra sizes where only our load and provenance lookups run (e.g. 300k).")
-@click.option("--shacl-max", type=click.IntRange(min=0), default=1000, show_default=True,
-              metavar="N", help="Also time a build with SHACL at sizes up to N claims.")
+@click.option(
+    "--rdflib-limit",
+    type=click.FloatRange(min=1),
+    default=150,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit of an rdflib load or export.",
+)
+@click.option(
+    "--rdflib-query-limit",
+    type=click.FloatRange(min=1),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit of each rdflib query step.",
+)
+@click.option(
+    "--provenance-sizes",
+    default="",
+    metavar="N,N,...",
+    help="Extra sizes where only our load and provenance lookups run (e.g. 300k).",
+)
+@click.option(
+    "--shacl-max",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    metavar="N",
+    help="Also time a build with SHACL at sizes up to N claims.",
+)
 @click.option("--no-seed-build", is_flag=True, help="Skip timing `kg build` of data/.")
-def bench(root: Path | None, sizes: str, json_path: Path | None, workdir: Path | None,
-          seed: int, rdflib_limit: float, rdflib_query_limit: float, provenance_sizes: str,
-          shacl_max: int, no_seed_build: bool) -> None:
+def bench(
+    root: Path | None,
+    sizes: str,
+    json_path: Path | None,
+    workdir: Path | None,
+    seed: int,
+    rdflib_limit: float,
+    rdflib_query_limit: float,
+    provenance_sizes: str,
+    shacl_max: int,
+    no_seed_build: bool,
+) -> None:
     """Benchmark kg against rdflib's Memory store and raw pyoxigraph, side by side.
 
     For each size: a synthetic corpus, `kg build` (no SHACL, no HTML), then in fresh processes
@@ -643,11 +930,19 @@ def bench(root: Path | None, sizes: str, json_path: Path | None, workdir: Path |
     from kg.bench import parse_sizes, render
 
     console = Console(stderr=True, log_path=False)
-    report = api.bench(parse_sizes(sizes), json_path=json_path, workdir=workdir, seed=seed,
-                       rdflib_limit=rdflib_limit, rdflib_query_limit=rdflib_query_limit,
-                       provenance_sizes=parse_sizes(provenance_sizes), shacl_max=shacl_max,
-                       seed_build=not no_seed_build, root=root,
-                       progress=lambda msg: console.log(msg))
+    report = api.bench(
+        parse_sizes(sizes),
+        json_path=json_path,
+        workdir=workdir,
+        seed=seed,
+        rdflib_limit=rdflib_limit,
+        rdflib_query_limit=rdflib_query_limit,
+        provenance_sizes=parse_sizes(provenance_sizes),
+        shacl_max=shacl_max,
+        seed_build=not no_seed_build,
+        root=root,
+        progress=lambda msg: console.log(msg),
+    )
     out = Console()
     if not out.is_terminal:  # a file or a pipe: wide enough for the tables
         out.width = 120

@@ -29,16 +29,45 @@ MAX_ARTICLE_BYTES = 2_000_000
 #: First line of a claims file that `kg ingest` drafted and nobody has reviewed yet.
 DRAFT_MARKER = "# kg: draft"
 
-ARTICLE_KEYS = {"id": True, "title": True, "outlet": True, "agency": False, "url": False,
-                "published": False, "published_basis": False, "language": True, "sha256": True,
-                "note": False, "file": False}
-ENTITY_KEYS = {"id": True, "type": True, "label": True, "aliases": False, "description": False,
-               "wikidata": False, "note": False}
-CLAIM_KEYS = {"subject": True, "predicate": True, "object": True, "quote": True, "start": True,
-              "attributed_to": False, "date": False, "valid_from": False, "valid_until": False,
-              "certainty": False, "note": False}
-NUMBER_PATTERNS = {"integer": re.compile(r"^-?(0|[1-9]\d*)$"),
-                   "decimal": re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")}
+ARTICLE_KEYS = {
+    "id": True,
+    "title": True,
+    "outlet": True,
+    "agency": False,
+    "url": False,
+    "published": False,
+    "published_basis": False,
+    "language": True,
+    "sha256": True,
+    "note": False,
+    "file": False,
+}
+ENTITY_KEYS = {
+    "id": True,
+    "type": True,
+    "label": True,
+    "aliases": False,
+    "description": False,
+    "wikidata": False,
+    "note": False,
+}
+CLAIM_KEYS = {
+    "subject": True,
+    "predicate": True,
+    "object": True,
+    "quote": True,
+    "start": True,
+    "attributed_to": False,
+    "date": False,
+    "valid_from": False,
+    "valid_until": False,
+    "certainty": False,
+    "note": False,
+}
+NUMBER_PATTERNS = {
+    "integer": re.compile(r"^-?(0|[1-9]\d*)$"),
+    "decimal": re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$"),
+}
 WIKIDATA_PATTERN = re.compile(r"^Q[1-9]\d*$")
 
 
@@ -55,8 +84,10 @@ class _Checker:
     @property
     def entities_incomplete(self) -> bool:
         """An entity file could not be parsed: unknown-entity errors would only be noise."""
-        return any(Path(f).name == "entities.yaml" or Path(f).parent.name == "entities"
-                   for f in self.broken_files)
+        return any(
+            Path(f).name == "entities.yaml" or Path(f).parent.name == "entities"
+            for f in self.broken_files
+        )
 
     def shown(self, path: Path) -> str:
         try:
@@ -65,8 +96,9 @@ class _Checker:
             return str(path)
 
     def add(self, where: str, node: Any, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(where, getattr(node, "line", 0), getattr(node, "col", 0),
-                                     message, hint))
+        self.problems.append(
+            Problem(where, getattr(node, "line", 0), getattr(node, "col", 0), message, hint)
+        )
 
     def read_yaml(self, path: Path) -> tuple[str, Any]:
         shown = self.shown(path)
@@ -94,12 +126,19 @@ class _Checker:
             for key in record:
                 if key not in keys:
                     close = difflib.get_close_matches(key, list(keys), n=1)
-                    self.add(shown, key, f"unknown key {str(key)!r}",
-                             f"did you mean {close[0]!r}?" if close else
-                             f"allowed keys: {', '.join(keys)}")
+                    self.add(
+                        shown,
+                        key,
+                        f"unknown key {str(key)!r}",
+                        f"did you mean {close[0]!r}?"
+                        if close
+                        else f"allowed keys: {', '.join(keys)}",
+                    )
             missing = [k for k, required in keys.items() if required and k not in record]
             for key in missing:
-                self.add(shown, record, f"missing required key {key!r}", "add it (see data/README.md)")
+                self.add(
+                    shown, record, f"missing required key {key!r}", "add it (see data/README.md)"
+                )
             yield shown, record
 
     def text_of(self, shown: str, record: YMap, key: str) -> str | None:
@@ -148,7 +187,7 @@ def paused_gc() -> Iterator[None]:
 
 
 def load_curation(root: Path | None = None, ontology: Ontology | None = None) -> Curation:
-    """Read and check ``data/`` under ``root``; raise :class:`CurationError` listing every problem."""
+    """Read and check ``data/`` under ``root``; raise :class:`CurationError` with every problem."""
     root = Path(root) if root else default_root()
     checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
     data = root / "data"
@@ -197,35 +236,60 @@ def _load_entities(ck: _Checker, data: Path) -> dict[str, Entity]:
                 continue
             where = f"{shown}:{rec['id'].line}"
             if not ID_PATTERN.match(ident):
-                ck.add(shown, rec["id"], f"entity id {ident!r} is not a lowercase slug",
-                       "use letters a-z, digits and single hyphens, e.g. 'ministry-of-public-security'")
+                ck.add(
+                    shown,
+                    rec["id"],
+                    f"entity id {ident!r} is not a lowercase slug",
+                    "use letters a-z, digits and single hyphens, "
+                    "e.g. 'ministry-of-public-security'",
+                )
             if ident in first_seen:
-                ck.add(shown, rec["id"], f"duplicate entity id {ident!r}, also defined at "
-                       f"{first_seen[ident]}", "rename one of them or merge the two records")
+                ck.add(
+                    shown,
+                    rec["id"],
+                    f"duplicate entity id {ident!r}, also defined at {first_seen[ident]}",
+                    "rename one of them or merge the two records",
+                )
                 continue
             first_seen[ident] = where
             if cls is not None and cls not in ck.ontology.classes:
-                ck.add(shown, rec["type"], f"unknown class {cls!r}",
-                       _hint_names(ck.ontology.suggest(cls, "classes"), "class"))
+                ck.add(
+                    shown,
+                    rec["type"],
+                    f"unknown class {cls!r}",
+                    _hint_names(ck.ontology.suggest(cls, "classes"), "class"),
+                )
             aliases = rec.get("aliases", YList())
             if not isinstance(aliases, YList) or not all(isinstance(a, YStr) for a in aliases):
                 ck.add(shown, aliases, "'aliases' must be a list of names", "write [Name, Other]")
                 aliases = YList()
             wikidata = ck.text_of(shown, rec, "wikidata")
             if wikidata and not WIKIDATA_PATTERN.match(wikidata):
-                ck.add(shown, rec["wikidata"], f"bad wikidata id {wikidata!r}",
-                       "write a verified QID such as Q30, or leave it out")
+                ck.add(
+                    shown,
+                    rec["wikidata"],
+                    f"bad wikidata id {wikidata!r}",
+                    "write a verified QID such as Q30, or leave it out",
+                )
             entities[ident] = Entity(
-                id=ident, type=cls or "Entity", label=label or ident,
+                id=ident,
+                type=cls or "Entity",
+                label=label or ident,
                 aliases=tuple(dict.fromkeys(str(a) for a in aliases if str(a) != label)),
-                description=ck.text_of(shown, rec, "description"), wikidata=wikidata,
-                note=ck.text_of(shown, rec, "note"), source=Source(shown, rec.line))
+                description=ck.text_of(shown, rec, "description"),
+                wikidata=wikidata,
+                note=ck.text_of(shown, rec, "note"),
+                source=Source(shown, rec.line),
+            )
     return entities
 
 
 def _hint_names(names: list[str], what: str) -> str:
-    return f"did you mean {', '.join(repr(n) for n in names)}?" if names else \
-        f"see ontology/kg.ttl for the {what} names"
+    return (
+        f"did you mean {', '.join(repr(n) for n in names)}?"
+        if names
+        else f"see ontology/kg.ttl for the {what} names"
+    )
 
 
 def _load_articles(ck: _Checker, data: Path, entities: dict[str, Entity]) -> dict[str, Article]:
@@ -240,22 +304,38 @@ def _load_articles(ck: _Checker, data: Path, entities: dict[str, Entity]) -> dic
         if ident is None:
             continue
         if not ARTICLE_ID_PATTERN.match(ident):
-            ck.add(shown, rec["id"], f"article id {ident!r} has characters not allowed in an IRI",
-                   "use the file stem: letters, digits, '_' and '-'")
+            ck.add(
+                shown,
+                rec["id"],
+                f"article id {ident!r} has characters not allowed in an IRI",
+                "use the file stem: letters, digits, '_' and '-'",
+            )
             continue
         if ident in first_seen:
-            ck.add(shown, rec["id"], f"duplicate article id {ident!r}, also at {first_seen[ident]}",
-                   "remove one of the two records")
+            ck.add(
+                shown,
+                rec["id"],
+                f"duplicate article id {ident!r}, also at {first_seen[ident]}",
+                "remove one of the two records",
+            )
             continue
         first_seen[ident] = f"{shown}:{rec['id'].line}"
         file_name = ck.text_of(shown, rec, "file") or f"articles/{ident}.txt"
         text_path = data / file_name
         if Path(file_name).stem != ident:
-            ck.add(shown, rec["file"], f"file {file_name!r} does not match id {ident!r}",
-                   "the id is the file stem")
+            ck.add(
+                shown,
+                rec["file"],
+                f"file {file_name!r} does not match id {ident!r}",
+                "the id is the file stem",
+            )
         if not text_path.is_file():
-            ck.add(shown, rec["id"], f"article text {ck.shown(text_path)} is missing",
-                   "put the verbatim text there, or fix the id")
+            ck.add(
+                shown,
+                rec["id"],
+                f"article text {ck.shown(text_path)} is missing",
+                "put the verbatim text there, or fix the id",
+            )
             continue
         text, problems = read_text(text_path, ck.shown(text_path), MAX_ARTICLE_BYTES)
         ck.problems += problems
@@ -264,9 +344,13 @@ def _load_articles(ck: _Checker, data: Path, entities: dict[str, Entity]) -> dic
         digest = hashlib.sha256(text_path.read_bytes()).hexdigest()
         recorded = ck.text_of(shown, rec, "sha256")
         if recorded is not None and recorded != digest:
-            ck.add(shown, rec["sha256"], f"sha256 of {ck.shown(text_path)} is {digest}, not "
-                   f"{recorded}", "the text changed: restore the verbatim copy, or update the hash "
-                   "if the new file is the right one")
+            ck.add(
+                shown,
+                rec["sha256"],
+                f"sha256 of {ck.shown(text_path)} is {digest}, not {recorded}",
+                "the text changed: restore the verbatim copy, or update the hash "
+                "if the new file is the right one",
+            )
         outlet = ck.text_of(shown, rec, "outlet")
         agency = ck.text_of(shown, rec, "agency")
         for key, value, cls in (("outlet", outlet, "Outlet"), ("agency", agency, "NewsAgency")):
@@ -275,21 +359,35 @@ def _load_articles(ck: _Checker, data: Path, entities: dict[str, Entity]) -> dic
             if value not in entities:
                 if ck.entities_incomplete:
                     continue
-                ck.add(shown, rec[key], f"unknown {key} {value!r}",
-                       _suggest(value, entities) or f"add it to data/entities.yaml as a {cls}")
+                ck.add(
+                    shown,
+                    rec[key],
+                    f"unknown {key} {value!r}",
+                    _suggest(value, entities) or f"add it to data/entities.yaml as a {cls}",
+                )
             elif not ck.ontology.is_subclass(entities[value].type, cls):
-                ck.add(shown, rec[key], f"{key} {value!r} is a {entities[value].type}, not a {cls}",
-                       f"give it type {cls} in data/entities.yaml")
+                ck.add(
+                    shown,
+                    rec[key],
+                    f"{key} {value!r} is a {entities[value].type}, not a {cls}",
+                    f"give it type {cls} in data/entities.yaml",
+                )
         if text is None:
             continue
         articles[ident] = Article(
-            id=ident, title=ck.text_of(shown, rec, "title") or "",
-            outlet=None if outlet in (None, "unknown") else outlet, agency=agency,
+            id=ident,
+            title=ck.text_of(shown, rec, "title") or "",
+            outlet=None if outlet in (None, "unknown") else outlet,
+            agency=agency,
             published=ck.date_of(shown, rec, "published"),
             language=ck.text_of(shown, rec, "language") or "",
-            sha256=digest, text=text, url=ck.text_of(shown, rec, "url"),
+            sha256=digest,
+            text=text,
+            url=ck.text_of(shown, rec, "url"),
             published_basis=ck.text_of(shown, rec, "published_basis"),
-            note=ck.text_of(shown, rec, "note"), source=Source(shown, rec.line))
+            note=ck.text_of(shown, rec, "note"),
+            source=Source(shown, rec.line),
+        )
     return articles
 
 
@@ -307,14 +405,21 @@ def closest_span(text: str, quote: str) -> tuple[int, str]:
     best_start, best_ratio = start, -1.0
     nearby = range(max(0, start - 8), min(len(text), start + 9))
     for candidate in sorted(nearby, key=lambda c: abs(c - start)):  # ties go to the anchor
-        ratio = difflib.SequenceMatcher(None, text[candidate:candidate + len(quote)], quote).ratio()
+        ratio = difflib.SequenceMatcher(
+            None, text[candidate : candidate + len(quote)], quote
+        ).ratio()
         if ratio > best_ratio:
             best_start, best_ratio = candidate, ratio
-    return best_start, text[best_start:best_start + len(quote)]
+    return best_start, text[best_start : best_start + len(quote)]
 
 
-def _load_claims(ck: _Checker, data: Path, articles: dict[str, Article],
-                 entities: dict[str, Entity], unreadable: set[str]) -> list[Claim]:
+def _load_claims(
+    ck: _Checker,
+    data: Path,
+    articles: dict[str, Article],
+    entities: dict[str, Entity],
+    unreadable: set[str],
+) -> list[Claim]:
     claims: list[Claim] = []
     seen: dict[tuple[str, ...], str] = {}
     for path in sorted((data / "claims").glob("*.yaml")):
@@ -322,31 +427,52 @@ def _load_claims(ck: _Checker, data: Path, articles: dict[str, Article],
             continue  # its article's text is already reported; quotes cannot be checked
         article = articles.get(path.stem)
         if article is None:
-            ck.add(ck.shown(path), None, f"no article {path.stem!r} in data/articles.yaml",
-                   "name the file after an article id")
+            ck.add(
+                ck.shown(path),
+                None,
+                f"no article {path.stem!r} in data/articles.yaml",
+                "name the file after an article id",
+            )
         with path.open("rb") as handle:
             if handle.read(len(DRAFT_MARKER)) == DRAFT_MARKER.encode():
-                ck.problems.append(Problem(ck.shown(path), 1, 1, "unreviewed draft written by "
-                                           "`kg ingest`", "review its candidate claims (see the "
-                                           "comments in it), then delete its first line"))
+                ck.problems.append(
+                    Problem(
+                        ck.shown(path),
+                        1,
+                        1,
+                        "unreviewed draft written by `kg ingest`",
+                        "review its candidate claims (see the "
+                        "comments in it), then delete its first line",
+                    )
+                )
         for shown, rec in ck.records(path, CLAIM_KEYS):
             claim = _check_claim(ck, shown, rec, article, entities)
             if claim is None:
                 continue
-            key = (claim.article, claim.subject, claim.predicate, str(claim.object),
-                   claim.attributed_to or "")
+            key = (
+                claim.article,
+                claim.subject,
+                claim.predicate,
+                str(claim.object),
+                claim.attributed_to or "",
+            )
             if key in seen:
-                ck.add(shown, rec, f"the same claim ({claim.subject} {claim.predicate} "
-                       f"{claim.object}) is already at line {seen[key]}",
-                       "keep one record per (subject, predicate, object, speaker) per article")
+                ck.add(
+                    shown,
+                    rec,
+                    f"the same claim ({claim.subject} {claim.predicate} "
+                    f"{claim.object}) is already at line {seen[key]}",
+                    "keep one record per (subject, predicate, object, speaker) per article",
+                )
                 continue
             seen[key] = str(rec.line)
             claims.append(claim)
     return claims
 
 
-def _check_claim(ck: _Checker, shown: str, rec: YMap, article: Article | None,
-                 entities: dict[str, Entity]) -> Claim | None:
+def _check_claim(
+    ck: _Checker, shown: str, rec: YMap, article: Article | None, entities: dict[str, Entity]
+) -> Claim | None:
     onto = ck.ontology
     ok = True
 
@@ -359,22 +485,35 @@ def _check_claim(ck: _Checker, shown: str, rec: YMap, article: Article | None,
             ok = False
             if ck.entities_incomplete:
                 return None  # an unreadable entity file is already reported
-            ck.add(shown, rec[key], f"unknown entity {ident!r}",
-                   _suggest(ident, entities) or "add it to data/entities.yaml")
+            ck.add(
+                shown,
+                rec[key],
+                f"unknown entity {ident!r}",
+                _suggest(ident, entities) or "add it to data/entities.yaml",
+            )
             return None
         actual = entities[ident].type
         if expected and actual in onto.classes and not onto.is_subclass(actual, expected):
             ok = False
-            ck.add(shown, rec[key], f"{key} {ident!r} is a {actual}, but {rec.get('predicate')!s} "
-                   f"needs a {expected} here", "use another predicate or fix the entity's type")
+            ck.add(
+                shown,
+                rec[key],
+                f"{key} {ident!r} is a {actual}, but {rec.get('predicate')!s} "
+                f"needs a {expected} here",
+                "use another predicate or fix the entity's type",
+            )
         return ident
 
     predicate_name = ck.text_of(shown, rec, "predicate")
     predicate = onto.predicates.get(predicate_name or "")
     if predicate_name is not None and predicate is None:
         ok = False
-        ck.add(shown, rec["predicate"], f"unknown predicate {predicate_name!r}",
-               _hint_names(onto.suggest(predicate_name, "predicates"), "predicate"))
+        ck.add(
+            shown,
+            rec["predicate"],
+            f"unknown predicate {predicate_name!r}",
+            _hint_names(onto.suggest(predicate_name, "predicates"), "predicate"),
+        )
     subject = entity("subject", predicate.domain if predicate else None)
     obj: str | Value | None = None
     if predicate and predicate.kind == "object":
@@ -388,22 +527,40 @@ def _check_claim(ck: _Checker, shown: str, rec: YMap, article: Article | None,
     certainty = ck.text_of(shown, rec, "certainty") or "stated"
     if certainty not in CERTAINTIES:
         ok = False
-        ck.add(shown, rec["certainty"], f"unknown certainty {certainty!r}",
-               f"use one of: {', '.join(CERTAINTIES)}")
+        ck.add(
+            shown,
+            rec["certainty"],
+            f"unknown certainty {certainty!r}",
+            f"use one of: {', '.join(CERTAINTIES)}",
+        )
     dates = {k: ck.date_of(shown, rec, k) for k in ("date", "valid_from", "valid_until")}
     start, until = dates["valid_from"], dates["valid_until"]
     if start and until and start.start > until.end:
         ok = False
-        ck.add(shown, rec["valid_until"], f"valid_until {until} is before valid_from {start}",
-               "swap them or fix one")
+        ck.add(
+            shown,
+            rec["valid_until"],
+            f"valid_until {until} is before valid_from {start}",
+            "swap them or fix one",
+        )
     if not ok or article is None or quote is None or subject is None or obj is None:
         return None
     if predicate is None:
         return None
-    return Claim(article=article.id, subject=subject, predicate=predicate.name, object=obj,
-                 quote=quote, attributed_to=speaker, date=dates["date"], valid_from=start,
-                 valid_until=until, certainty=certainty, note=ck.text_of(shown, rec, "note"),
-                 source=Source(shown, rec.line))
+    return Claim(
+        article=article.id,
+        subject=subject,
+        predicate=predicate.name,
+        object=obj,
+        quote=quote,
+        attributed_to=speaker,
+        date=dates["date"],
+        valid_from=start,
+        valid_until=until,
+        certainty=certainty,
+        note=ck.text_of(shown, rec, "note"),
+        source=Source(shown, rec.line),
+    )
 
 
 def _literal(ck: _Checker, shown: str, node: YStr, raw: str, kind: str) -> Value | None:
@@ -419,8 +576,12 @@ def _literal(ck: _Checker, shown: str, node: YStr, raw: str, kind: str) -> Value
             ck.add(shown, node, f"bad date object: {err}", "write YYYY, YYYY-MM or YYYY-MM-DD")
             return None
     elif not checks[kind](raw):
-        ck.add(shown, node, f"{raw!r} is not a plain {kind}",
-               "write digits only, without separators, units or leading zeros (e.g. 110000)")
+        ck.add(
+            shown,
+            node,
+            f"{raw!r} is not a plain {kind}",
+            "write digits only, without separators, units or leading zeros (e.g. 110000)",
+        )
         return None
     return Value(raw, kind)
 
@@ -436,19 +597,35 @@ def _check_quote(ck: _Checker, shown: str, rec: YMap, article: Article | None) -
     if raw_start is None or article is None:
         return None
     if not NUMBER_PATTERNS["integer"].match(raw_start) or raw_start.startswith("-"):
-        ck.add(shown, rec["start"], f"start {raw_start!r} is not a character offset",
-               "write the 0-based offset of the quote in the article")
+        ck.add(
+            shown,
+            rec["start"],
+            f"start {raw_start!r} is not a character offset",
+            "write the 0-based offset of the quote in the article",
+        )
         return None
     start, text = int(raw_start), article.text
-    if text[start:start + len(exact)] == exact:
-        return Quote(str(exact), start, text[max(0, start - QUOTE_CONTEXT):start],
-                     text[start + len(exact):start + len(exact) + QUOTE_CONTEXT])
+    if text[start : start + len(exact)] == exact:
+        return Quote(
+            str(exact),
+            start,
+            text[max(0, start - QUOTE_CONTEXT) : start],
+            text[start + len(exact) : start + len(exact) + QUOTE_CONTEXT],
+        )
     found = text.find(exact)
     if found >= 0:
-        ck.add(shown, rec["start"], f"the quote is not at offset {start} of {article.id}",
-               f"it occurs at {found}: set start: {found}")
+        ck.add(
+            shown,
+            rec["start"],
+            f"the quote is not at offset {start} of {article.id}",
+            f"it occurs at {found}: set start: {found}",
+        )
     else:
         near, span = closest_span(text, str(exact))
-        ck.add(shown, exact, f"quote not found verbatim in {article.id}",
-               f"closest text at {near}: {span!r}")
+        ck.add(
+            shown,
+            exact,
+            f"quote not found verbatim in {article.id}",
+            f"closest text at {near}: {span!r}",
+        )
     return None

@@ -57,7 +57,9 @@ class ShapeError(KgError):
 
     def __init__(self, violations: Sequence[str]) -> None:
         self.violations = list(violations)
-        super().__init__(f"{len(self.violations)} SHACL violation(s):\n" + "\n".join(self.violations))
+        super().__init__(
+            f"{len(self.violations)} SHACL violation(s):\n" + "\n".join(self.violations)
+        )
 
 
 class StoreError(KgError):
@@ -78,7 +80,11 @@ class EntityNotFound(KgError, LookupError):
     def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
         self.name = name
         self.suggestions = list(suggestions)
-        hint = f" — did you mean {', '.join(repr(s) for s in self.suggestions)}?" if suggestions else ""
+        hint = (
+            f" — did you mean {', '.join(repr(s) for s in self.suggestions)}?"
+            if suggestions
+            else ""
+        )
         super().__init__(f"no entity called {name!r}{hint}")
 
 

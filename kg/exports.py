@@ -54,7 +54,9 @@ def stats(curation: Curation, quad_count: int) -> dict[str, Any]:
         "claims": len(curation.claims),
         "triples": len({(c.subject, c.predicate, str(c.object)) for c in curation.claims}),
         "quads": quad_count,
-        "entities_by_type": dict(sorted(Counter(e.type for e in curation.entities.values()).items())),
+        "entities_by_type": dict(
+            sorted(Counter(e.type for e in curation.entities.values()).items())
+        ),
         "claims_by_predicate": dict(sorted(Counter(c.predicate for c in curation.claims).items())),
         "claims_by_article": {a: by_article.get(a, 0) for a in sorted(curation.articles)},
         "attributed_claims": sum(1 for c in curation.claims if c.attributed_to),

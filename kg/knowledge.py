@@ -101,10 +101,17 @@ class KnowledgeGraph:
         """Every entity by id."""
         found: dict[str, EntityInfo] = {}
         for row in run_query(self.store, ENTITY_QUERY):
-            ident = row["entity"][len(f"{BASE_IRI}entity/"):]
+            ident = row["entity"][len(f"{BASE_IRI}entity/") :]
             aliases = tuple(sorted(a for a in (row["aliases"] or "").split("\x1f") if a))
-            found[ident] = EntityInfo(ident, row["entity"], local_name(row["type"]), row["label"],
-                                      aliases, row["description"], row["note"])
+            found[ident] = EntityInfo(
+                ident,
+                row["entity"],
+                local_name(row["type"]),
+                row["label"],
+                aliases,
+                row["description"],
+                row["note"],
+            )
         return found
 
     @cached_property
@@ -124,7 +131,7 @@ class KnowledgeGraph:
         the candidates when a name belongs to several entities.
         """
         if name.startswith(f"{BASE_IRI}entity/"):
-            name = name[len(f"{BASE_IRI}entity/"):]
+            name = name[len(f"{BASE_IRI}entity/") :]
         if name in self.entities:  # an id names one entity, even if it is another's alias
             return self.entities[name]
         ids = self._names.get(name.casefold(), [])
@@ -158,13 +165,25 @@ class KnowledgeGraph:
     def articles(self) -> Mapping[str, dict[str, Any]]:
         """Every article by id: headline, outlet, agency, publication date (as written)."""
         rows = run_query(self.store, ARTICLES_QUERY)
-        return {r["id"]: {"id": r["id"], "headline": r["headline"],
-                          "outlet": _entity_id(r["outlet"]), "agency": _entity_id(r["agency"]),
-                          "published": r["published"]} for r in rows}
+        return {
+            r["id"]: {
+                "id": r["id"],
+                "headline": r["headline"],
+                "outlet": _entity_id(r["outlet"]),
+                "agency": _entity_id(r["agency"]),
+                "published": r["published"],
+            }
+            for r in rows
+        }
 
-    def claims(self, subject: str | None = None, predicate: str | None = None,
-               object: str | None = None, article: str | None = None,
-               as_of: str | None = None) -> list[dict[str, Any]]:
+    def claims(
+        self,
+        subject: str | None = None,
+        predicate: str | None = None,
+        object: str | None = None,
+        article: str | None = None,
+        as_of: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Claims matching every given part, each with its evidence (see ``claim_rows``).
 
         Entities are given by id, label or alias; ``predicate`` by its ontology name (an inverse
@@ -189,8 +208,10 @@ class KnowledgeGraph:
         >>> [s["outlet"] for s in kg.load().sources("ifs", "partOf", "Ministry of Public Security")]
         [None, 'voa', 'scmp', None]
         """
-        return [analysis.evidence(r) | {"subject": r["subject"], "predicate": r["predicate"]}
-                for r in self._select(subject, predicate, object, None, None)]
+        return [
+            analysis.evidence(r) | {"subject": r["subject"], "predicate": r["predicate"]}
+            for r in self._select(subject, predicate, object, None, None)
+        ]
 
     def paths(self, a: str, b: str, max_hops: int = 3, limit: int = 20) -> list[dict[str, Any]]:
         """Paths between two entities, shortest first, each hop with its articles and quotes.
@@ -270,8 +291,14 @@ class KnowledgeGraph:
 
     def stats(self) -> dict[str, Any]:
         """Counts of the graph, conflicts by kind and the most central entities: ``kg stats``."""
-        return analysis.summary(self.claim_rows, {i: e.type for i, e in self.entities.items()},
-                                self.articles, len(self.store), self.nx, self.ontology)
+        return analysis.summary(
+            self.claim_rows,
+            {i: e.type for i, e in self.entities.items()},
+            self.articles,
+            len(self.store),
+            self.nx,
+            self.ontology,
+        )
 
     def to_html(self, path: str | Path, **view: Any) -> Page:
         """Write the interactive graph page for a view: ``kg html`` (see :mod:`kg.html`).
@@ -292,8 +319,9 @@ class KnowledgeGraph:
         query = named_query(name)
         return run_query(self.store, query.text, query.bind(self._named_params(query, params)))
 
-    def query(self, source: str, fmt: str | None = None,
-              params: Mapping[str, Any] | None = None) -> QueryResult | bytes:
+    def query(
+        self, source: str, fmt: str | None = None, params: Mapping[str, Any] | None = None
+    ) -> QueryResult | bytes:
         """Run a named query, a ``.rq`` file or SPARQL text: rows, or bytes in ``fmt``
         (json, xml, csv, tsv; ttl or nt for CONSTRUCT). What ``kg query`` does.
 
@@ -330,8 +358,11 @@ class KnowledgeGraph:
             if pred.inverse == name:
                 return pred.name, True
         close = self.ontology.suggest(name, "predicates")
-        hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else \
-            "see ontology/kg.ttl for the predicates"
+        hint = (
+            f"did you mean {', '.join(repr(c) for c in close)}?"
+            if close
+            else "see ontology/kg.ttl for the predicates"
+        )
         raise QueryError(f"unknown predicate {name!r} — {hint}")
 
     def _article(self, name: str) -> str:
@@ -344,8 +375,14 @@ class KnowledgeGraph:
         hint = f"did you mean {', '.join(close)}?" if close else "see data/articles.yaml"
         raise QueryError(f"no article {name!r} — {hint}")
 
-    def _select(self, subject: str | None, predicate: str | None, obj: str | None,
-                article: str | None, as_of: str | None) -> list[dict[str, Any]]:
+    def _select(
+        self,
+        subject: str | None,
+        predicate: str | None,
+        obj: str | None,
+        article: str | None,
+        as_of: str | None,
+    ) -> list[dict[str, Any]]:
         pred, inverse = self._predicate(predicate) if predicate else (None, False)
         if inverse:
             subject, obj = obj, subject
@@ -379,16 +416,29 @@ class KnowledgeGraph:
             # the typed literal as stored: an indexed lookup of the whole triple
             typed = _literal_term(self.ontology.predicates[pred].range, literal)
             if typed is not None:
-                rows = graphs.find_claims(self.store, bindings.get("s"), bindings["p"], typed,
-                                          bindings.get("g")) or None
+                rows = (
+                    graphs.find_claims(
+                        self.store, bindings.get("s"), bindings["p"], typed, bindings.get("g")
+                    )
+                    or None
+                )
                 literal = None if rows else literal
         if rows is None:
-            rows = graphs.find_claims(self.store, bindings.get("s"), bindings.get("p"),
-                                      bindings.get("o"), bindings.get("g")) if bindings \
+            rows = (
+                graphs.find_claims(
+                    self.store,
+                    bindings.get("s"),
+                    bindings.get("p"),
+                    bindings.get("o"),
+                    bindings.get("g"),
+                )
+                if bindings
                 else self.claim_rows
+            )
         if literal is not None:
-            rows = [r for r in rows if not r["object_is_entity"] and _same_literal(r["object"],
-                                                                                   literal)]
+            rows = [
+                r for r in rows if not r["object_is_entity"] and _same_literal(r["object"], literal)
+            ]
         if as_of:
             rows = analysis.as_of(rows, as_of)
         if ident and as_of:
@@ -410,7 +460,7 @@ ORDER BY ?id
 
 def _entity_id(iri: str | None) -> str | None:
     prefix = f"{BASE_IRI}entity/"
-    return iri[len(prefix):] if iri and iri.startswith(prefix) else iri
+    return iri[len(prefix) :] if iri and iri.startswith(prefix) else iri
 
 
 def _literal_term(kind: str, text: str) -> ox.Literal | None:
@@ -426,8 +476,7 @@ def _literal_term(kind: str, text: str) -> ox.Literal | None:
             return None
     else:
         datatype = LITERAL_TYPES.get(kind)
-    return ox.Literal(text, datatype=ox.NamedNode(str(datatype))) if datatype else \
-        ox.Literal(text)
+    return ox.Literal(text, datatype=ox.NamedNode(str(datatype))) if datatype else ox.Literal(text)
 
 
 def _same_literal(lexical: str, wanted: str) -> bool:

@@ -51,7 +51,9 @@ class DateValue:
     def start(self) -> dt.date:
         """The first day the value can denote."""
         parts = [int(p) for p in self.text.split("-")]
-        return dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+        return dt.date(
+            parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1
+        )
 
     @property
     def end(self) -> dt.date:

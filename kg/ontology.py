@@ -53,8 +53,12 @@ PREFIXES: dict[str, str] = {
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTICLE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-LITERAL_KINDS = {XSD.integer: "integer", XSD.decimal: "decimal", XSD.string: "string",
-                 XSD.date: "date"}
+LITERAL_KINDS = {
+    XSD.integer: "integer",
+    XSD.decimal: "decimal",
+    XSD.string: "string",
+    XSD.date: "date",
+}
 
 
 def entity_iri(entity_id: str) -> URIRef:
@@ -65,7 +69,9 @@ def article_iri(article_id: str) -> URIRef:
     return URIRef(f"{BASE_IRI}article/{article_id}")
 
 
-def claim_iri(article_id: str, subject: str, predicate: str, obj: str, speaker: str | None) -> URIRef:
+def claim_iri(
+    article_id: str, subject: str, predicate: str, obj: str, speaker: str | None
+) -> URIRef:
     """A stable IRI for one claim: a hash of its article, triple and speaker.
 
     >>> claim_iri("a", "x", "partOf", "y", None) == claim_iri("a", "x", "partOf", "y", None)
@@ -165,10 +171,17 @@ def _load(path: Path) -> Ontology:
     classes: dict[str, OntologyClass] = {}
     for cls in sorted(set(graph.subjects(RDF.type, OWL.Class))):
         if isinstance(cls, URIRef) and cls.startswith(str(KG)):
-            parents = tuple(sorted(local_name(p) for p in graph.objects(cls, RDFS.subClassOf)
-                                   if str(p).startswith(str(KG))))
+            parents = tuple(
+                sorted(
+                    local_name(p)
+                    for p in graph.objects(cls, RDFS.subClassOf)
+                    if str(p).startswith(str(KG))
+                )
+            )
             name = local_name(cls)
-            classes[name] = OntologyClass(name, text(cls, RDFS.label), text(cls, RDFS.comment), parents)
+            classes[name] = OntologyClass(
+                name, text(cls, RDFS.label), text(cls, RDFS.comment), parents
+            )
 
     ancestors: dict[str, frozenset[str]] = {}
     for name in classes:
@@ -194,8 +207,12 @@ def _load(path: Path) -> Ontology:
             raise OntologyError(f"{path}: kg:{name} has unsupported range {rng}")
         inverse = graph.value(prop, OWL.inverseOf) or graph.value(None, OWL.inverseOf, prop)
         predicates[name] = Predicate(
-            name=name, label=text(prop, RDFS.label) or name, comment=text(prop, RDFS.comment),
-            kind=kind, domain=local_name(domain), range=range_name,
+            name=name,
+            label=text(prop, RDFS.label) or name,
+            comment=text(prop, RDFS.comment),
+            kind=kind,
+            domain=local_name(domain),
+            range=range_name,
             functional=OWL.FunctionalProperty in types,
             inverse=local_name(inverse) if inverse is not None else None,
             unit=text(prop, KG.unit) or None,

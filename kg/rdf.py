@@ -65,8 +65,9 @@ def claim_object(claim: Claim) -> Node:
 
 
 def claim_node(claim: Claim) -> URIRef:
-    return claim_iri(claim.article, claim.subject, claim.predicate, str(claim.object),
-                     claim.attributed_to)
+    return claim_iri(
+        claim.article, claim.subject, claim.predicate, str(claim.object), claim.attributed_to
+    )
 
 
 # Terms on every quad, made once: each rdflib term made anew validates its IRI.
@@ -81,8 +82,11 @@ _CLAIM, _ATTRIBUTED_TO, _CERTAINTY = KG.Claim, KG.attributedTo, KG.certainty
 _DERIVED_FROM = PROV.wasDerivedFrom
 _TIMES = ((KG.date, "date"), (KG.validFrom, "valid_from"), (KG.validUntil, "valid_until"))
 _HAS_TARGET, _SPECIFIC, _HAS_SOURCE = OA.hasTarget, OA.SpecificResource, OA.hasSource
-_HAS_SELECTOR, _QUOTE_SELECTOR, _POSITION_SELECTOR = (OA.hasSelector, OA.TextQuoteSelector,
-                                                      OA.TextPositionSelector)
+_HAS_SELECTOR, _QUOTE_SELECTOR, _POSITION_SELECTOR = (
+    OA.hasSelector,
+    OA.TextQuoteSelector,
+    OA.TextPositionSelector,
+)
 _EXACT, _PREFIX, _SUFFIX, _START, _END = OA.exact, OA.prefix, OA.suffix, OA.start, OA.end
 
 
@@ -192,8 +196,7 @@ def _ontology_quads(onto: Ontology) -> Iterator[Quad]:
 
 def _article_graph(article_id: str, claims: list[Claim], terms: _Terms) -> Iterator[Quad]:
     graph = terms.article(article_id)
-    asserted = {(terms.entity(c.subject), terms.kg(c.predicate), terms.object(c))
-                for c in claims}
+    asserted = {(terms.entity(c.subject), terms.kg(c.predicate), terms.object(c)) for c in claims}
     for s, p, o in sorted(asserted, key=lambda t: tuple(term.n3() for term in t)):
         yield s, p, o, graph
     for node, claim in sorted(((claim_node(c), c) for c in claims), key=itemgetter(0)):

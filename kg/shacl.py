@@ -18,18 +18,21 @@ from kg.errors import ShapeError
 from kg.ontology import default_root
 
 
-def check_shapes(quads: Iterable[tuple[Node, Node, Node, URIRef | None]],
-                 shapes_path: Path | None = None) -> None:
+def check_shapes(
+    quads: Iterable[tuple[Node, Node, Node, URIRef | None]], shapes_path: Path | None = None
+) -> None:
     """Validate the union of all graphs; raise :class:`ShapeError` listing every violation."""
     from pyshacl import validate  # slow import, only when checking
 
     data = Graph()
     for s, p, o, _graph in quads:
         data.add((s, p, o))
-    shapes = Graph().parse(shapes_path or default_root() / "ontology" / "shapes.ttl",
-                           format="turtle")
-    conforms, report, _text = validate(data, shacl_graph=shapes, inference="none",
-                                       allow_warnings=True)
+    shapes = Graph().parse(
+        shapes_path or default_root() / "ontology" / "shapes.ttl", format="turtle"
+    )
+    conforms, report, _text = validate(
+        data, shacl_graph=shapes, inference="none", allow_warnings=True
+    )
     if conforms:
         return
     assert isinstance(report, Graph)

@@ -110,8 +110,10 @@ def open_store(path: Path) -> ox.Store:
     try:
         return ox.Store.read_only(str(path))
     except OSError as err:
-        raise StoreError(f"{path}: not a kg export folder (no kg.nq) nor an on-disk store ({err})"
-                         " — give an export file, an exports folder, or a --store folder") from None
+        raise StoreError(
+            f"{path}: not a kg export folder (no kg.nq) nor an on-disk store ({err})"
+            " — give an export file, an exports folder, or a --store folder"
+        ) from None
 
 
 def serialize(quads: list[ox.Quad], fmt: str, prefixes: dict[str, str]) -> bytes:

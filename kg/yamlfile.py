@@ -22,9 +22,11 @@ import yaml
 from kg.errors import Problem
 
 MAX_FILE_BYTES = 5_000_000
-_DEFAULT_TAGS = {yaml.ScalarNode: yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG,
-                 yaml.SequenceNode: yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
-                 yaml.MappingNode: yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG}
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG,
+    yaml.SequenceNode: yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+    yaml.MappingNode: yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+}
 _FastLoader: Any = None
 try:
     from yaml.cyaml import CParser
@@ -32,8 +34,11 @@ except ImportError:  # PyYAML built without libyaml: the pure-Python parser read
     pass
 else:
 
-    class _LibyamlLoader(CParser, yaml.constructor.BaseConstructor,  # type: ignore[misc]
-                         yaml.resolver.BaseResolver):
+    class _LibyamlLoader(
+        CParser,
+        yaml.constructor.BaseConstructor,  # type: ignore[misc]
+        yaml.resolver.BaseResolver,
+    ):
         """libyaml's loader: the same nodes and marks as PyYAML's, ~15x faster.
 
         Its resolver answers directly what BaseResolver answers (every untagged node gets the
@@ -89,7 +94,9 @@ class YList(list[Any]):
     col: int = 0
 
 
-def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> tuple[str | None, list[Problem]]:
+def read_text(
+    path: Path, shown: str, limit: int = MAX_FILE_BYTES
+) -> tuple[str | None, list[Problem]]:
     """Read a UTF-8 file, refusing oversize or undecodable input with a located problem."""
     try:
         size = path.stat().st_size
@@ -97,8 +104,13 @@ def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> tuple[str 
         return None, [Problem(shown, 0, 0, f"cannot read file ({err.strerror})", "check the path")]
     if size > limit:
         return None, [
-            Problem(shown, 0, 0, f"file is {size:,} bytes, over the {limit:,}-byte limit",
-                    "split it into smaller files")
+            Problem(
+                shown,
+                0,
+                0,
+                f"file is {size:,} bytes, over the {limit:,}-byte limit",
+                "split it into smaller files",
+            )
         ]
     data = path.read_bytes()
     try:
@@ -107,8 +119,13 @@ def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> tuple[str 
         line = data.count(b"\n", 0, err.start) + 1
         col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
         return None, [
-            Problem(shown, line, col, f"not UTF-8: byte 0x{data[err.start]:02x} at byte offset "
-                    f"{err.start}", "re-save the file as UTF-8")
+            Problem(
+                shown,
+                line,
+                col,
+                f"not UTF-8: byte 0x{data[err.start]:02x} at byte offset {err.start}",
+                "re-save the file as UTF-8",
+            )
         ]
 
 
@@ -125,7 +142,8 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, list[Problem]]:
         node = yaml.compose(text, Loader=_FastLoader)
         # anchors and aliases start with '&' and '*': without either there is nothing to find
         anchored = ("&" in text or "*" in text) and any(
-            _is_anchor(event) for event in yaml.parse(text, Loader=_FastLoader))
+            _is_anchor(event) for event in yaml.parse(text, Loader=_FastLoader)
+        )
     except yaml.YAMLError:
         return _parse_slow(text, shown)
     if anchored:
@@ -148,15 +166,28 @@ def _parse_slow(text: str, shown: str) -> tuple[Any, list[Problem]]:
         for event in yaml.parse(text, Loader=yaml.BaseLoader):
             if _is_anchor(event):
                 mark = event.start_mark
-                problems.append(Problem(shown, mark.line + 1, mark.column + 1,
-                                        "anchors and aliases are not allowed",
-                                        "write the value out in full"))
+                problems.append(
+                    Problem(
+                        shown,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "anchors and aliases are not allowed",
+                        "write the value out in full",
+                    )
+                )
         node = yaml.compose(text, Loader=yaml.BaseLoader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        return None, [Problem(shown, line, col, f"malformed YAML: {err.problem or err.context}",
-                              "fix the YAML syntax at this position")]
+        return None, [
+            Problem(
+                shown,
+                line,
+                col,
+                f"malformed YAML: {err.problem or err.context}",
+                "fix the YAML syntax at this position",
+            )
+        ]
     except yaml.YAMLError as err:
         return None, [Problem(shown, 0, 0, f"malformed YAML: {err}", "fix the YAML syntax")]
     if problems or node is None:
@@ -168,8 +199,15 @@ def _parse_slow(text: str, shown: str) -> tuple[Any, list[Problem]]:
 def _convert(node: yaml.Node, shown: str, problems: list[Problem]) -> Any:
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
     if node.tag not in _PLAIN_TAGS:
-        problems.append(Problem(shown, line, col, f"explicit YAML tag {node.tag!r} is not allowed",
-                                "remove the tag; kg reads plain strings, lists and mappings"))
+        problems.append(
+            Problem(
+                shown,
+                line,
+                col,
+                f"explicit YAML tag {node.tag!r} is not allowed",
+                "remove the tag; kg reads plain strings, lists and mappings",
+            )
+        )
         return YStr("", line, col)
     if isinstance(node, yaml.ScalarNode):
         return YStr(node.value, line, col)
@@ -186,9 +224,15 @@ def _convert(node: yaml.Node, shown: str, problems: list[Problem]) -> Any:
             continue
         if key in mapping:
             first = next(k for k in mapping if k == key)
-            problems.append(Problem(shown, key.line, key.col,
-                                    f"duplicate key {str(key)!r} (first at line {first.line})",
-                                    "keep one of them"))
+            problems.append(
+                Problem(
+                    shown,
+                    key.line,
+                    key.col,
+                    f"duplicate key {str(key)!r} (first at line {first.line})",
+                    "keep one of them",
+                )
+            )
             continue
         mapping[key] = _convert(value_node, shown, problems)
     return mapping

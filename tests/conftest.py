@@ -73,8 +73,15 @@ BASE_CLAIMS = """\
 
 def article_record(ident: str, text: bytes | str, **extra: str) -> str:
     data = text.encode() if isinstance(text, str) else text
-    fields = {"id": ident, "title": "Test article", "outlet": "unknown", "published": "2023-11",
-              "language": "en", "sha256": hashlib.sha256(data).hexdigest(), **extra}
+    fields = {
+        "id": ident,
+        "title": "Test article",
+        "outlet": "unknown",
+        "published": "2023-11",
+        "language": "en",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        **extra,
+    }
     return "- " + "\n  ".join(f"{k}: {v}" for k, v in fields.items()) + "\n"
 
 
@@ -87,9 +94,14 @@ def make_tree(tmp_path: Path) -> TreeFactory:
     writes anything else.
     """
 
-    def factory(*, text: bytes | str = BASE_TEXT, entities: str = BASE_ENTITIES,
-                claims: str = BASE_CLAIMS, articles: str | None = None,
-                files: dict[str, str | bytes] | None = None) -> Path:
+    def factory(
+        *,
+        text: bytes | str = BASE_TEXT,
+        entities: str = BASE_ENTITIES,
+        claims: str = BASE_CLAIMS,
+        articles: str | None = None,
+        files: dict[str, str | bytes] | None = None,
+    ) -> Path:
         tree = tmp_path / "tree"
         if tree.exists():
             shutil.rmtree(tree)
@@ -99,7 +111,8 @@ def make_tree(tmp_path: Path) -> TreeFactory:
         raw = text.encode() if isinstance(text, str) else text
         (tree / "data" / "articles" / "a1.txt").write_bytes(raw)
         (tree / "data" / "articles.yaml").write_text(
-            articles if articles is not None else article_record("a1", raw))
+            articles if articles is not None else article_record("a1", raw)
+        )
         (tree / "data" / "entities.yaml").write_text(textwrap.dedent(entities))
         (tree / "data" / "claims" / "a1.yaml").write_text(textwrap.dedent(claims))
         for rel, content in (files or {}).items():

@@ -31,7 +31,8 @@ EXPORTS = ("kg.trig", "kg.nq", "kg.jsonld", "stats.json")
 def test_every_article_has_its_named_graph(graph):
     articles = sorted(p.stem for p in (ROOT / "data" / "articles").glob("*.txt"))
     rows = graph.sparql(
-        "SELECT DISTINCT ?g ?id WHERE { GRAPH ?g { ?c a kg:Claim } ?g dcterms:identifier ?id }")
+        "SELECT DISTINCT ?g ?id WHERE { GRAPH ?g { ?c a kg:Claim } ?g dcterms:identifier ?id }"
+    )
     assert sorted(r["id"] for r in rows) == articles
     assert all(r["g"] == str(article_iri(r["id"])) for r in rows)
 
@@ -43,15 +44,20 @@ def test_each_named_graph_holds_exactly_its_articles_triples(graph):
         expected = {(r["subject"], r["predicate"], str(r["object"])) for r in records}
         rows = graph.sparql(
             "SELECT ?s ?p (STR(?object) AS ?o) WHERE { GRAPH ?g { ?c rdf:subject ?s ; "
-            "rdf:predicate ?p ; rdf:object ?object } }", g=str(article_iri(path.stem)))
-        found = {(r["s"].rsplit("/", 1)[-1], r["p"].rsplit("#", 1)[-1], str(r["o"]).rsplit("/", 1)[-1])
-                 for r in rows}
+            "rdf:predicate ?p ; rdf:object ?object } }",
+            g=str(article_iri(path.stem)),
+        )
+        found = {
+            (r["s"].rsplit("/", 1)[-1], r["p"].rsplit("#", 1)[-1], str(r["o"]).rsplit("/", 1)[-1])
+            for r in rows
+        }
         assert found == expected, path.name
 
 
 def test_quote_offsets_point_at_the_quotes(graph):
-    texts = {p.stem: p.read_text(encoding="utf-8")
-             for p in (ROOT / "data" / "articles").glob("*.txt")}
+    texts = {
+        p.stem: p.read_text(encoding="utf-8") for p in (ROOT / "data" / "articles").glob("*.txt")
+    }
     rows = graph.sparql("""
         SELECT ?id ?exact ?start ?end WHERE {
           GRAPH ?g { ?c oa:hasTarget ?t . ?t oa:hasSelector ?q, ?p .
@@ -59,12 +65,14 @@ def test_quote_offsets_point_at_the_quotes(graph):
           ?g dcterms:identifier ?id }""")
     assert len(rows) >= 60
     for row in rows:
-        assert texts[row["id"]][row["start"]:row["end"]] == row["exact"]
+        assert texts[row["id"]][row["start"] : row["end"]] == row["exact"]
 
 
 def test_articles_carry_publication_facts(graph):
     rows = graph.sparql("""
-        SELECT ?id ?sha WHERE { ?a a schema:NewsArticle ; dcterms:identifier ?id ; kg:sha256 ?sha }""")
+        SELECT ?id ?sha WHERE {
+          ?a a schema:NewsArticle ; dcterms:identifier ?id ; kg:sha256 ?sha
+        }""")
     for row in rows:
         data = (ROOT / "data" / "articles" / f"{row['id']}.txt").read_bytes()
         assert hashlib.sha256(data).hexdigest() == row["sha"]
@@ -111,8 +119,12 @@ def test_shacl_catches_a_bad_graph():
 
 
 def _build_in_subprocess(out: Path) -> None:
-    subprocess.run([sys.executable, "-m", "kg", "build", "--root", str(ROOT), "--out", str(out)],
-                   check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "random"})
+    subprocess.run(
+        [sys.executable, "-m", "kg", "build", "--root", str(ROOT), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONHASHSEED": "random"},
+    )
 
 
 def test_two_builds_are_byte_identical(tmp_path):
@@ -121,7 +133,9 @@ def test_two_builds_are_byte_identical(tmp_path):
     names = sorted(p.name for p in (tmp_path / "one").iterdir())
     assert set(EXPORTS) <= set(names)
     for name in names:
-        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), (
+            name
+        )
 
 
 def test_committed_exports_match_a_fresh_build(built_exports):
@@ -129,14 +143,17 @@ def test_committed_exports_match_a_fresh_build(built_exports):
         committed = ROOT / "exports" / path.name
         assert committed.is_file(), f"exports/{path.name} is not committed: run `kg build`"
         assert committed.read_bytes() == path.read_bytes(), (
-            f"exports/{path.name} differs from a fresh build: run `kg build` and commit")
+            f"exports/{path.name} differs from a fresh build: run `kg build` and commit"
+        )
 
 
 def test_failed_build_leaves_exports_untouched(make_tree):
     tree = make_tree()
     kg.build(tree)
     before = {p.name: p.read_bytes() for p in (tree / "exports").iterdir()}
-    (tree / "data" / "claims" / "a1.yaml").write_text(BASE_CLAIMS.replace("object: ifs", "object: x"))
+    (tree / "data" / "claims" / "a1.yaml").write_text(
+        BASE_CLAIMS.replace("object: ifs", "object: x")
+    )
     with pytest.raises(kg.CurationError):
         kg.build(tree)
     assert {p.name: p.read_bytes() for p in (tree / "exports").iterdir()} == before
@@ -146,7 +163,9 @@ def test_disk_full_midway_leaves_exports_untouched(make_tree, monkeypatch):
     tree = make_tree()
     kg.build(tree)
     before = {p.name: p.read_bytes() for p in (tree / "exports").iterdir()}
-    (tree / "data" / "claims" / "a1.yaml").write_text(BASE_CLAIMS.replace("start: 0\n", "start: 0\n  certainty: approximate\n"))
+    (tree / "data" / "claims" / "a1.yaml").write_text(
+        BASE_CLAIMS.replace("start: 0\n", "start: 0\n  certainty: approximate\n")
+    )
     real_fsync, calls = os.fsync, []
 
     def failing_fsync(fd: int) -> None:
@@ -166,7 +185,9 @@ def test_killed_build_leaves_exports_untouched(make_tree):
     tree = make_tree()
     kg.build(tree)
     before = {p.name: p.read_bytes() for p in (tree / "exports").iterdir()}
-    (tree / "data" / "claims" / "a1.yaml").write_text(BASE_CLAIMS.replace("start: 0\n", "start: 0\n  certainty: approximate\n"))
+    (tree / "data" / "claims" / "a1.yaml").write_text(
+        BASE_CLAIMS.replace("start: 0\n", "start: 0\n  certainty: approximate\n")
+    )
     script = (
         "import os, signal, kg, kg.exports as e\n"
         "real = e.os.replace\n"
@@ -183,14 +204,16 @@ def test_killed_build_leaves_exports_untouched(make_tree):
 def test_delisting_is_in_the_graphs_of_the_articles_that_state_it(graph):
     rows = graph.sparql(
         "SELECT ?id WHERE { GRAPH ?g { entity:united-states kg:delisted entity:ifs } "
-        "?g dcterms:identifier ?id } ORDER BY ?id")
+        "?g dcterms:identifier ?id } ORDER BY ?id"
+    )
     stating = [r["id"] for r in rows]
     assert stating == ["000_d8c50166044d5b84", "001_9a1418d7ed6deaae", "002_466c3d37c6bb4997"]
 
 
 def test_ifs_is_part_of_the_ministry_of_public_security(graph):
     assert graph.sparql(
-        "ASK { GRAPH ?g { entity:ifs kg:partOf entity:ministry-of-public-security } }").boolean
+        "ASK { GRAPH ?g { entity:ifs kg:partOf entity:ministry-of-public-security } }"
+    ).boolean
 
 
 def test_store_folder_is_swapped_in_complete(make_tree, tmp_path):

@@ -90,7 +90,8 @@ def test_quote_not_found_shows_closest_span(make_tree):
 def test_quote_at_wrong_offset_gives_the_right_one(make_tree):
     claims = BASE_CLAIMS.replace("start: 82", "start: 80")
     assert problems(make_tree(claims=claims)) == [
-        "data/claims/a1.yaml:11:10: the quote is not at offset 80 of a1 — it occurs at 82: set start: 82"
+        "data/claims/a1.yaml:11:10: the quote is not at offset 80 of a1 — "
+        "it occurs at 82: set start: 82"
     ]
 
 
@@ -128,10 +129,12 @@ def test_number_with_leading_zero_is_rejected(make_tree):
 
 
 def test_python_tag_is_refused(make_tree):
-    entities = BASE_ENTITIES.replace("label: United States",
-                                     "label: !!python/object/apply:os.system [echo hi]")
+    entities = BASE_ENTITIES.replace(
+        "label: United States", "label: !!python/object/apply:os.system [echo hi]"
+    )
     assert problems(make_tree(entities=entities)) == [
-        "data/entities.yaml:3:10: explicit YAML tag 'tag:yaml.org,2002:python/object/apply:os.system'"
+        "data/entities.yaml:3:10: explicit YAML tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system'"
         " is not allowed — remove the tag; kg reads plain strings, lists and mappings"
     ]
 
@@ -146,7 +149,8 @@ def test_iri_unsafe_entity_id(make_tree):
 
 def test_claim_without_quote(make_tree):
     claims = BASE_CLAIMS.replace(
-        "  quote: The United States removed the Institute of Forensic Science\n", "")
+        "  quote: The United States removed the Institute of Forensic Science\n", ""
+    )
     assert problems(make_tree(claims=claims)) == [
         "data/claims/a1.yaml:1:3: missing required key 'quote' — add it (see data/README.md)"
     ]
@@ -154,17 +158,21 @@ def test_claim_without_quote(make_tree):
 
 def test_sha256_mismatch(make_tree):
     wrong = article_record("a1", BASE_TEXT).replace(
-        hashlib.sha256(BASE_TEXT.encode()).hexdigest(), "0" * 64)
+        hashlib.sha256(BASE_TEXT.encode()).hexdigest(), "0" * 64
+    )
     [message] = problems(make_tree(articles=wrong))
     assert message.startswith("data/articles.yaml:6:11: sha256 of data/articles/a1.txt is ")
-    assert message.endswith(f"not {'0' * 64} — the text changed: restore the verbatim copy, or "
-                            "update the hash if the new file is the right one")
+    assert message.endswith(
+        f"not {'0' * 64} — the text changed: restore the verbatim copy, or "
+        "update the hash if the new file is the right one"
+    )
 
 
 def test_non_utf8_article_reports_byte_offset(make_tree):
     raw = BASE_TEXT.encode().replace(b"Forensic", b"For\xe9nsic")
     assert problems(make_tree(text=raw)) == [
-        "data/articles/a1.txt:1:47: not UTF-8: byte 0xe9 at byte offset 46 — re-save the file as UTF-8"
+        "data/articles/a1.txt:1:47: not UTF-8: byte 0xe9 at byte offset 46 — "
+        "re-save the file as UTF-8"
     ]
 
 
@@ -186,11 +194,15 @@ def test_unknown_key_suggests_the_right_one(make_tree):
 def test_every_problem_is_reported_at_once(make_tree):
     entities = BASE_ENTITIES.replace("type: Country", "type: Countri")
     claims = BASE_CLAIMS.replace("predicate: partOf", "predicate: partof").replace(
-        "date: 2023-11-16", "date: 2024-02-30")
+        "date: 2023-11-16", "date: 2024-02-30"
+    )
     found = problems(make_tree(entities=entities, claims=claims))
     assert len(found) == 3
     assert [m.split(":")[0] for m in found] == [
-        "data/claims/a1.yaml", "data/claims/a1.yaml", "data/entities.yaml"]
+        "data/claims/a1.yaml",
+        "data/claims/a1.yaml",
+        "data/entities.yaml",
+    ]
 
 
 def test_cli_build_prints_every_problem_and_exits_1(make_tree):
