@@ -382,7 +382,7 @@ def _print(data: Any, as_json: bool, view: Any) -> None:
     if as_json:
         click.echo(to_json(data))
         return
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     width = None if stdout.isatty() else int(os.environ.get("COLUMNS", "") or 160)
     Console(file=stdout, width=width, highlight=False, soft_wrap=False).print(view())
 
@@ -701,7 +701,7 @@ def query(
         root=root,
     )
     if isinstance(answer, bytes):
-        stream = click.get_binary_stream("stdout")
+        stream = sys.stdout.buffer
         stream.write(answer if answer.endswith(b"\n") else answer + b"\n")
         stream.flush()
         return

@@ -224,7 +224,7 @@ def test_make_row_refuses_unknown_fields():
 
 
 def test_pagerank_matches_networkx(graph):
-    pytest.importorskip("scipy")  # networkx's pagerank needs it; kg's does not
+    # networkx's pagerank needs scipy (a test-only dependency); kg's own does not
     simple = nx.DiGraph()
     simple.add_nodes_from(graph.nx.nodes)
     simple.add_edges_from((u, v) for u, v in graph.nx.edges() if u != v)
