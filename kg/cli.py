@@ -876,15 +876,15 @@ def synth(root: Path | None, claims: int, seed: int, out_dir: Path) -> None:
     default=150,
     show_default=True,
     metavar="SECONDS",
-    help="Time limit of an rdflib load or export.",
+    help="Time limit of the rdflib load.",
 )
 @click.option(
     "--rdflib-query-limit",
     type=click.FloatRange(min=1),
-    default=30,
+    default=20,
     show_default=True,
     metavar="SECONDS",
-    help="Time limit of each rdflib query step.",
+    help="Time limit of each rdflib query step (exports: twice this).",
 )
 @click.option(
     "--provenance-sizes",

@@ -35,6 +35,7 @@ def measured(built: Path) -> dict[str, Any]:
         "seed": 0,
         "samples": 8,
         "two_hop_entities": 2,
+        "hub_limit": 30,
         "samples_path": str(built / "samples.json"),
         "prefixes": PREFIXES,
         "sources_query": named_query("sources").text,
