@@ -691,25 +691,33 @@ def _bench_size(
     corpus = work / f"corpus-{claims}"
     out = corpus / "exports"
     entry: dict[str, Any] = {"claims": claims}
-    if not (out / "kg.nq").is_file():
+    recipe = {"claims": claims, "seed": common["seed"]}
+    made = corpus / "synth.json"
+    if not made.is_file() or json.loads(made.read_text()).get("recipe") != recipe:
         shutil.rmtree(corpus, ignore_errors=True)
         say(f"[{name}] synthesising {claims:,} claims")
         start = time.perf_counter()
         summary = synthesize(corpus, claims=claims, seed=common["seed"])
-        entry["synth_s"] = round(time.perf_counter() - start, 3)
-        entry["corpus"] = {
-            "articles": summary.articles,
-            "entities": summary.entities,
-            "outlets": summary.outlets,
-            "agencies": summary.agencies,
-        }
-        say(f"[{name}] kg build --no-shacl --no-html (fresh process)")
-        entry["build"] = _run_child(
-            "build", {"root": str(corpus), "out": str(out), "shacl": False}, timeout=3600
+        made.write_text(
+            json.dumps(
+                {
+                    "recipe": recipe,
+                    "seconds": time.perf_counter() - start,
+                    "articles": summary.articles,
+                    "entities": summary.entities,
+                    "outlets": summary.outlets,
+                    "agencies": summary.agencies,
+                }
+            )
         )
-        if entry["build"]["status"] != "ok":
-            say(f"[{name}] build failed: {entry['build'].get('note')}")
-            return entry
+    entry["corpus"] = json.loads(made.read_text())
+    say(f"[{name}] kg build --no-shacl --no-html (fresh process)")
+    entry["build"] = _run_child(
+        "build", {"root": str(corpus), "out": str(out), "shacl": False}, timeout=3600
+    )
+    if entry["build"]["status"] != "ok":
+        say(f"[{name}] build failed: {entry['build'].get('note')}")
+        return entry
     if full and claims <= shacl_max:
         say(f"[{name}] kg build with SHACL (fresh process)")
         entry["build_shacl"] = _run_child(
