@@ -44,6 +44,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -312,11 +313,11 @@ def _child_ours(args: dict[str, Any]) -> dict[str, Any]:
     calls = [(_entity_id(s), local_name(p), _entity_id(o)) for s, p, o in plan["triples"]]
     if calls:
         out["provenance_first"] = _measure(lambda: graph.sources(*calls[0]))
-    out["provenance"] = _lookups([lambda c=c: graph.sources(*c) for c in calls], None)
+    out["provenance"] = _lookups([partial(graph.sources, *c) for c in calls], None)
     if args.get("provenance_only"):
         return out
     starts = plan["starts"]
-    out["two_hop"] = _lookups([lambda e=e: graph.sparql(TWO_HOP, e=e).rows for e in starts], None)
+    out["two_hop"] = _lookups([partial(graph.sparql, TWO_HOP, e=e) for e in starts], None)
     out["two_hop"]["sizes"] = [len(graph.sparql(TWO_HOP, e=e).rows) for e in starts]
     out["two_hop_hub"] = _measure(
         lambda: graph.sparql(TWO_HOP, e=plan["hub"]).rows,
@@ -336,7 +337,7 @@ def _child_ours(args: dict[str, Any]) -> dict[str, Any]:
     projected = holder["nx"]
     ids = [_entity_id(e) for e in starts]
     out["two_hop_nx"] = _lookups(
-        [lambda i=i: graphs.neighbours(projected, i, hops=2) for i in ids], None
+        [partial(graphs.neighbours, projected, i, hops=2) for i in ids], None
     )
     try:
         from kg import html as pages
@@ -399,9 +400,9 @@ def _rdflib_measurements(args: dict[str, Any]) -> dict[str, Any]:
 
     sources = args["sources_query"]
     out["provenance"] = _lookups(
-        [lambda t=t: select(sources, s=t[0], p=t[1], o=t[2]) for t in plan["triples"]], limit
+        [partial(select, sources, s=t[0], p=t[1], o=t[2]) for t in plan["triples"]], limit
     )
-    out["two_hop"] = _lookups([lambda e=e: select(TWO_HOP, e=e) for e in plan["starts"]], limit)
+    out["two_hop"] = _lookups([partial(select, TWO_HOP, e=e) for e in plan["starts"]], limit)
     out["two_hop_hub"] = _measure(
         lambda: select(TWO_HOP, e=plan["hub"]),
         min(limit, args["hub_limit"]),
@@ -445,13 +446,15 @@ def _child_raw(args: dict[str, Any]) -> dict[str, Any]:
         # IRIs written into the query: pyoxigraph joins `substitutions` after evaluating the
         # pattern (a 100x slower provenance lookup), not before
         # a Python loop, so that a deadline's signal is handled between rows
-        return [row for row in store.query(inline(text, bindings), prefixes=prefixes)]
+        answer = store.query(inline(text, bindings), prefixes=prefixes)
+        assert isinstance(answer, ox.QuerySolutions)
+        return [row for row in answer]
 
     sources = args["sources_query"]
     out["provenance"] = _lookups(
-        [lambda t=t: select(sources, s=t[0], p=t[1], o=t[2]) for t in plan["triples"]], None
+        [partial(select, sources, s=t[0], p=t[1], o=t[2]) for t in plan["triples"]], None
     )
-    out["two_hop"] = _lookups([lambda e=e: select(TWO_HOP, e=e) for e in plan["starts"]], None)
+    out["two_hop"] = _lookups([partial(select, TWO_HOP, e=e) for e in plan["starts"]], None)
     out["two_hop_hub"] = _measure(
         lambda: select(TWO_HOP, e=plan["hub"]),
         args["hub_limit"],

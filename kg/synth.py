@@ -376,7 +376,7 @@ def synthesize(
     rng = random.Random(seed)
 
     # Entities: outlets and agencies, then the rest by class, in one popularity order.
-    names, taken = _Names(rng), set()
+    names, taken = _Names(rng), set[str]()
     outlets = [
         _Entity(_slug(n, taken), "Outlet", n, [_acronym(n)], "A synthetic news outlet.")
         for n in OUTLET_NAMES
