@@ -247,8 +247,15 @@ class OxigraphProcess:
         self._log.seek(0)
         return " ".join(self._log.read()[-2000:].decode("utf-8", "replace").split())
 
-    def alive(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+    def alive(self, grace: float = 0.0) -> bool:
+        """Whether the process runs; with ``grace``, wait that long for a dying one to end."""
+        if self._process is None:
+            return False
+        try:
+            self._process.wait(timeout=grace) if grace else self._process.poll()
+        except subprocess.TimeoutExpired:
+            return True
+        return self._process.poll() is None
 
     def stop(self) -> None:
         """End the server: at once when read-only, else SIGTERM then SIGKILL after 5 s."""
@@ -645,7 +652,8 @@ class SparqlServer:
                     "stopped — narrow it (LIMIT, more specific patterns) and retry",
                 ) from None
             except (OSError, HTTPException) as err:
-                if not engine.process.alive():
+                # A killed engine can still look alive for a moment: give it a grace period.
+                if not engine.process.alive(grace=0.1):
                     self._restart(engine, "the engine stopped")
                 elif not reused:
                     raise _Refusal(502, f"the engine failed: {err}") from None
