@@ -392,7 +392,6 @@ def synthesize(
         raise KgError(f"{source / 'kg.ttl'}: no class usable by claim predicates")
     weights = [CLASS_WEIGHTS.get(c, 1.0) for c in classes]
     per_class: dict[str, int] = dict.fromkeys(classes, 0)
-    people: list[_Entity] = []
     entities: list[_Entity] = [*outlets, *agencies]
     # every class gets one entity first, so every usable predicate has candidates
     order = classes + rng.choices(classes, weights, k=_entity_count(claims))
@@ -447,6 +446,7 @@ def synthesize(
 
     reported: list[tuple[str, str, str, str]] = []  # (subject, predicate, object, text form)
     article_lines: list[str] = []
+    written = 0
     for index, size in enumerate(sizes):
         article_id = f"{index:06d}_{rng.getrandbits(64):016x}"
         outlet = rng.choice(outlets).id if outlets and rng.random() > 0.03 else "unknown"
@@ -531,6 +531,7 @@ def synthesize(
             for part in (sentence, " ", _sentence_filler(rng), "\n" if rng.random() < 0.3 else " "):
                 text_parts.append(part)
                 length += len(part)
+        written += len(article_claims)
         text = "".join(text_parts).rstrip() + "\n"
         raw = text.encode()
         (data / "articles" / f"{article_id}.txt").write_bytes(raw)
@@ -553,13 +554,12 @@ def synthesize(
     (data / "articles.yaml").write_text("\n".join(article_lines) + "\n", encoding="utf-8")
 
     head = [*outlets, *agencies]
-    rest = [e for e in entities if e not in head]
+    rest = entities[len(head) :]
     (data / "entities.yaml").write_text(_entities_yaml(head) if head else "[]\n", encoding="utf-8")
     for chunk in range(0, len(rest), ENTITIES_PER_FILE):
         (data / "entities" / f"{chunk // ENTITIES_PER_FILE:04d}.yaml").write_text(
             _entities_yaml(rest[chunk : chunk + ENTITIES_PER_FILE]), encoding="utf-8"
         )
-    written = sum(sizes)
     return SynthSummary(
         out,
         len(sizes),
