@@ -485,7 +485,7 @@ CHILDREN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-def child_main(argv: Sequence[str]) -> int:
+def _child_main(argv: Sequence[str]) -> int:
     """Entry point of a measuring process: ``python -m kg.bench TASK ARGS_JSON``.
 
     Prints one JSON line with the task's results (and the process's CPU time and peak RSS).
@@ -844,7 +844,12 @@ def _ratio(value: tuple[float, str] | None) -> str:
 
 
 def table_rows(entry: dict[str, Any]) -> list[list[str]]:
-    """The rows of one size's table: measure, ours, rdflib, raw, rdflib / ours, ours / raw."""
+    """The rows of one size's table: measure, ours, rdflib, raw, rdflib / ours, ours / raw.
+
+    >>> table_rows({"ours": {"load": {"s": 1.0, "status": "ok"}},
+    ...             "rdflib": {"load": {"s": 20.0, "status": "ok"}}})
+    [['load N-Quads', '1.00 s', '20.00 s', '', '20.0x', '']]
+    """
     rows = []
     for key, label, unit in ROWS:
         ours, rdf, raw = (figure(entry, e, key) for e in ENGINES)
@@ -870,6 +875,10 @@ def check_goals(report: dict[str, Any]) -> list[dict[str, Any]]:
 
     Checked at the largest size measured (the targets are stated for 100k claims); ``met`` is
     None when the figure is missing.
+
+    >>> [(g["goal"], g["value"], g["met"]) for g in check_goals(
+    ...     {"seed_build": {"status": "ok", "default": {"median_s": 1.2}}})]
+    [('seed `kg build` < 2 s cold (median)', '1.20 s', True)]
     """
     goals: list[dict[str, Any]] = []
     entries = report.get("sizes") or []
@@ -934,7 +943,15 @@ def check_goals(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def render(report: dict[str, Any]) -> Any:
-    """The report as rich renderables: machine, one table per size, goals."""
+    """The report as rich renderables: machine, one table per size, goals.
+
+    >>> from rich.console import Console
+    >>> console = Console(width=100, record=True)
+    >>> console.print(render({"machine": {"nproc": 2}, "goals": []}))  # doctest: +ELLIPSIS
+    machine: 2 cores, ...
+    >>> "goals" in console.export_text()
+    True
+    """
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -1020,4 +1037,4 @@ def parse_sizes(text: str) -> list[int]:
 
 
 if __name__ == "__main__":
-    sys.exit(child_main(sys.argv[1:]))
+    sys.exit(_child_main(sys.argv[1:]))
