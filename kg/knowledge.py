@@ -41,20 +41,8 @@ from kg.sparql import (
 )
 from kg.store import dataset_over
 
-ENTITY_QUERY = """
-SELECT ?entity ?type ?label ?description ?note
-       (GROUP_CONCAT(DISTINCT ?alias; separator="\\u001f") AS ?aliases)
-WHERE {
-  ?entity rdfs:label ?label ; a ?type .
-  FILTER(STRSTARTS(STR(?type), STR(kg:)))
-  FILTER(STRSTARTS(STR(?entity), STR(entity:)))
-  OPTIONAL { ?entity skos:altLabel ?alias }
-  OPTIONAL { ?entity schema:description ?description }
-  OPTIONAL { ?entity skos:note ?note }
-}
-GROUP BY ?entity ?type ?label ?description ?note
-ORDER BY ?entity
-"""
+# One query describes entities for both the facade and the projection.
+ENTITY_QUERY = graphs.NODES_QUERY + "ORDER BY ?entity\n"
 
 
 @dataclass(frozen=True)
