@@ -16,13 +16,14 @@ from __future__ import annotations
 import io
 import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
 
+from kg.curation import paused_gc
 from kg.ontology import BASE_IRI, Ontology, load_ontology, local_name
 
 ENTITY_PREFIX = f"{BASE_IRI}entity/"
@@ -152,6 +153,7 @@ class _Vocab:
         self.type, self.subject = term(RDF.type), term(RDF.subject)
         self.predicate, self.object = term(RDF.predicate), term(RDF.object)
         self.claim = term(KG.Claim)
+        self.attributed_to = term(KG.attributedTo)
         self.has_target, self.has_selector = term(OA.hasTarget), term(OA.hasSelector)
         self.fields = {
             str(KG.attributedTo): "speaker",
@@ -395,6 +397,94 @@ def source_key(row: dict[str, Any]) -> str:
     return f"article:{row['article']}"
 
 
+class Evidence(Sequence[dict[str, Any]]):
+    """The claim rows behind one edge (or one entity's literal facts), read when first used.
+
+    A projection of a large store carries each edge's structure and sources at once and reads
+    the quotes, offsets and speakers of an edge through the store's indexes (a few reads) the
+    first time something looks at them. It behaves as a read-only list of the rows of
+    :func:`claim_rows` for the given triples, and equals the list of those rows.
+
+    Triples are given as (subject, predicate name, object): entities by id (or IRI), literal
+    objects as pyoxigraph literals.
+
+    >>> import kg
+    >>> evidence = Evidence(kg.load().store, [("ifs", "partOf", "ministry-of-public-security")])
+    >>> len(evidence), evidence[0]["predicate"]
+    (4, 'partOf')
+    """
+
+    __slots__ = ("_rows", "_store", "_triples")
+
+    def __init__(self, store: ox.Store, triples: Iterable[tuple[str, str, Any]]) -> None:
+        self._store: ox.Store | None = store
+        self._triples = tuple(triples)
+        self._rows: list[dict[str, Any]] | None = None
+
+    def _read(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            store = self._store
+            assert store is not None
+            rows = [row for triple in self._triples for row in find_claims(store, *_terms(triple))]
+            self._rows = _sorted_rows(rows) if len(self._triples) > 1 else rows
+            self._store = None
+        return self._rows
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the rows have been read from the store yet."""
+        return self._rows is not None
+
+    @property
+    def predicates(self) -> set[str]:
+        """The predicates of these claims, known without reading them."""
+        return {triple[1] for triple in self._triples}
+
+    def with_predicate(self, predicate: str) -> Evidence | list[dict[str, Any]]:
+        """Only the claims using ``predicate`` (still unread when these are)."""
+        if self._rows is not None or self._store is None:
+            return [row for row in self._read() if row["predicate"] == predicate]
+        return Evidence(self._store, [t for t in self._triples if t[1] == predicate])
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._read()[index]
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._read())
+
+    def __bool__(self) -> bool:
+        # every stated triple has at least one claim: no need to read the rows to know
+        return bool(self._rows) if self._rows is not None else bool(self._triples)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Evidence | list | tuple):
+            return self._read() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (self._read(),))  # pickled or copied: a plain list of the rows
+
+    def __repr__(self) -> str:
+        return repr(self._read())
+
+
+def _terms(triple: tuple[str, str, Any]) -> tuple[ox.NamedNode, ox.NamedNode, Any]:
+    """(entity id or IRI, predicate name, entity id, IRI or literal) as pyoxigraph terms."""
+    from kg.ontology import KG
+
+    def node(ident: str) -> ox.NamedNode:
+        return ox.NamedNode(ident if ":" in ident else ENTITY_PREFIX + ident)
+
+    subject, name, obj = triple
+    return node(subject), ox.NamedNode(KG[name]), node(obj) if isinstance(obj, str) else obj
+
+
+@paused_gc()  # tens of thousands of edge dicts: see kg.curation.paused_gc
 def project(
     store: ox.Store, rows: Iterable[dict[str, Any]] | None = None, ontology: Ontology | None = None
 ) -> nx.MultiDiGraph:
@@ -404,28 +494,23 @@ def project(
     (claims whose object is a literal). Edges carry ``label``, ``claims`` (each with article,
     outlet, agency, date, quote and offsets, speaker, certainty and validity), ``articles``,
     ``outlets`` and ``sources`` (distinct agencies/outlets/articles standing behind it).
-    ``rows`` (from :func:`claim_rows`) and ``ontology`` may be passed when already at hand.
-    """
-    from kg.ontology import PREFIXES
 
+    Without ``rows`` the structure, articles and sources come from the triples each article
+    graph states, and ``claims``/``facts`` are :class:`Evidence` read from the store when first
+    used: this is what keeps projecting 100k claims quick. With ``rows`` (from
+    :func:`claim_rows`) they are plain lists of those rows. ``ontology`` may be passed when
+    already at hand.
+    """
     predicates = (ontology or load_ontology()).predicates
     graph = nx.MultiDiGraph()
-    entities = store.query(NODES_QUERY, prefixes=PREFIXES)
-    assert isinstance(entities, ox.QuerySolutions)
-    for sol in entities:
-        node = _id(sol["entity"])
-        aliases = sol["aliases"].value.split("\x1f") if sol["aliases"] else []
-        graph.add_node(
-            node,
-            type=local_name(sol["type"].value),
-            label=sol["label"].value,
-            aliases=sorted(a for a in aliases if a),
-            description=sol["description"].value if sol["description"] else "",
-            note=sol["note"].value if sol["note"] else "",
-            articles=set(),
-            facts=[],
-        )
-    for row in claim_rows(store) if rows is None else rows:
+    _add_entities(graph, store)
+    if rows is None:
+        graph.graph["store"] = store  # where the claims of edges and facts are read from
+        _add_stated(graph, store, predicates)
+        for _node, data in graph.nodes(data=True):
+            data["articles"] = sorted(data["articles"])
+        return graph
+    for row in rows:
         involved = [row["subject"], row["speaker"]] + (
             [row["object"]] if row["object_is_entity"] else []
         )
@@ -450,12 +535,213 @@ def project(
     for _node, data in graph.nodes(data=True):
         data["articles"] = sorted(data["articles"])
     for _u, _v, data in graph.edges(data=True):
-        claims = data["claims"]
-        data["articles"] = sorted({c["article"] for c in claims})
-        data["outlets"] = sorted({c["outlet"] for c in claims if c["outlet"]})
-        data["agencies"] = sorted({c["agency"] for c in claims if c["agency"]})
-        data["sources"] = len({source_key(c) for c in claims})
+        data.update(_sources(data["claims"]))
     return graph
+
+
+def _sources(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """An edge's ``articles``, ``outlets``, ``agencies`` and number of independent ``sources``."""
+    rows = list(rows)
+    return {
+        "articles": sorted({c["article"] for c in rows}),
+        "outlets": sorted({c["outlet"] for c in rows if c["outlet"]}),
+        "agencies": sorted({c["agency"] for c in rows if c["agency"]}),
+        "sources": len({source_key(c) for c in rows}),
+    }
+
+
+def _add_entities(graph: nx.MultiDiGraph, store: ox.Store) -> None:
+    """Every entity (an IRI under entity/ with a kg: type and a label) as a node, in id order,
+    read through the store's indexes: the nodes :data:`NODES_QUERY` describes."""
+    from rdflib import RDFS
+    from rdflib.namespace import SKOS
+
+    from kg.ontology import KG, SCHEMA
+
+    cut = len(ENTITY_PREFIX)
+
+    def values(predicate: Any, prefix: str = "") -> dict[str, list[str]]:
+        """Entity id -> the values of ``predicate`` (those starting with ``prefix``)."""
+        found: dict[str, list[str]] = {}
+        for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None, ox.DefaultGraph()):
+            subject, value = quad.subject.value, quad.object.value
+            if subject.startswith(ENTITY_PREFIX) and value.startswith(prefix):
+                known = found.get(subject[cut:])
+                if known is None:
+                    found[subject[cut:]] = [value]
+                else:
+                    known.append(value)
+        return found
+
+    def first(values: list[str] | None) -> str:
+        return "" if not values else values[0] if len(values) == 1 else min(values)
+
+    types, labels = values(_vocab().type.value, str(KG)), values(RDFS.label)
+    aliases, descriptions = values(SKOS.altLabel), values(SCHEMA.description)
+    notes = values(SKOS.note)
+    kinds: dict[str, str] = {}
+    graph.add_nodes_from(
+        (
+            ident,
+            {
+                "type": kinds.get(kind) or kinds.setdefault(kind, local_name(kind)),
+                "label": first(labels[ident]),
+                "aliases": sorted(set(aliases[ident])) if ident in aliases else [],
+                "description": first(descriptions.get(ident)),
+                "note": first(notes.get(ident)),
+                "articles": set(),
+                "facts": [],
+            },
+        )
+        for ident in sorted(labels)
+        if ident in types
+        for kind in [first(types[ident])]
+    )
+
+
+def _article_sources(store: ox.Store) -> dict[str, tuple[str | None, str | None]]:
+    """(outlet, agency) of every article, by article id."""
+    v = _vocab()
+    found: dict[str, list[str | None]] = {}
+    for iri, key in v.article_fields.items():
+        if key == "published":
+            continue
+        at = 0 if key == "outlet" else 1
+        for quad in store.quads_for_pattern(None, ox.NamedNode(iri), None, ox.DefaultGraph()):
+            meta = found.setdefault(_id(quad.subject) or "", [None, None])
+            value = _id(quad.object)
+            if meta[at] is None or (value is not None and value < str(meta[at])):
+                meta[at] = value
+    return {ident: (meta[0], meta[1]) for ident, meta in found.items()}
+
+
+def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str, Any]) -> None:
+    """Edges and facts from the triples each article graph states (the claims stay unread).
+
+    This runs once per quad of a large store, so it does as little as it can per quad: entity
+    ids as strings (as claim rows give them), pyoxigraph terms only for literal objects.
+    """
+    from kg.ontology import KG
+
+    cut, entity_cut = len(ARTICLE_PREFIX), len(ENTITY_PREFIX)
+    # (subject, predicate, object id or literal) -> the ids of the articles stating it
+    stated: dict[tuple[str, str, Any], list[str]] = {}
+    for name in predicates:
+        for quad in store.quads_for_pattern(None, ox.NamedNode(KG[name]), None, None):
+            graph_name = quad.graph_name
+            article = graph_name.value if isinstance(graph_name, ox.NamedNode) else ""
+            if not article.startswith(ARTICLE_PREFIX):
+                continue
+            subject, obj = quad.subject.value, quad.object
+            if subject.startswith(ENTITY_PREFIX):
+                subject = subject[entity_cut:]
+            if not isinstance(obj, ox.Literal):
+                obj = obj.value
+                if obj.startswith(ENTITY_PREFIX):
+                    obj = obj[entity_cut:]
+            key = (subject, name, obj)
+            found = stated.get(key)
+            if found is None:
+                stated[key] = [article[cut:]]
+            else:
+                found.append(article[cut:])
+    articles_of = {node: data["articles"] for node, data in graph.nodes(data=True)}
+    for quad in store.quads_for_pattern(None, _vocab().attributed_to, None, None):
+        speaker = _id(quad.object)
+        if speaker in articles_of:
+            articles_of[speaker].add(_id(quad.graph_name))
+    sources = _article_sources(store)
+    labels = {name: pred.label for name, pred in predicates.items()}
+    edges = []
+    for key in sorted(key for key in stated if isinstance(key[2], str)):
+        subject, name, target = key
+        articles = stated[key]
+        if subject in articles_of:
+            articles_of[subject].update(articles)
+        if target in articles_of:
+            articles_of[target].update(articles)
+        if len(articles) == 1:
+            outlet, agency = sources.get(articles[0], (None, None))
+            data = {
+                "articles": articles,
+                "outlets": [outlet] if outlet else [],
+                "agencies": [agency] if agency else [],
+                "sources": 1,
+            }
+        else:
+            articles.sort()
+            data = _sources(
+                {"article": a, "outlet": o, "agency": g}
+                for a in articles
+                for o, g in [sources.get(a, (None, None))]
+            )
+        data["predicate"], data["label"] = name, labels.get(name, name)
+        data["claims"] = Evidence(store, (key,))
+        edges.append((subject, target, name, data))
+    graph.add_edges_from(edges)
+    facts: dict[str, list[tuple[str, str, Any]]] = {}
+    for key in sorted((key for key in stated if not isinstance(key[2], str)), key=_literal_order):
+        if key[0] in articles_of:
+            articles_of[key[0]].update(stated[key])
+            facts.setdefault(key[0], []).append(key)
+    for subject, triples in facts.items():
+        graph.nodes[subject]["facts"] = Evidence(store, triples)
+
+
+def _literal_order(key: tuple[str, str, Any]) -> tuple[str, str, str, str]:
+    """Literal facts as claim rows sort: by lexical form, then datatype."""
+    return (key[0], key[1], key[2].value, str(key[2]))
+
+
+def predicates_of(claims: Iterable[dict[str, Any]]) -> set[str]:
+    """The predicates used by some claim rows (by an :class:`Evidence` without reading it)."""
+    if isinstance(claims, Evidence):
+        return claims.predicates
+    return {row["predicate"] for row in claims}
+
+
+def with_predicate(claims: Iterable[dict[str, Any]], predicate: str) -> Sequence[dict[str, Any]]:
+    """The claim rows using ``predicate`` (an :class:`Evidence` stays unread)."""
+    if isinstance(claims, Evidence):
+        return claims.with_predicate(predicate)
+    return [row for row in claims if row["predicate"] == predicate]
+
+
+def said_by(graph: nx.MultiDiGraph, speaker: str) -> set[tuple[str, str, str]]:
+    """The edges (subject, object, predicate) of the claims attributed to ``speaker``.
+
+    On a projection of a store this reads the speaker's claims through the store's indexes;
+    otherwise it looks through every edge's claims.
+
+    >>> import kg
+    >>> sorted(said_by(kg.load().nx, "matthew-miller"))[0]
+    ('biden-administration', 'china-fentanyl-commitments', 'monitors')
+    """
+    store = graph.graph.get("store")
+    if store is None:
+        return {
+            (u, v, key)
+            for u, v, key, data in graph.edges(keys=True, data=True)
+            if any(c.get("speaker") == speaker for c in data.get("claims", ()))
+        }
+    v = _vocab()
+    found = set()
+    node = ox.NamedNode(ENTITY_PREFIX + speaker if ":" not in speaker else speaker)
+    for quad in store.quads_for_pattern(None, v.attributed_to, node, None):
+        parts = {}
+        for field in (v.subject, v.predicate, v.object):
+            for statement in store.quads_for_pattern(quad.subject, field, None, quad.graph_name):
+                parts[field.value] = statement.object
+                break
+        if len(parts) == 3 and not isinstance(parts[v.object.value], ox.Literal):
+            found.add(
+                (
+                    _id(parts[v.subject.value]) or "",
+                    _id(parts[v.object.value]) or "",
+                    local_name(parts[v.predicate.value].value),
+                )
+            )
+    return {edge for edge in found if graph.has_edge(*edge)}
 
 
 # --- Graph functions: plain functions over any projected graph -------------------------------
@@ -506,7 +792,7 @@ def relations(graph: nx.MultiDiGraph, a: str, b: str) -> list[dict[str, Any]]:
                     "outlets": data.get("outlets", []),
                     "agencies": data.get("agencies", []),
                     "sources": data.get("sources", 0),
-                    "claims": data.get("claims", []),
+                    "claims": list(data.get("claims", [])),
                 }
             )
     return found
@@ -769,6 +1055,8 @@ def _flat(value: Any) -> str | int | float | bool:
         return ""
     if isinstance(value, set | frozenset):
         value = sorted(value, key=str)
+    elif isinstance(value, Evidence):
+        value = list(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 

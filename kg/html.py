@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import json
 import math
 import re
 import textwrap
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -43,16 +44,15 @@ import networkx as nx
 from kg.analysis import Conflict
 from kg.analysis import conflicts as find_conflicts
 from kg.errors import AmbiguousEntity, EntityNotFound, KgError
-from kg.graph import project, source_key
+from kg.graph import predicates_of, project, said_by, source_key, with_predicate
 from kg.ontology import Ontology, OntologyClass, load_ontology
 from kg.sparql import run_query
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_MAX_EDGES = 500
 DEFAULT_TITLE = "News knowledge graph"
-#: At most this many conflicts are listed on a page; claims compared for conflicts per page.
+#: At most this many conflicts are listed on a page.
 MAX_CONFLICTS = 1000
-MAX_CONFLICT_ROWS = 5_000
 
 #: Tableau's categorical colours without red (red marks conflicts), most distinct first.
 # fmt: off
@@ -179,8 +179,8 @@ def select_view(
             work.to_undirected(as_view=True), centre, cutoff=hops
         )
         if hops >= 1:  # what the focus said: relations of the claims attributed to it
-            for u, v, data in work.edges(data=True):
-                if any(c.get("speaker") == centre for c in data.get("claims", ())):
+            for u, v, key in sorted(said_by(graph, centre)):
+                if work.has_edge(u, v, key):
                     distance.setdefault(u, 1)
                     distance.setdefault(v, 1)
         keep = set(distance)
@@ -191,13 +191,15 @@ def select_view(
         )
     else:
         distance = {}
-        keep = {n for n in work if work.degree(n) or work.nodes[n].get("facts")}
+        degree = dict(work.degree())
+        keep = {n for n in work if degree[n] or work.nodes[n].get("facts")}
     total_nodes, total_edges = len(keep), _edge_count(work, keep)
     notes: list[str] = []
     if total_edges > max_edges or (top_k is not None and total_nodes > top_k):
-        # most connected = most distinct neighbours, then most relations
-        relations = {n: sum(1 for _ in _incident(work, n)) for n in keep}
-        neighbours = {n: len(set(work.successors(n)) | set(work.predecessors(n))) for n in keep}
+        # most connected = most distinct neighbours, then most relations (a self-loop once)
+        loops = Counter(u for u, _v in nx.selfloop_edges(work))
+        relations = {n: work.degree(n) - loops[n] for n in keep}
+        neighbours = {n: len(work.succ[n].keys() | work.pred[n].keys()) for n in keep}
         ranked = sorted(keep, key=lambda n: (distance.get(n, 0), -neighbours[n], -relations[n], n))
         chosen: set[str] = set()
         edges = 0
@@ -277,9 +279,12 @@ def _restrict_to_article(graph: nx.MultiDiGraph, article: str) -> tuple[nx.Multi
         raise ViewError(f"no claims from article {article!r} — known ids like it: {hint}")
     out = nx.MultiDiGraph()
     for node, data in graph.nodes(data=True):
-        facts = [f for f in data.get("facts", ()) if f["article"] == article]
+        mentioned = article in data.get("articles", ())
+        facts = [f for f in data.get("facts", ()) if f["article"] == article] if mentioned else []
         out.add_node(node, **{**data, "facts": facts})
     for u, v, k, data in graph.edges(keys=True, data=True):
+        if article not in data.get("articles", (article,)):
+            continue  # (the claims of a large projection are only read where needed)
         claims = [c for c in data.get("claims", ()) if c["article"] == article]
         if claims:
             out.add_edge(u, v, key=k, **_summarise(claims, data))
@@ -288,7 +293,7 @@ def _restrict_to_article(graph: nx.MultiDiGraph, article: str) -> tuple[nx.Multi
 
 def _restrict_to_predicate(graph: nx.MultiDiGraph, predicate: str) -> nx.MultiDiGraph:
     keys = {k for _u, _v, k in graph.edges(keys=True)}
-    facts = {f["predicate"] for _n, d in graph.nodes(data=True) for f in d.get("facts", ())}
+    facts = {p for _n, d in graph.nodes(data=True) for p in predicates_of(d.get("facts", ()))}
     if predicate not in keys | facts:
         import difflib
 
@@ -297,8 +302,7 @@ def _restrict_to_predicate(graph: nx.MultiDiGraph, predicate: str) -> nx.MultiDi
         raise ViewError(f"no claims use the predicate {predicate!r}{hint}")
     out = nx.MultiDiGraph()
     for node, data in graph.nodes(data=True):
-        kept = [f for f in data.get("facts", ()) if f["predicate"] == predicate]
-        out.add_node(node, **{**data, "facts": kept})
+        out.add_node(node, **{**data, "facts": with_predicate(data.get("facts", ()), predicate)})
     for u, v, k, data in graph.edges(keys=True, data=True):
         if k == predicate:
             out.add_edge(u, v, key=k, **data)
@@ -321,35 +325,34 @@ def claim_key(row: Mapping[str, Any]) -> tuple[str, str, str, str, str, int]:
     )
 
 
-def _claim_count(graph: nx.MultiDiGraph, subjects: set[str]) -> int:
-    return sum(len(d.get("claims", ())) for u, _v, d in graph.edges(data=True) if u in subjects)
-
-
 def view_conflicts(
-    graph: nx.MultiDiGraph, ontology: Ontology, subjects: Iterable[str] | None = None
+    graph: nx.MultiDiGraph, ontology: Ontology, view: nx.MultiDiGraph | None = None
 ) -> list[Conflict]:
     """Conflicts among the claims of a projected graph (contradictions, precision or hedge
     differences, quote variants), without the ``compatible`` pairs.
 
-    Every kind of conflict is between claims about one subject, so ``subjects`` (the entities
-    a page shows) limits the work without changing the answer for them.
+    With ``view`` (the part of ``graph`` a page shows) only the claims that can conflict with
+    the view's are compared: every kind of conflict is between claims of one triple or, for a
+    functional predicate, of one subject and predicate. So a page of a large graph reads the
+    claims near what it shows, not all of them; conflicts without a claim in the view may be
+    left out.
     """
-    wanted = set(subjects) if subjects is not None else None
-    if wanted is not None and _claim_count(graph, wanted) > MAX_CONFLICT_ROWS:
-        # too many to compare pairwise in a page build: the claims on the page only
-        graph = _subgraph(graph, wanted)
-    rows = [
-        c
-        for u, _v, d in graph.edges(data=True)
-        if wanted is None or u in wanted
-        for c in d.get("claims", ())
-    ]
-    rows += [
-        f
-        for n, d in graph.nodes(data=True)
-        if wanted is None or n in wanted
-        for f in d.get("facts", ())
-    ]
+    if view is None:
+        edges = list(graph.edges(keys=True))
+        nodes: Iterable[str] = graph.nodes
+    else:
+        functional = {name for name, pred in ontology.predicates.items() if pred.functional}
+        edges = list(view.edges(keys=True))
+        pairs = {(u, key) for u, _v, key in edges if key in functional}
+        for subject in sorted({u for u, _key in pairs}):
+            edges += [
+                (u, v, key)
+                for u, v, key in graph.out_edges(subject, keys=True)
+                if (u, key) in pairs and not view.has_edge(u, v, key)
+            ]
+        nodes = view.nodes
+    rows = [c for u, v, key in edges for c in graph.edges[u, v, key].get("claims", ())]
+    rows += [f for n in nodes for f in graph.nodes[n].get("facts", ())]
     return [c for c in find_conflicts(rows, ontology, graph) if c.kind != "compatible"]
 
 
@@ -778,7 +781,7 @@ def page_payload(
     graph = view.graph
     styles = class_styles(ontology, (d.get("type", "Entity") for _n, d in graph.nodes(data=True)))
     predicates = ontology.predicates
-    conflicts = view_conflicts(full, ontology, subjects=graph.nodes)
+    conflicts = view_conflicts(full, ontology, view=graph)
     in_conflict: dict[tuple[str, str, str, str, str, int], list[int]] = defaultdict(list)
     for number, conflict in enumerate(conflicts):
         for row in conflict.claims:
@@ -1237,7 +1240,7 @@ def render_page(
     claim by claim IRI (shown when a text is not given). The view options are those of
     :func:`select_view`.
     """
-    from pyvis.network import Network
+    Network = pyvis_network()
 
     onto = ontology or load_ontology()
     view = select_view(
@@ -1255,7 +1258,7 @@ def render_page(
         ontology=onto,
         articles=articles or {},
         texts=texts or {},
-        contexts=contexts or {},
+        contexts=contexts if contexts is not None else {},
         title=title or DEFAULT_TITLE,
     )
     # pyvis holds the node and edge lists (filled directly: add_node/add_edge are quadratic)
@@ -1273,6 +1276,46 @@ def render_page(
 def render_html(graph: nx.MultiDiGraph, **options: Any) -> bytes:
     """The page's bytes: :func:`render_page` without the counts."""
     return render_page(graph, **options).html
+
+
+def pyvis_network() -> Any:
+    """pyvis' ``Network`` class, imported without importing IPython up front.
+
+    ``pyvis.network`` imports ``IPython.display`` for a single name, ``IFrame``, which it uses
+    only to show a page inside a notebook; importing IPython took about 0.35 s of a 2 s cold
+    ``kg build``. Unless IPython is already loaded (in a notebook it is), pyvis is handed an
+    ``IFrame`` that imports the real one when first called, so notebook display still works.
+
+    >>> pyvis_network().__name__
+    'Network'
+    """
+    import sys
+    import types
+
+    if "pyvis.network" in sys.modules or "IPython" in sys.modules:
+        from pyvis.network import Network
+
+        return Network
+
+    class IFrame:
+        """IPython.display.IFrame, imported when pyvis first displays in a notebook."""
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            from IPython.display import IFrame as real
+
+            return real(*args, **kwargs)
+
+    package, display = types.ModuleType("IPython"), types.ModuleType("IPython.display")
+    display.IFrame = IFrame  # type: ignore[attr-defined]
+    package.display = display  # type: ignore[attr-defined]
+    sys.modules.update({"IPython": package, "IPython.display": display})
+    try:
+        from pyvis.network import Network
+    finally:  # the stand-ins leave no trace: a later `import IPython` gets the real one
+        for name, module in (("IPython.display", display), ("IPython", package)):
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+    return Network
 
 
 def _environment(data: Mapping[str, Any]) -> Any:
@@ -1320,9 +1363,8 @@ def _json(value: Any) -> str:
 
 def _asset(name: str) -> str:
     if name.startswith("vis-network"):
-        from pyvis import network as pyvis_network
-
-        path = Path(pyvis_network.__file__).parent / "templates" / "lib" / "vis-9.1.2" / name
+        pyvis_folder = Path(inspect.getfile(pyvis_network())).parent
+        path = pyvis_folder / "templates" / "lib" / "vis-9.1.2" / name
     else:
         path = ASSETS / name
     text = path.read_text(encoding="utf-8")
@@ -1343,13 +1385,6 @@ SELECT ?id ?headline ?published ?outlet ?agency WHERE {
   OPTIONAL { ?article kg:originatingAgency ?agency }
 } ORDER BY ?id
 """
-CONTEXT_QUERY = """
-SELECT ?claim ?prefix ?suffix WHERE {
-  GRAPH ?g { ?claim a kg:Claim ; oa:hasTarget ?target . ?target oa:hasSelector ?selector .
-             ?selector a oa:TextQuoteSelector .
-             OPTIONAL { ?selector oa:prefix ?prefix } OPTIONAL { ?selector oa:suffix ?suffix } }
-}
-"""
 
 
 def article_infos(store: Any) -> dict[str, ArticleInfo]:
@@ -1367,12 +1402,57 @@ def article_infos(store: Any) -> dict[str, ArticleInfo]:
     return found
 
 
-def quote_contexts(store: Any) -> dict[str, tuple[str, str]]:
-    """The W3C TextQuoteSelector prefix and suffix of every claim, by claim IRI."""
-    return {
-        str(row["claim"]): (row["prefix"] or "", row["suffix"] or "")
-        for row in run_query(store, CONTEXT_QUERY)
-    }
+class QuoteContexts(Mapping[str, tuple[str, str]]):
+    """The W3C TextQuoteSelector prefix and suffix of a claim, by claim IRI, read from a
+    pyoxigraph store when asked for (a page shows a few hundred claims of perhaps millions).
+
+    >>> import kg
+    >>> g = kg.load()
+    >>> claim = g.claims(subject="ifs", predicate="partOf")[0]["claim"]
+    >>> before, after = QuoteContexts(g.store)[claim]
+    >>> len(before) <= 32 and len(after) <= 32
+    True
+    """
+
+    def __init__(self, store: Any) -> None:
+        import pyoxigraph as ox
+
+        from kg.ontology import OA
+
+        self._store = store
+        self._ox = ox
+        self._terms = {
+            name: ox.NamedNode(str(OA[name]))
+            for name in ("hasTarget", "hasSelector", "prefix", "suffix", "exact")
+        }
+
+    def __getitem__(self, claim: str) -> tuple[str, str]:
+        ox, terms = self._ox, self._terms
+
+        def objects(subject: Any, predicate: str) -> list[Any]:
+            return [
+                q.object for q in self._store.quads_for_pattern(subject, terms[predicate], None)
+            ]
+
+        for target in objects(ox.NamedNode(claim), "hasTarget"):
+            for selector in objects(target, "hasSelector"):
+                if objects(selector, "exact"):  # the quote selector (not the position one)
+                    prefix, suffix = objects(selector, "prefix"), objects(selector, "suffix")
+                    return (
+                        min((p.value for p in prefix), default=""),
+                        min((s.value for s in suffix), default=""),
+                    )
+        raise KeyError(claim)
+
+    def __iter__(self) -> Iterator[str]:
+        seen = {
+            q.subject.value
+            for q in self._store.quads_for_pattern(None, self._terms["hasTarget"], None)
+        }
+        return iter(sorted(seen))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _local(iri: str | None) -> str | None:
@@ -1395,7 +1475,7 @@ def page_from_store(
     """
     onto = ontology or load_ontology()
     projected = graph if graph is not None else project(store, ontology=onto)
-    contexts = {} if texts else quote_contexts(store)
+    contexts: Mapping[str, tuple[str, str]] = {} if texts else QuoteContexts(store)
     return render_page(
         projected,
         ontology=onto,

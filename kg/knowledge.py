@@ -143,11 +143,14 @@ class KnowledgeGraph:
     def nx(self) -> nx.MultiDiGraph:
         """The NetworkX projection of the RDF (built once): see :func:`kg.graph.project`.
 
+        Edges carry their sources at once and read their claims from the store when first
+        looked at, so this stays quick on a large graph.
+
         >>> import kg
         >>> kg.load().nx.nodes["ifs"]["type"]
         'GovernmentAgency'
         """
-        return graphs.project(self.store, self.claim_rows, self.ontology)
+        return graphs.project(self.store, ontology=self.ontology)
 
     @cached_property
     def articles(self) -> Mapping[str, dict[str, Any]]:

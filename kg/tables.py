@@ -37,8 +37,10 @@ def to_json(data: Any) -> str:
     def default(value: Any) -> Any:
         if hasattr(value, "to_dict"):
             return value.to_dict()
-        if isinstance(value, set | frozenset | tuple):
-            return sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+        if isinstance(value, set | frozenset):
+            return sorted(value, key=str)
+        if isinstance(value, Sequence):  # tuples, and claims read lazily (kg.graph.Evidence)
+            return list(value)
         return str(value)
 
     return json.dumps(data, indent=2, ensure_ascii=False, default=default)

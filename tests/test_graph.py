@@ -232,3 +232,65 @@ def test_pagerank_matches_networkx(graph):
     found = graphs.pagerank(graph.nx)
     assert found.keys() == expected.keys()
     assert max(abs(found[n] - expected[n]) for n in expected) < 1e-9
+
+
+# --- the projection of a large store: claims read when first used ---------------------------
+
+
+def test_lazy_projection_equals_the_projection_of_all_claim_rows(graph):
+    lazy = project(graph.store, ontology=graph.ontology)
+    eager = project(graph.store, graph.claim_rows, graph.ontology)
+    assert list(lazy.nodes) == list(eager.nodes)
+    assert list(lazy.edges(keys=True)) == list(eager.edges(keys=True))
+    untouched = [d["claims"] for _u, _v, d in lazy.edges(data=True)]
+    assert untouched and not any(c.loaded for c in untouched)
+    for node, data in eager.nodes(data=True):
+        assert dict(lazy.nodes[node]) == data, node
+    for u, v, key, data in eager.edges(keys=True, data=True):
+        assert dict(lazy.edges[u, v, key]) == data, (u, v, key)
+    assert all(c.loaded for c in untouched)
+
+
+def test_evidence_reads_its_claims_once_and_acts_as_a_list(graph):
+    edge = project(graph.store, ontology=graph.ontology).edges[
+        "ifs", "ministry-of-public-security", "partOf"
+    ]
+    evidence = edge["claims"]
+    assert isinstance(evidence, graphs.Evidence) and not evidence.loaded
+    assert bool(evidence) and not evidence.loaded  # truth needs no read
+    assert evidence.predicates == {"partOf"} and not evidence.loaded
+    rows = graph.claims(subject="ifs", predicate="partOf", object="ministry-of-public-security")
+    assert evidence == rows and len(evidence) == 4 and evidence.loaded
+    assert [r["article"] for r in evidence] == edge["articles"]
+    assert evidence[0] == rows[0] and evidence[-1:] == rows[-1:]
+    import copy
+    import pickle
+
+    assert pickle.loads(pickle.dumps(evidence)) == rows
+    assert copy.deepcopy(evidence) == rows and type(copy.copy(evidence)) is list
+    from kg.tables import to_json
+
+    assert json.loads(to_json({"claims": evidence}))["claims"] == json.loads(json.dumps(rows))
+
+
+def test_facts_of_a_lazy_projection_filter_by_predicate_unread(graph):
+    facts = project(graph.store, ontology=graph.ontology).nodes["biden-xi-summit"]["facts"]
+    assert facts.predicates == {"characterizedAs", "durationHours", "occurredOn"}
+    dates = graphs.with_predicate(facts, "occurredOn")
+    assert isinstance(dates, graphs.Evidence) and not dates.loaded and not facts.loaded
+    assert sorted(r["object"] for r in dates) == ["2023-11", "2023-11-15", "2023-11-15"]
+    assert graphs.predicates_of(list(facts)) == facts.predicates
+
+
+def test_said_by_reads_the_speakers_claims_the_same_way_with_or_without_a_store(graph):
+    lazy = project(graph.store, ontology=graph.ontology)
+    eager = project(graph.store, graph.claim_rows, graph.ontology)
+    speakers = sorted({r["speaker"] for r in graph.claim_rows if r["speaker"]})
+    assert len(speakers) > 5
+    for speaker in speakers:
+        expected = {
+            (r["subject"], r["object"], r["predicate"])
+            for r in graph.claim_rows
+            if r["speaker"] == speaker and r["object_is_entity"]
+        }
+        assert graphs.said_by(lazy, speaker) == expected == graphs.said_by(eager, speaker)

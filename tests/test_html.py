@@ -420,3 +420,90 @@ def test_knowledge_graph_to_html(graph: KnowledgeGraph, tmp_path: Path):
     page = graph.to_html(tmp_path / "g.html", predicate="delisted")
     assert page.path == tmp_path / "g.html" and page.relations >= 1
     assert (tmp_path / "g.html").read_bytes() == page.html
+
+
+# --- pages of large graphs: read only what the page shows ------------------------------------
+
+
+def _touching(conflicts: list[Any], view: nx.MultiDiGraph) -> set[tuple[Any, ...]]:
+    """The conflicts that some claim shown in ``view`` takes part in (as comparable tuples)."""
+    shown = {
+        html.claim_key(c) for _u, _v, d in view.edges(data=True) for c in d.get("claims", ())
+    } | {html.claim_key(f) for _n, d in view.nodes(data=True) for f in d.get("facts", ())}
+    return {
+        (
+            c.kind,
+            c.subject,
+            c.predicate,
+            c.values,
+            tuple(
+                html.claim_key(r | {"subject": c.subject, "predicate": c.predicate})
+                for r in c.claims
+            ),
+        )
+        for c in conflicts
+        if any(
+            html.claim_key(r | {"subject": c.subject, "predicate": c.predicate}) in shown
+            for r in c.claims
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        {"focus": "IFS", "hops": 1},
+        {"focus": "biden-xi-summit", "hops": 1},
+        {"article": "004"},
+        {"predicate": "location"},
+        {"max_edges": 20},
+    ],
+)
+def test_page_conflicts_compare_only_nearby_claims_and_miss_none(
+    graph: KnowledgeGraph, view: dict[str, Any]
+):
+    shown = html.select_view(graph.nx, **view).graph
+    everything = html.view_conflicts(graph.nx, graph.ontology)
+    nearby = html.view_conflicts(graph.nx, graph.ontology, view=shown)
+    assert _touching(everything, shown), "every view here shows a conflict"
+    assert _touching(nearby, shown) == _touching(everything, shown)
+    assert len(nearby) < len(everything)
+
+
+def test_quote_contexts_read_each_claim_as_the_rdf_stores_it(graph: KnowledgeGraph):
+    stored = {
+        r["claim"]: (r["prefix"] or "", r["suffix"] or "")
+        for r in graph.sparql(
+            "SELECT ?claim ?prefix ?suffix WHERE { GRAPH ?g { ?claim oa:hasTarget ?t . "
+            "?t oa:hasSelector ?q . ?q oa:exact ?e ."
+            " OPTIONAL { ?q oa:prefix ?prefix } OPTIONAL { ?q oa:suffix ?suffix } } }"
+        ).rows
+    }
+    contexts = html.QuoteContexts(graph.store)
+    assert len(stored) == len(graph.claim_rows) == len(contexts)
+    assert {claim: contexts[claim] for claim in stored} == stored
+    assert sorted(contexts) == sorted(stored)
+    with pytest.raises(KeyError):
+        contexts["https://kg.example/claim/none"]
+    assert contexts.get("https://kg.example/claim/none") is None
+
+
+def test_pyvis_is_imported_without_ipython_and_notebook_display_still_works():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from kg.html import pyvis_network\n"
+        "Network = pyvis_network()\n"
+        "assert 'IPython' not in sys.modules, 'IPython imported'\n"
+        "import pyvis.network, IPython.display\n"
+        "frame = pyvis.network.IFrame('g.html', width=10, height=10)\n"
+        "assert type(frame) is IPython.display.IFrame, type(frame)\n"
+        "print(Network.__module__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "pyvis.network"
