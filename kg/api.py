@@ -154,7 +154,8 @@ def write_html(
 
     Built from ``data/`` (each quote shown in its paragraph), or from an export or store at
     ``path`` (each quote with the 32 characters around it that the RDF keeps). ``view`` takes
-    ``focus``, ``hops``, ``article``, ``predicate``, ``top_k``, ``max_edges`` and ``title``
+    ``focus``, ``hops``, ``article``, ``predicate``, ``top_k``, ``max_edges``, ``max_claims``
+    and ``title``
     (see :func:`kg.html.select_view`).
 
     >>> import tempfile, pathlib

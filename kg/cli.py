@@ -763,6 +763,13 @@ def query(
     show_default=True,
     help="Keep at most this many relations; the page says what was left out.",
 )
+@click.option(
+    "--max-claims",
+    type=click.IntRange(min=1),
+    default=2000,
+    show_default=True,
+    help="Stop adding entities at about this many quoted claims (keeps big pages quick).",
+)
 @click.option("--title", default=None, help="Title shown on the page.")
 def html(
     root: Path | None,
@@ -774,6 +781,7 @@ def html(
     predicate: str | None,
     top_k: int | None,
     max_edges: int,
+    max_claims: int,
     title: str | None,
 ) -> None:
     """Write the interactive graph page: one offline HTML file for a view of the graph.
@@ -797,6 +805,7 @@ def html(
         predicate=predicate,
         top_k=top_k,
         max_edges=max_edges,
+        max_claims=max_claims,
         title=title,
     )
     click.echo(

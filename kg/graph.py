@@ -155,14 +155,10 @@ class _Vocab:
         self.claim = term(KG.Claim)
         self.attributed_to = term(KG.attributedTo)
         self.has_target, self.has_selector = term(OA.hasTarget), term(OA.hasSelector)
-        self.fields = {
-            str(KG.attributedTo): "speaker",
-            str(KG.certainty): "certainty",
-            str(KG.date): "date",
-            str(KG.validFrom): "valid_from",
-            str(KG.validUntil): "valid_until",
-            str(SKOS.note): "note",
-        }
+        self.certainty = term(KG.certainty)
+        self.date, self.valid_from = term(KG.date), term(KG.validFrom)
+        self.valid_until, self.note = term(KG.validUntil), term(SKOS.note)
+        self.names: dict[str, str] = {}  # predicate IRI -> local name, filled as met
         self.selector_fields = {str(OA.exact): "quote", str(OA.start): "start", str(OA.end): "end"}
         self.article_fields = {
             str(SCHEMA.publisher): "outlet",
@@ -212,17 +208,25 @@ def _claim_row(
     want: tuple[Any, Any, Any] = (None, None, None),
 ) -> dict[str, Any] | None:
     """One claim node read through the store's indexes; None when it is not a complete claim
-    or its subject, predicate or object differs from a term given in ``want``."""
+    or its subject, predicate or object differs from a term given in ``want``.
+
+    ``articles`` caches the outlet, agency and date of each article graph across calls."""
     v = _vocab()
     props: dict[str, list[Any]] = {}
     for quad in store.quads_for_pattern(claim, None, None, graph):
-        props.setdefault(quad.predicate.value, []).append(quad.object)
+        found = props.get(quad.predicate.value)
+        if found is None:
+            props[quad.predicate.value] = [quad.object]
+        else:
+            found.append(quad.object)
 
     def one(iri: str) -> Any:
         found = props.get(iri)
-        return min(found, key=str) if found else None
+        if not found:
+            return None
+        return found[0] if len(found) == 1 else min(found, key=str)
 
-    if v.claim not in props.get(v.type.value, []):
+    if v.claim not in props.get(v.type.value, ()):
         return None
     subject, predicate = one(v.subject.value), one(v.predicate.value)
     obj, target = one(v.object.value), one(v.has_target.value)
@@ -233,51 +237,67 @@ def _claim_row(
         for term, found in zip(want, (subject, predicate, obj), strict=True)
     ):
         return None
-    row: dict[str, Any] = {
-        "claim": claim.value,
-        "subject": _id(subject),
-        "predicate": local_name(predicate.value),
-        "object": _value(obj),
-        "object_is_entity": not isinstance(obj, ox.Literal),
-        "article": _id(graph),
-    }
-    for iri, field in v.fields.items():
-        row[field] = _value(one(iri))
-    selectors = sorted(
-        (
-            q.object
-            for q in store.quads_for_pattern(target, v.has_selector, None, graph)
-            if isinstance(q.object, ox.NamedNode | ox.BlankNode)
-        ),
-        key=str,
-    )
-    for selector in selectors:
+    quote: dict[str, str] = {}
+    selectors = [
+        q.object
+        for q in store.quads_for_pattern(target, v.has_selector, None, graph)
+        if isinstance(q.object, ox.NamedNode | ox.BlankNode)
+    ]
+    for selector in sorted(selectors, key=str) if len(selectors) > 1 else selectors:
         for quad in store.quads_for_pattern(selector, None, None, graph):
             name = v.selector_fields.get(quad.predicate.value)
-            if name and name not in row and isinstance(quad.object, ox.Literal):
-                row[name] = quad.object.value
-    if row["certainty"] is None or not {"quote", "start", "end"} <= set(row):
+            if name and name not in quote and isinstance(quad.object, ox.Literal):
+                quote[name] = quad.object.value
+    certainty = one(v.certainty.value)
+    if certainty is None or len(quote) < 3:
         return None
-    row["start"], row["end"] = int(row["start"]), int(row["end"])
-    if graph.value not in articles:
-        meta: dict[str, Any] = dict.fromkeys(v.article_fields.values())
+    meta = articles.get(graph.value)
+    if meta is None:
+        meta = articles[graph.value] = dict.fromkeys(v.article_fields.values())
         for quad in store.quads_for_pattern(graph, None, None, ox.DefaultGraph()):
             key = v.article_fields.get(quad.predicate.value)
             if key and meta[key] is None:
                 meta[key] = _value(quad.object)
-        articles[graph.value] = meta
-    row.update(articles[graph.value])
-    return {key: row[key] for key in ROW_KEYS}
+    name = v.names.get(predicate.value)
+    if name is None:
+        name = v.names[predicate.value] = local_name(predicate.value)
+    literal = isinstance(obj, ox.Literal)
+    return {  # in the order of ROW_KEYS
+        "claim": claim.value,
+        "subject": _id(subject),
+        "predicate": name,
+        "object": obj.value if literal else _id(obj),
+        "object_is_entity": not literal,
+        "article": _id(graph),
+        "quote": quote["quote"],
+        "start": int(quote["start"]),
+        "end": int(quote["end"]),
+        "speaker": _value(one(v.attributed_to.value)),
+        "certainty": certainty.value,
+        "date": _value(one(v.date.value)),
+        "valid_from": _value(one(v.valid_from.value)),
+        "valid_until": _value(one(v.valid_until.value)),
+        "outlet": meta["outlet"],
+        "agency": meta["agency"],
+        "published": meta["published"],
+        "note": _value(one(v.note.value)),
+    }
 
 
 def find_claims(
-    store: ox.Store, subject: Any = None, predicate: Any = None, obj: Any = None, graph: Any = None
+    store: ox.Store,
+    subject: Any = None,
+    predicate: Any = None,
+    obj: Any = None,
+    graph: Any = None,
+    articles: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The claim rows matching the given pyoxigraph terms, read through the store's indexes.
 
     With the whole triple given this reads only the article graphs that state it (the asserted
-    triple is indexed) and, in each, the claims about its subject: a provenance lookup costs a
-    few index reads whatever the size of the store. Rows are those of :func:`claim_rows`.
+    triple is indexed) and, in each, the claims with its subject and object: a provenance
+    lookup costs a few index reads whatever the size of the store. Rows are those of
+    :func:`claim_rows`. ``articles`` may carry a cache of article details between calls.
 
     >>> import kg
     >>> from kg.ontology import KG, entity_iri
@@ -295,10 +315,13 @@ def find_claims(
         graphs = sorted(
             {q.graph_name for q in asserted if isinstance(q.graph_name, ox.NamedNode)}, key=str
         )
+        # the claims with this object whose subject is this one: a hub entity may be the
+        # subject of thousands of claims in one article, each costlier to read than to rule out
         nodes = [
             (q.subject, g)
             for g in graphs
-            for q in store.quads_for_pattern(None, v.subject, subject, g)
+            for q in store.quads_for_pattern(None, v.object, obj, g)
+            if ox.Quad(q.subject, v.subject, subject, g) in store
         ]
     else:
         index = (
@@ -320,7 +343,8 @@ def find_claims(
         "article": _id(graph),
         "predicate": local_name(predicate.value) if predicate is not None else None,
     }
-    articles: dict[str, dict[str, Any]] = {}
+    if articles is None:
+        articles = {}
     rows = []
     for node, in_graph in nodes:
         if not isinstance(in_graph, ox.NamedNode):
@@ -414,18 +438,28 @@ class Evidence(Sequence[dict[str, Any]]):
     (4, 'partOf')
     """
 
-    __slots__ = ("_rows", "_store", "_triples")
+    __slots__ = ("_articles", "_rows", "_store", "_triples")
 
-    def __init__(self, store: ox.Store, triples: Iterable[tuple[str, str, Any]]) -> None:
+    def __init__(
+        self,
+        store: ox.Store,
+        triples: Iterable[tuple[str, str, Any]],
+        articles: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self._store: ox.Store | None = store
         self._triples = tuple(triples)
+        self._articles = {} if articles is None else articles  # shared by a projection's
         self._rows: list[dict[str, Any]] | None = None
 
     def _read(self) -> list[dict[str, Any]]:
         if self._rows is None:
             store = self._store
             assert store is not None
-            rows = [row for triple in self._triples for row in find_claims(store, *_terms(triple))]
+            rows = [
+                row
+                for triple in self._triples
+                for row in find_claims(store, *_terms(triple), articles=self._articles)
+            ]
             self._rows = _sorted_rows(rows) if len(self._triples) > 1 else rows
             self._store = None
         return self._rows
@@ -436,15 +470,29 @@ class Evidence(Sequence[dict[str, Any]]):
         return self._rows is not None
 
     @property
+    def triples(self) -> tuple[tuple[str, str, Any], ...]:
+        """The (subject, predicate, object) triples whose claims these are, in order."""
+        return self._triples
+
+    @property
     def predicates(self) -> set[str]:
         """The predicates of these claims, known without reading them."""
         return {triple[1] for triple in self._triples}
+
+    def first(self, limit: int) -> tuple[Evidence, int]:
+        """The claims of the first ``limit`` triples (unread), and how many triples are left."""
+        if len(self._triples) <= limit or self._store is None:
+            return self, 0
+        cut = Evidence(self._store, self._triples[:limit], self._articles)
+        return cut, len(self._triples) - limit
 
     def with_predicate(self, predicate: str) -> Evidence | list[dict[str, Any]]:
         """Only the claims using ``predicate`` (still unread when these are)."""
         if self._rows is not None or self._store is None:
             return [row for row in self._read() if row["predicate"] == predicate]
-        return Evidence(self._store, [t for t in self._triples if t[1] == predicate])
+        return Evidence(
+            self._store, [t for t in self._triples if t[1] == predicate], self._articles
+        )
 
     def __getitem__(self, index: Any) -> Any:
         return self._read()[index]
@@ -652,6 +700,7 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
             articles_of[speaker].add(_id(quad.graph_name))
     sources = _article_sources(store)
     labels = {name: pred.label for name, pred in predicates.items()}
+    details: dict[str, dict[str, Any]] = {}  # each article's outlet, agency, date: read once
     edges = []
     for key in sorted(key for key in stated if isinstance(key[2], str)):
         subject, name, target = key
@@ -676,7 +725,7 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
                 for o, g in [sources.get(a, (None, None))]
             )
         data["predicate"], data["label"] = name, labels.get(name, name)
-        data["claims"] = Evidence(store, (key,))
+        data["claims"] = Evidence(store, (key,), details)
         edges.append((subject, target, name, data))
     graph.add_edges_from(edges)
     facts: dict[str, list[tuple[str, str, Any]]] = {}
@@ -685,7 +734,7 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
             articles_of[key[0]].update(stated[key])
             facts.setdefault(key[0], []).append(key)
     for subject, triples in facts.items():
-        graph.nodes[subject]["facts"] = Evidence(store, triples)
+        graph.nodes[subject]["facts"] = Evidence(store, triples, details)
 
 
 def _literal_order(key: tuple[str, str, Any]) -> tuple[str, str, str, str]:
@@ -705,6 +754,26 @@ def with_predicate(claims: Iterable[dict[str, Any]], predicate: str) -> Sequence
     if isinstance(claims, Evidence):
         return claims.with_predicate(predicate)
     return [row for row in claims if row["predicate"] == predicate]
+
+
+def first_facts(
+    claims: Sequence[dict[str, Any]], limit: int
+) -> tuple[Sequence[dict[str, Any]], int]:
+    """The claims of the first ``limit`` distinct (predicate, value) facts, and how many facts
+    are left out. An :class:`Evidence` is cut without reading the facts left out.
+
+    >>> rows = [make_row("x", "p", v, object_is_entity=False) for v in ("1", "1", "2", "3")]
+    >>> kept, left_out = first_facts(rows, 2)
+    >>> [r["object"] for r in kept], left_out
+    (['1', '1', '2'], 1)
+    """
+    if isinstance(claims, Evidence) and not claims.loaded:
+        return claims.first(limit)
+    values = list(dict.fromkeys((r["predicate"], str(r["object"])) for r in claims))
+    keep = set(values[:limit])
+    return [r for r in claims if (r["predicate"], str(r["object"])) in keep], max(
+        len(values) - limit, 0
+    )
 
 
 def said_by(graph: nx.MultiDiGraph, speaker: str) -> set[tuple[str, str, str]]:

@@ -43,16 +43,31 @@ import networkx as nx
 
 from kg.analysis import Conflict
 from kg.analysis import conflicts as find_conflicts
+from kg.curation import paused_gc
 from kg.errors import AmbiguousEntity, EntityNotFound, KgError
-from kg.graph import predicates_of, project, said_by, source_key, with_predicate
+from kg.graph import (
+    Evidence,
+    first_facts,
+    predicates_of,
+    project,
+    said_by,
+    source_key,
+    with_predicate,
+)
 from kg.ontology import Ontology, OntologyClass, load_ontology
 from kg.sparql import run_query
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_MAX_EDGES = 500
+#: A page also stops at about this many claims (one per article stating a relation, one per fact):
+#: on a large graph the best-connected entities share hundreds of quoted claims.
+DEFAULT_MAX_CLAIMS = 2000
 DEFAULT_TITLE = "News knowledge graph"
 #: At most this many conflicts are listed on a page.
 MAX_CONFLICTS = 1000
+#: At most this many literal facts (distinct predicate and value) per entity are on a page;
+#: ``kg show ENTITY`` lists them all.
+MAX_FACTS_SHOWN = 50
 
 #: Tableau's categorical colours without red (red marks conflicts), most distinct first.
 # fmt: off
@@ -142,12 +157,15 @@ def select_view(
     predicate: str | None = None,
     top_k: int | None = None,
     max_edges: int = DEFAULT_MAX_EDGES,
+    max_claims: int = DEFAULT_MAX_CLAIMS,
 ) -> View:
     """Choose what to draw: everything, a neighbourhood, one article, one predicate; then cap.
 
     Entities with no relation and no literal fact in the view are not drawn. When more than
-    ``max_edges`` relations (or more than ``top_k`` entities) remain, the most connected
-    entities are kept (nearest the focus first) and a note says what was left out.
+    ``max_edges`` relations, about ``max_claims`` claims (or more than ``top_k`` entities)
+    remain, the most connected entities are kept (nearest the focus first) and a note says
+    what was left out. Claims are counted without reading them: one per article stating a
+    relation, one per fact shown.
 
     >>> g = nx.MultiDiGraph()
     >>> for i in range(5):
@@ -162,6 +180,8 @@ def select_view(
         raise ViewError(f"--hops must be 0 or more, not {hops}")
     if max_edges < 1:
         raise ViewError(f"--max-edges must be at least 1, not {max_edges}")
+    if max_claims < 1:
+        raise ViewError(f"--max-claims must be at least 1, not {max_claims}")
     parts: list[str] = []
     work = graph
     if article is not None:
@@ -171,6 +191,8 @@ def select_view(
         work = _restrict_to_predicate(work, predicate)
         parts.append(f"relations '{predicate}'")
     centre = None
+    distance: dict[str, int] = {}
+    keep: set[str] = set()
     if focus is not None:
         centre = resolve_entity(graph, focus)
         if centre not in work:
@@ -189,37 +211,44 @@ def select_view(
             f"{graph.nodes[centre].get('label', centre)} and its neighbours "
             f"within {hops} hop{'s' if hops != 1 else ''}",
         )
+    degree = dict(work.degree())
+    if centre is None:
+        keep = {n for n, d in degree.items() if d or work.nodes[n].get("facts")}
+        total_edges = work.number_of_edges()  # every edge has both ends kept
     else:
-        distance = {}
-        degree = dict(work.degree())
-        keep = {n for n in work if degree[n] or work.nodes[n].get("facts")}
-    total_nodes, total_edges = len(keep), _edge_count(work, keep)
+        total_edges = _edge_count(work, keep)
+    total_nodes = len(keep)
     notes: list[str] = []
-    if total_edges > max_edges or (top_k is not None and total_nodes > top_k):
+    over_claims = _claim_estimate(work, keep, stop_above=max_claims) > max_claims
+    if total_edges > max_edges or over_claims or (top_k is not None and total_nodes > top_k):
         # most connected = most distinct neighbours, then most relations (a self-loop once)
         loops = Counter(u for u, _v in nx.selfloop_edges(work))
-        relations = {n: work.degree(n) - loops[n] for n in keep}
-        neighbours = {n: len(work.succ[n].keys() | work.pred[n].keys()) for n in keep}
+        relations = {n: degree[n] - loops[n] for n in keep}
+        neighbours = {n: len(set(work.succ[n]).union(work.pred[n])) for n in keep}
         ranked = sorted(keep, key=lambda n: (distance.get(n, 0), -neighbours[n], -relations[n], n))
         chosen: set[str] = set()
-        edges = 0
+        edges = claims = 0
         for node in ranked:
             if top_k is not None and len(chosen) >= top_k:
                 break
-            added = sum(
-                1
-                for u, v, _k in _incident(work, node)
+            added = [
+                (u, v, k)
+                for u, v, k in _incident(work, node)
                 if (v if u == node else u) in chosen or u == v
+            ]
+            more = _fact_estimate(work, node) + sum(
+                len(work.edges[e].get("articles", ())) or 1 for e in added
             )
-            if edges + added > max_edges and chosen:
+            if chosen and (edges + len(added) > max_edges or claims + more > max_claims):
                 break
             chosen.add(node)
-            edges += added
+            edges, claims = edges + len(added), claims + more
         keep = chosen
         shown_edges = _edge_count(work, keep)
         notes.append(
             f"Showing the {len(keep)} most connected of {total_nodes} entities and their "
             f"{shown_edges} of {total_edges} relations (cap: {max_edges} relations"
+            + (f", about {max_claims:,} claims" if over_claims else "")
             + (f", {top_k} entities" if top_k is not None else "")
             + "); "
             f"{total_nodes - len(keep)} entities and {total_edges - shown_edges} relations are "
@@ -240,17 +269,41 @@ def _incident(graph: nx.MultiDiGraph, node: str) -> Iterable[tuple[str, str, str
     yield from ((u, v, k) for u, v, k in graph.in_edges(node, keys=True) if u != v)
 
 
+def _fact_estimate(graph: nx.MultiDiGraph, node: str) -> int:
+    """How many facts of an entity a page shows, counted without reading them."""
+    facts = graph.nodes[node].get("facts", ())
+    count = len(facts.triples) if isinstance(facts, Evidence) and not facts.loaded else len(facts)
+    return min(count, MAX_FACTS_SHOWN)
+
+
+def _claim_estimate(graph: nx.MultiDiGraph, nodes: set[str], stop_above: int) -> int:
+    """About how many claims a page of these entities shows (see :func:`select_view`),
+    counted until the count passes ``stop_above``."""
+    count = 0
+    for node in nodes:
+        count += _fact_estimate(graph, node) + sum(
+            len(data.get("articles", ())) or 1
+            for _u, v, data in graph.out_edges(node, data=True)
+            if v in nodes
+        )
+        if count > stop_above:
+            break
+    return count
+
+
 def _edge_count(graph: nx.MultiDiGraph, nodes: set[str]) -> int:
-    return sum(1 for u, v in graph.edges() if u in nodes and v in nodes)
+    """How many edges run between the given nodes."""
+    return sum(1 for node in nodes for _u, v in graph.out_edges(node) if v in nodes)
 
 
 def _subgraph(graph: nx.MultiDiGraph, nodes: set[str]) -> nx.MultiDiGraph:
     sub = nx.MultiDiGraph()
     for node in sorted(nodes):
         sub.add_node(node, **graph.nodes[node])
-    for u, v, k, data in graph.edges(keys=True, data=True):
-        if u in nodes and v in nodes:
-            sub.add_edge(u, v, key=k, **data)
+    for node in (n for n in graph if n in nodes):  # the graph's own edge order
+        for u, v, k, data in graph.out_edges(node, keys=True, data=True):
+            if v in nodes:
+                sub.add_edge(u, v, key=k, **data)
     return sub
 
 
@@ -352,7 +405,17 @@ def view_conflicts(
             ]
         nodes = view.nodes
     rows = [c for u, v, key in edges for c in graph.edges[u, v, key].get("claims", ())]
-    rows += [f for n in nodes for f in graph.nodes[n].get("facts", ())]
+    for node in nodes:
+        facts = graph.nodes[node].get("facts", ())
+        if view is None:
+            rows += facts
+            continue
+        shown, _left_out = first_facts(facts, MAX_FACTS_SHOWN)
+        rows += shown
+        # a shown value of a functional property conflicts with any other value of it
+        seen = {row["claim"] for row in shown}
+        for predicate in sorted(predicates_of(shown) & functional):
+            rows += [f for f in with_predicate(facts, predicate) if f["claim"] not in seen]
     return [c for c in find_conflicts(rows, ontology, graph) if c.kind != "compatible"]
 
 
@@ -855,7 +918,8 @@ def page_payload(
     for node in sorted(graph):
         data = graph.nodes[node]
         style = styles[data.get("type", "Entity")]
-        facts = [add_claim(f) for f in data.get("facts", ())]
+        shown_facts, facts_left_out = first_facts(data.get("facts", ()), MAX_FACTS_SHOWN)
+        facts = [add_claim(f) for f in shown_facts]
         aliases = [a for a in data.get("aliases", ()) if a != data.get("label")]
         mentioned = list(data.get("articles", ()))
         tip = [str(data.get("label", node)), f"Type: {style.label}"]
@@ -899,6 +963,8 @@ def page_payload(
             "facts": facts,
             "conflict": any(claims[i]["conflicts"] for i in facts),
         }
+        if facts_left_out:
+            entities[node]["factsLeftOut"] = facts_left_out
 
     edges: list[dict[str, Any]] = []
     edge_data: dict[str, Any] = {}
@@ -1218,6 +1284,7 @@ class Page:
     path: Path | None = None
 
 
+@paused_gc()  # a page of a large graph reads thousands of claims: see kg.curation.paused_gc
 def render_page(
     graph: nx.MultiDiGraph,
     *,
@@ -1232,6 +1299,7 @@ def render_page(
     predicate: str | None = None,
     top_k: int | None = None,
     max_edges: int = DEFAULT_MAX_EDGES,
+    max_claims: int = DEFAULT_MAX_CLAIMS,
 ) -> Page:
     """The page for a view of a projected graph (deterministic bytes).
 
@@ -1251,12 +1319,13 @@ def render_page(
         predicate=predicate,
         top_k=top_k,
         max_edges=max_edges,
+        max_claims=max_claims,
     )
     nodes, edges, data = page_payload(
         view,
         graph,
         ontology=onto,
-        articles=articles or {},
+        articles=articles if articles is not None else {},
         texts=texts or {},
         contexts=contexts if contexts is not None else {},
         title=title or DEFAULT_TITLE,
@@ -1402,6 +1471,61 @@ def article_infos(store: Any) -> dict[str, ArticleInfo]:
     return found
 
 
+class ArticleInfos(Mapping[str, ArticleInfo]):
+    """:func:`article_infos` read from a pyoxigraph store one article at a time, when asked
+    for: a page names the few articles its claims come from, not all of them.
+
+    >>> import kg
+    >>> ArticleInfos(kg.load().store)["001_9a1418d7ed6deaae"].outlet
+    'voa'
+    """
+
+    def __init__(self, store: Any) -> None:
+        import pyoxigraph as ox
+
+        from kg.ontology import KG, SCHEMA
+
+        self._store, self._ox = store, ox
+        self._read: dict[str, ArticleInfo] = {}
+        self._fields = {
+            str(SCHEMA.headline): "title",
+            str(SCHEMA.datePublished): "published",
+            str(SCHEMA.publisher): "outlet",
+            str(KG.originatingAgency): "agency",
+        }
+
+    def __getitem__(self, ident: str) -> ArticleInfo:
+        if ident not in self._read:
+            self._read[ident] = self._article(ident)
+        return self._read[ident]
+
+    def _article(self, ident: str) -> ArticleInfo:
+        from kg.ontology import article_iri
+
+        ox = self._ox
+        found: dict[str, str] = {}
+        node = ox.NamedNode(str(article_iri(ident)))
+        for quad in self._store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
+            field = self._fields.get(quad.predicate.value)
+            if field and (field not in found or quad.object.value < found[field]):
+                found[field] = quad.object.value
+        if not found:
+            raise KeyError(ident)
+        return ArticleInfo(
+            ident,
+            found.get("title", ""),
+            found.get("published", ""),
+            _local(found.get("outlet")),
+            _local(found.get("agency")),
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(article_infos(self._store))
+
+    def __len__(self) -> int:
+        return len(article_infos(self._store))
+
+
 class QuoteContexts(Mapping[str, tuple[str, str]]):
     """The W3C TextQuoteSelector prefix and suffix of a claim, by claim IRI, read from a
     pyoxigraph store when asked for (a page shows a few hundred claims of perhaps millions).
@@ -1479,7 +1603,7 @@ def page_from_store(
     return render_page(
         projected,
         ontology=onto,
-        articles=article_infos(store),
+        articles=ArticleInfos(store),
         texts=texts,
         contexts=contexts,
         **view,

@@ -295,7 +295,8 @@ class KnowledgeGraph:
         """Write the interactive graph page for a view: ``kg html`` (see :mod:`kg.html`).
 
         ``view`` takes ``focus``, ``hops``, ``article``, ``predicate``, ``top_k``,
-        ``max_edges`` and ``title``; quotes show with the 32 characters around them.
+        ``max_edges``, ``max_claims`` and ``title``; quotes show with the 32 characters around
+        them.
         """
         return write_html(self.store, path, graph=self.nx, ontology=self.ontology, **view)
 

@@ -507,3 +507,36 @@ def test_pyvis_is_imported_without_ipython_and_notebook_display_still_works():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "pyvis.network"
+
+
+def test_a_page_stops_at_about_max_claims_and_says_so(graph: KnowledgeGraph):
+    view = html.select_view(graph.nx, max_claims=40)
+    shown = sum(len(d["claims"]) for _u, _v, d in view.graph.edges(data=True)) + sum(
+        len(d["facts"]) for _n, d in view.graph.nodes(data=True)
+    )
+    assert 1 < len(view.graph) < len(html.select_view(graph.nx).graph)
+    assert shown <= 40 + 10  # claims are estimated per article; a speaker can add one more
+    assert "about 40 claims" in view.notes[0]
+    with pytest.raises(html.ViewError, match="--max-claims must be at least 1"):
+        html.select_view(graph.nx, max_claims=0)
+
+
+def test_facts_past_the_cap_are_left_out_but_still_checked_for_conflicts(
+    graph: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(html, "MAX_FACTS_SHOWN", 1)
+    lazy = kg.graph.project(graph.store, ontology=graph.ontology)
+    page = html.page_from_store(graph.store, graph=lazy, focus="united-states", hops=0)
+    data = blocks(page.html)["kg-data"]
+    us = data["entities"]["united-states"]
+    assert us["factsLeftOut"] == 1
+    assert {data["claims"][i]["object"] for i in us["facts"]} == {"100000 deaths"}
+    # 110000 is not on the page, but it contradicts the 100000 that is
+    deaths = [c for c in data["conflicts"] if "100000" in " ".join(c["values"])]
+    assert deaths and any("110000" in v for v in deaths[0]["values"])
+    assert not lazy.nodes["fentanyl"]["facts"].loaded  # not on the page: never read
+
+
+def test_kg_html_help_names_the_claims_cap():
+    result = CliRunner().invoke(main, ["html", "--help"])
+    assert result.exit_code == 0 and "--max-claims" in result.output

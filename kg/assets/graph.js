@@ -391,6 +391,10 @@
       panel.appendChild(el("h4", "", ["Facts"]));
       claimList(n.facts, true).forEach(function (card) { panel.appendChild(card); });
     }
+    if (n.factsLeftOut) {
+      panel.appendChild(el("p", "kg-meta", ["… and " + plural(n.factsLeftOut, "more fact") +
+        " not on this page: kg show " + id + " lists them all."]));
+    }
     var incident = Object.keys(DATA.edges).filter(function (eid) {
       return DATA.edges[eid].from === id || DATA.edges[eid].to === id;
     }).sort(function (a, b) {
