@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from kg.knowledge import KnowledgeGraph
 from kg.model import Curation
 from kg.ontology import PREFIXES, Ontology, default_root, load_ontology
 from kg.rdf import iter_quads
+from kg.shacl import ShapesCheck
 from kg.sparql import QueryResult, prepare_query, with_values
 from kg.store import build_store_dir, new_store, open_store, read_export, serialize, to_oxigraph
 
@@ -97,28 +99,30 @@ def build(
     )
     quads = list(iter_quads(curation, ontology))
     lap("rdf")
-    if shacl:
-        from kg.shacl import check_shapes
-
-        check_shapes(quads, root / "ontology" / "shapes.ttl")
-        lap("shacl")
-        say("SHACL shapes conform")
-    ox_quads = to_oxigraph(quads)
-    report = BuildReport(
-        len(curation.articles),
-        len(curation.entities),
-        len(curation.claims),
-        len(ox_quads),
-        seconds=clock,
-    )
+    with ShapesCheck(quads, root / "ontology" / "shapes.ttl") if shacl else nullcontext() as check:
+        # the exports are built while the shapes are checked; nothing is written before both
+        ox_quads = to_oxigraph(quads)
+        report = BuildReport(
+            len(curation.articles),
+            len(curation.entities),
+            len(curation.claims),
+            len(ox_quads),
+            seconds=clock,
+        )
+        files: dict[str, bytes] = {}
+        if out_dir is not None:
+            files = {f"kg.{fmt}": serialize(ox_quads, fmt, PREFIXES) for fmt in EXPORT_FORMATS}
+            files["stats.json"] = exports.stats_json(exports.stats(curation, len(ox_quads)))
+            lap("serialize")
+            if html:
+                files.update(_views(ox_quads, curation, ontology))
+                lap("html")
+        if check is not None:
+            check.wait()
+            lap("shacl")  # what was left to wait for: the check ran alongside
+            say("SHACL shapes conform")
     if out_dir is None:
         return report
-    files = {f"kg.{fmt}": serialize(ox_quads, fmt, PREFIXES) for fmt in EXPORT_FORMATS}
-    files["stats.json"] = exports.stats_json(exports.stats(curation, len(ox_quads)))
-    lap("serialize")
-    if html:
-        files.update(_views(ox_quads, curation, ontology))
-        lap("html")
     target = Path(out_dir) if Path(out_dir).is_absolute() else root / out_dir
     report.files = exports.write_files(target, files)
     lap("write")

@@ -917,6 +917,7 @@ def check_goals(report: dict[str, Any]) -> list[dict[str, Any]]:
             ("claims_per_outlet", "aggregation: claims per outlet < 1 s", 1.0),
             ("multi_outlet", "aggregation: >= 2 outlets < 1 s", 1.0),
             ("projection", "NetworkX projection < 1.5 s", 1.5),
+            ("html", "HTML of the default view < 1 s", 1.0),
             ("export_trig", "TriG export < 3 s", 3.0),
         ):
             value = figure(top, "ours", key)

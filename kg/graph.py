@@ -178,28 +178,6 @@ def _value(term: Any) -> str | None:
     return term.value if isinstance(term, ox.Literal) else _id(term)
 
 
-ROW_KEYS = (
-    "claim",
-    "subject",
-    "predicate",
-    "object",
-    "object_is_entity",
-    "article",
-    "quote",
-    "start",
-    "end",
-    "speaker",
-    "certainty",
-    "date",
-    "valid_from",
-    "valid_until",
-    "outlet",
-    "agency",
-    "published",
-    "note",
-)
-
-
 def _claim_row(
     store: ox.Store,
     claim: Any,
@@ -262,7 +240,7 @@ def _claim_row(
     if name is None:
         name = v.names[predicate.value] = local_name(predicate.value)
     literal = isinstance(obj, ox.Literal)
-    return {  # in the order of ROW_KEYS
+    return {  # the keys of claim_rows, in its order
         "claim": claim.value,
         "subject": _id(subject),
         "predicate": name,
@@ -448,7 +426,8 @@ class Evidence(Sequence[dict[str, Any]]):
     ) -> None:
         self._store: ox.Store | None = store
         self._triples = tuple(triples)
-        self._articles = {} if articles is None else articles  # shared by a projection's
+        # article details read so far, shared by all the Evidence of one projection
+        self._articles = {} if articles is None else articles
         self._rows: list[dict[str, Any]] | None = None
 
     def _read(self) -> list[dict[str, Any]]:

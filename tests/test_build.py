@@ -238,3 +238,59 @@ def test_kg_build_prints_where_it_wrote(make_tree):
     assert result.exit_code == 0, result.output
     assert f"wrote {tree / 'exports' / 'kg.trig'}" in result.output
     assert "built " in result.output
+
+
+# --- the SHACL check runs alongside the build ------------------------------------------------
+
+STRICTER_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix kg: <https://kg.example/ontology#> .
+<https://kg.example/shapes#NoClaims> a sh:NodeShape ;
+    sh:targetClass kg:Claim ;
+    sh:property [ sh:path kg:certainty ; sh:in ( "never" ) ;
+                  sh:message "no certainty is acceptable here" ] .
+"""
+
+
+def test_a_forked_shapes_check_reports_violations_and_the_build_writes_nothing(make_tree):
+    tree = make_tree()
+    out = tree / "exports"
+    out.mkdir()
+    (out / "kg.nq").write_text("previous export\n")
+    (tree / "ontology" / "shapes.ttl").write_text(STRICTER_SHAPES)
+    done = subprocess.run(
+        [sys.executable, "-m", "kg", "build", "--root", str(tree)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0
+    assert "SHACL violation" in done.stderr and "no certainty is acceptable here" in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["kg.nq"]
+    assert (out / "kg.nq").read_text() == "previous export\n"
+
+
+def test_shapes_check_forks_only_a_single_threaded_process_and_stops_unwaited_ones():
+    script = (
+        "import threading, sys\n"
+        "from kg.shacl import ShapesCheck\n"
+        "from kg.curation import load_curation\n"
+        "from kg.rdf import iter_quads\n"
+        "quads = list(iter_quads(load_curation()))\n"
+        "with ShapesCheck(quads) as check:\n"
+        "    forked = check.forked\n"
+        "    check.wait()\n"
+        "with ShapesCheck(quads) as unwaited:\n"
+        "    child = unwaited._child\n"
+        "assert child.exitcode is not None, 'left running'\n"
+        "stop = threading.Event()\n"
+        "threading.Thread(target=stop.wait).start()\n"
+        "with ShapesCheck(quads) as check:\n"
+        "    print(forked, check.forked)\n"
+        "stop.set()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
