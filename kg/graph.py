@@ -651,8 +651,10 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
     from kg.ontology import KG
 
     cut, entity_cut = len(ARTICLE_PREFIX), len(ENTITY_PREFIX)
-    # (subject, predicate, object id or literal) -> the ids of the articles stating it
-    stated: dict[tuple[str, str, Any], list[str]] = {}
+    # (subject, predicate, object id) and (subject, predicate, literal) -> the ids of the
+    # articles stating it
+    related: dict[tuple[str, str, str], list[str]] = {}
+    valued: dict[tuple[str, str, Any], list[str]] = {}
     for name in predicates:
         for quad in store.quads_for_pattern(None, ox.NamedNode(KG[name]), None, None):
             graph_name = quad.graph_name
@@ -662,8 +664,11 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
             subject, obj = quad.subject.value, quad.object
             if subject.startswith(ENTITY_PREFIX):
                 subject = subject[entity_cut:]
-            if not isinstance(obj, ox.Literal):
-                obj = obj.value
+            stated: dict[Any, list[str]]
+            if isinstance(obj, ox.Literal):
+                stated = valued
+            else:
+                stated, obj = related, obj.value
                 if obj.startswith(ENTITY_PREFIX):
                     obj = obj[entity_cut:]
             key = (subject, name, obj)
@@ -674,16 +679,17 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
                 found.append(article[cut:])
     articles_of = {node: data["articles"] for node, data in graph.nodes(data=True)}
     for quad in store.quads_for_pattern(None, _vocab().attributed_to, None, None):
-        speaker = _id(quad.object)
-        if speaker in articles_of:
-            articles_of[speaker].add(_id(quad.graph_name))
+        speaker, graph_name = quad.object.value, quad.graph_name
+        mentioned = articles_of.get(speaker[entity_cut:])
+        if mentioned is not None and isinstance(graph_name, ox.NamedNode):
+            mentioned.add(graph_name.value[cut:])
     sources = _article_sources(store)
     labels = {name: pred.label for name, pred in predicates.items()}
     details: dict[str, dict[str, Any]] = {}  # each article's outlet, agency, date: read once
     edges = []
-    for key in sorted(key for key in stated if isinstance(key[2], str)):
+    for key in sorted(related):
         subject, name, target = key
-        articles = stated[key]
+        articles = related[key]
         if subject in articles_of:
             articles_of[subject].update(articles)
         if target in articles_of:
@@ -708,9 +714,9 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
         edges.append((subject, target, name, data))
     graph.add_edges_from(edges)
     facts: dict[str, list[tuple[str, str, Any]]] = {}
-    for key in sorted((key for key in stated if not isinstance(key[2], str)), key=_literal_order):
+    for key in sorted(valued, key=_literal_order):
         if key[0] in articles_of:
-            articles_of[key[0]].update(stated[key])
+            articles_of[key[0]].update(valued[key])
             facts.setdefault(key[0], []).append(key)
     for subject, triples in facts.items():
         graph.nodes[subject]["facts"] = Evidence(store, triples, details)
@@ -899,7 +905,8 @@ def ego_network(graph: nx.MultiDiGraph, node: str, hops: int = 1) -> nx.MultiDiG
     ['china', 'ifs', 'mps']
     """
     _require(graph, node)
-    reach = nx.single_source_shortest_path_length(undirected_view(graph), node, cutoff=hops)
+    view = graph.to_undirected(as_view=True)
+    reach = nx.single_source_shortest_path_length(view, node, cutoff=hops)
     return graph.subgraph(sorted(reach)).copy()
 
 
@@ -915,7 +922,7 @@ def neighbours(graph: nx.MultiDiGraph, node: str, hops: int = 1) -> list[dict[st
     [('mps', 1), ('china', 2)]
     """
     _require(graph, node)
-    view = undirected_view(graph)
+    view = graph.to_undirected(as_view=True)  # a view: the walk costs only what it reaches
     reach = nx.single_source_shortest_path_length(view, node, cutoff=hops)
     found = []
     for other, distance in sorted(reach.items(), key=lambda item: (item[1], item[0])):
