@@ -587,42 +587,42 @@ def _add_entities(graph: nx.MultiDiGraph, store: ox.Store) -> None:
 
     cut = len(ENTITY_PREFIX)
 
-    def values(predicate: Any, prefix: str = "") -> dict[str, list[str]]:
-        """Entity id -> the values of ``predicate`` (those starting with ``prefix``)."""
-        found: dict[str, list[str]] = {}
+    def pairs(predicate: Any) -> Iterator[tuple[str, str]]:
+        """(entity id, value) of every ``predicate`` statement about an entity."""
         for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None, ox.DefaultGraph()):
-            subject, value = quad.subject.value, quad.object.value
-            if subject.startswith(ENTITY_PREFIX) and value.startswith(prefix):
-                known = found.get(subject[cut:])
-                if known is None:
-                    found[subject[cut:]] = [value]
-                else:
-                    known.append(value)
+            subject = quad.subject.value
+            if subject.startswith(ENTITY_PREFIX):
+                yield subject[cut:], quad.object.value
+
+    def smallest(predicate: Any, prefix: str = "") -> dict[str, str]:
+        """Entity id -> its one value of ``predicate`` (the smallest, should there be more)."""
+        found: dict[str, str] = {}
+        for ident, value in pairs(predicate):
+            if value.startswith(prefix) and (ident not in found or value < found[ident]):
+                found[ident] = value
         return found
 
-    def first(values: list[str] | None) -> str:
-        return "" if not values else values[0] if len(values) == 1 else min(values)
-
-    types, labels = values(_vocab().type.value, str(KG)), values(RDFS.label)
-    aliases, descriptions = values(SKOS.altLabel), values(SCHEMA.description)
-    notes = values(SKOS.note)
-    kinds: dict[str, str] = {}
+    aliases: dict[str, set[str]] = {}
+    for ident, alias in pairs(SKOS.altLabel):
+        aliases.setdefault(ident, set()).add(alias)
+    types, labels = smallest(_vocab().type.value, str(KG)), smallest(RDFS.label)
+    descriptions, notes = smallest(SCHEMA.description), smallest(SKOS.note)
+    kinds = {kind: local_name(kind) for kind in set(types.values())}
     graph.add_nodes_from(
         (
             ident,
             {
-                "type": kinds.get(kind) or kinds.setdefault(kind, local_name(kind)),
-                "label": first(labels[ident]),
-                "aliases": sorted(set(aliases[ident])) if ident in aliases else [],
-                "description": first(descriptions.get(ident)),
-                "note": first(notes.get(ident)),
+                "type": kinds[types[ident]],
+                "label": labels[ident],
+                "aliases": sorted(aliases[ident]) if ident in aliases else [],
+                "description": descriptions.get(ident, ""),
+                "note": notes.get(ident, ""),
                 "articles": set(),
                 "facts": [],
             },
         )
         for ident in sorted(labels)
         if ident in types
-        for kind in [first(types[ident])]
     )
 
 

@@ -324,3 +324,24 @@ def test_an_entity_with_facts_left_out_says_where_to_find_them(
         opened.clean()
     finally:
         page.close()
+
+
+def test_the_default_page_of_a_large_synthetic_graph_opens_and_settles(
+    browser: Any, tmp_path: Path
+):
+    from kg.synth import synthesize
+
+    corpus = tmp_path / "corpus"
+    synthesize(corpus, claims=5000, seed=5)
+    kg.build(corpus, corpus / "exports", shacl=False, html=False)
+    large = kg.load(corpus / "exports" / "kg.nq", root=corpus)
+    page = large.to_html(tmp_path / "large.html", max_claims=600)
+    assert page.notes and "about 600 claims" in page.notes[0]
+    opened = open_page(browser, tmp_path / "large.html")
+    try:
+        drawn = opened.page.evaluate("network.body.data.nodes.length")
+        assert drawn == page.entities > 1
+        assert opened.page.evaluate("network.body.data.edges.length") == page.relations
+        opened.clean()
+    finally:
+        opened.page.close()
