@@ -458,10 +458,13 @@ class Evidence(Sequence[dict[str, Any]]):
         """The predicates of these claims, known without reading them."""
         return {triple[1] for triple in self._triples}
 
-    def first(self, limit: int) -> tuple[Evidence, int]:
-        """The claims of the first ``limit`` triples (unread), and how many triples are left."""
-        if len(self._triples) <= limit or self._store is None:
+    def first(self, limit: int) -> tuple[Sequence[dict[str, Any]], int]:
+        """The claims of the first ``limit`` triples (unread if these are), and how many
+        triples are left out."""
+        if len(self._triples) <= limit:
             return self, 0
+        if self._store is None:  # already read: cut the rows
+            return first_facts(self._read(), limit)
         cut = Evidence(self._store, self._triples[:limit], self._articles)
         return cut, len(self._triples) - limit
 
@@ -754,6 +757,7 @@ def first_facts(
     """
     if isinstance(claims, Evidence) and not claims.loaded:
         return claims.first(limit)
+    claims = list(claims)
     values = list(dict.fromkeys((r["predicate"], str(r["object"])) for r in claims))
     keep = set(values[:limit])
     return [r for r in claims if (r["predicate"], str(r["object"])) in keep], max(

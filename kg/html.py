@@ -332,7 +332,7 @@ def _restrict_to_article(graph: nx.MultiDiGraph, article: str) -> tuple[nx.Multi
         raise ViewError(f"no claims from article {article!r} — known ids like it: {hint}")
     out = nx.MultiDiGraph()
     for node, data in graph.nodes(data=True):
-        mentioned = article in data.get("articles", ())
+        mentioned = article in data.get("articles", (article,))
         facts = [f for f in data.get("facts", ()) if f["article"] == article] if mentioned else []
         out.add_node(node, **{**data, "facts": facts})
     for u, v, k, data in graph.edges(keys=True, data=True):
@@ -390,11 +390,11 @@ def view_conflicts(
     claims near what it shows, not all of them; conflicts without a claim in the view may be
     left out.
     """
+    functional = {name for name, pred in ontology.predicates.items() if pred.functional}
     if view is None:
         edges = list(graph.edges(keys=True))
         nodes: Iterable[str] = graph.nodes
     else:
-        functional = {name for name, pred in ontology.predicates.items() if pred.functional}
         edges = list(view.edges(keys=True))
         pairs = {(u, key) for u, _v, key in edges if key in functional}
         for subject in sorted({u for u, _key in pairs}):

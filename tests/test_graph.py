@@ -294,3 +294,16 @@ def test_said_by_reads_the_speakers_claims_the_same_way_with_or_without_a_store(
             if r["speaker"] == speaker and r["object_is_entity"]
         }
         assert graphs.said_by(lazy, speaker) == expected == graphs.said_by(eager, speaker)
+
+
+def test_first_facts_cut_the_same_way_read_or_unread(graph):
+    def fresh():
+        return project(graph.store, ontology=graph.ontology).nodes["fentanyl"]["facts"]
+
+    unread, _ = graphs.first_facts(fresh(), 2)
+    read = fresh()
+    assert len(read) == 7 and read.loaded  # six facts, one stated by two articles
+    kept, left_out = graphs.first_facts(read, 2)
+    assert left_out == 4 and list(kept) == list(unread)
+    assert [r["object"] for r in kept] == ["opioid painkiller", "powerful synthetic opioid"]
+    assert graphs.first_facts(read, 10) == (read, 0)

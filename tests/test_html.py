@@ -540,3 +540,13 @@ def test_facts_past_the_cap_are_left_out_but_still_checked_for_conflicts(
 def test_kg_html_help_names_the_claims_cap():
     result = CliRunner().invoke(main, ["html", "--help"])
     assert result.exit_code == 0 and "--max-claims" in result.output
+
+
+def test_article_infos_read_one_at_a_time_match_the_query_of_all(graph: KnowledgeGraph):
+    every = html.article_infos(graph.store)
+    lazily = html.ArticleInfos(graph.store)
+    assert len(every) == len(lazily) == 5 and sorted(lazily) == sorted(every)
+    assert {ident: lazily[ident] for ident in every} == every
+    assert lazily["002_466c3d37c6bb4997"].outlet == "scmp"
+    with pytest.raises(KeyError):
+        lazily["999_none"]
