@@ -593,9 +593,13 @@ def _add_entities(graph: nx.MultiDiGraph, store: ox.Store) -> None:
     def pairs(predicate: Any) -> Iterator[tuple[str, str]]:
         """(entity id, value) of every ``predicate`` statement about an entity."""
         for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None, ox.DefaultGraph()):
-            subject = quad.subject.value
-            if subject.startswith(ENTITY_PREFIX):
-                yield subject[cut:], quad.object.value
+            subject, value = quad.subject, quad.object
+            if (
+                isinstance(subject, ox.NamedNode)
+                and subject.value.startswith(ENTITY_PREFIX)
+                and isinstance(value, ox.NamedNode | ox.Literal)
+            ):
+                yield subject.value[cut:], value.value
 
     def smallest(predicate: Any, prefix: str = "") -> dict[str, str]:
         """Entity id -> its one value of ``predicate`` (the smallest, should there be more)."""
@@ -656,25 +660,31 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
     cut, entity_cut = len(ARTICLE_PREFIX), len(ENTITY_PREFIX)
     # (subject, predicate, object id) and (subject, predicate, literal) -> the ids of the
     # articles stating it
-    related: dict[tuple[str, str, str], list[str]] = {}
+    related: dict[tuple[str, str, Any], list[str]] = {}
     valued: dict[tuple[str, str, Any], list[str]] = {}
     for name in predicates:
         for quad in store.quads_for_pattern(None, ox.NamedNode(KG[name]), None, None):
-            graph_name = quad.graph_name
-            article = graph_name.value if isinstance(graph_name, ox.NamedNode) else ""
-            if not article.startswith(ARTICLE_PREFIX):
+            graph_name, subject_term, obj = quad.graph_name, quad.subject, quad.object
+            if not (
+                isinstance(graph_name, ox.NamedNode)
+                and isinstance(subject_term, ox.NamedNode)
+                and graph_name.value.startswith(ARTICLE_PREFIX)
+            ):
                 continue
-            subject, obj = quad.subject.value, quad.object
+            article, subject = graph_name.value, subject_term.value
             if subject.startswith(ENTITY_PREFIX):
                 subject = subject[entity_cut:]
-            stated: dict[Any, list[str]]
+            stated: dict[tuple[str, str, Any], list[str]]
+            key: tuple[str, str, Any]
             if isinstance(obj, ox.Literal):
-                stated = valued
+                stated, key = valued, (subject, name, obj)
+            elif isinstance(obj, ox.NamedNode):
+                target = obj.value
+                if target.startswith(ENTITY_PREFIX):
+                    target = target[entity_cut:]
+                stated, key = related, (subject, name, target)
             else:
-                stated, obj = related, obj.value
-                if obj.startswith(ENTITY_PREFIX):
-                    obj = obj[entity_cut:]
-            key = (subject, name, obj)
+                continue
             found = stated.get(key)
             if found is None:
                 stated[key] = [article[cut:]]
@@ -682,10 +692,11 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
                 found.append(article[cut:])
     articles_of = {node: data["articles"] for node, data in graph.nodes(data=True)}
     for quad in store.quads_for_pattern(None, _vocab().attributed_to, None, None):
-        speaker, graph_name = quad.object.value, quad.graph_name
-        mentioned = articles_of.get(speaker[entity_cut:])
-        if mentioned is not None and isinstance(graph_name, ox.NamedNode):
-            mentioned.add(graph_name.value[cut:])
+        speaker, graph_name = quad.object, quad.graph_name
+        if isinstance(speaker, ox.NamedNode) and isinstance(graph_name, ox.NamedNode):
+            mentioned = articles_of.get(speaker.value[entity_cut:])
+            if mentioned is not None:
+                mentioned.add(graph_name.value[cut:])
     sources = _article_sources(store)
     labels = {name: pred.label for name, pred in predicates.items()}
     details: dict[str, dict[str, Any]] = {}  # each article's outlet, agency, date: read once
