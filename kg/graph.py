@@ -1,7 +1,7 @@
 """The NetworkX projection of the RDF dataset, and plain graph functions over it.
 
-The projection is built from the store with two SPARQL queries (entities, claims), never from
-YAML: what you see in NetworkX is exactly what the RDF says.
+The projection is built from the store's indexes, never from YAML: what you see in NetworkX is
+exactly what the RDF says.
 
 >>> import kg
 >>> g = project(kg.load().store)
@@ -28,19 +28,6 @@ from kg.ontology import BASE_IRI, Ontology, load_ontology, local_name
 
 ENTITY_PREFIX = f"{BASE_IRI}entity/"
 ARTICLE_PREFIX = f"{BASE_IRI}article/"
-
-NODES_QUERY = """
-SELECT ?entity ?type ?label ?description ?note
-       (GROUP_CONCAT(DISTINCT ?alias; separator="\\u001f") AS ?aliases)
-WHERE {
-  ?entity rdfs:label ?label ; a ?type .
-  FILTER(STRSTARTS(STR(?entity), STR(entity:)) && STRSTARTS(STR(?type), STR(kg:)))
-  OPTIONAL { ?entity skos:altLabel ?alias }
-  OPTIONAL { ?entity schema:description ?description }
-  OPTIONAL { ?entity skos:note ?note }
-}
-GROUP BY ?entity ?type ?label ?description ?note
-"""
 
 CLAIMS_QUERY = """
 SELECT ?claim ?s ?p ?o ?g ?exact ?start ?end ?speaker ?certainty ?date ?from ?until
@@ -565,12 +552,17 @@ def project(
     for _node, data in graph.nodes(data=True):
         data["articles"] = sorted(data["articles"])
     for _u, _v, data in graph.edges(data=True):
-        data.update(_sources(data["claims"]))
+        data.update(edge_sources(data["claims"]))
     return graph
 
 
-def _sources(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """An edge's ``articles``, ``outlets``, ``agencies`` and number of independent ``sources``."""
+def edge_sources(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """An edge's ``articles``, ``outlets``, ``agencies`` and number of independent ``sources``
+    (:func:`source_key`), from its claim rows.
+
+    >>> edge_sources([make_row("a", "p", "b", "a1", outlet="voa")])["sources"]
+    1
+    """
     rows = list(rows)
     return {
         "articles": sorted({c["article"] for c in rows}),
@@ -580,9 +572,15 @@ def _sources(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _add_entities(graph: nx.MultiDiGraph, store: ox.Store) -> None:
-    """Every entity (an IRI under entity/ with a kg: type and a label) as a node, in id order,
-    read through the store's indexes: the nodes :data:`NODES_QUERY` describes."""
+def entity_records(store: ox.Store) -> dict[str, dict[str, Any]]:
+    """Every entity (an IRI under entity/ with a kg: type and a label) by id, in id order, read
+    through the store's indexes: ``type`` (local name), ``label``, ``aliases`` (sorted),
+    ``description`` and ``note`` (None when absent).
+
+    >>> import kg
+    >>> entity_records(kg.load().store)["ifs"]["type"]
+    'GovernmentAgency'
+    """
     from rdflib import RDFS
     from rdflib.namespace import SKOS
 
@@ -615,21 +613,33 @@ def _add_entities(graph: nx.MultiDiGraph, store: ox.Store) -> None:
     types, labels = smallest(_vocab().type.value, str(KG)), smallest(RDFS.label)
     descriptions, notes = smallest(SCHEMA.description), smallest(SKOS.note)
     kinds = {kind: local_name(kind) for kind in set(types.values())}
+    return {
+        ident: {
+            "type": kinds[types[ident]],
+            "label": labels[ident],
+            "aliases": sorted(aliases[ident]) if ident in aliases else [],
+            "description": descriptions.get(ident),
+            "note": notes.get(ident),
+        }
+        for ident in sorted(labels)
+        if ident in types
+    }
+
+
+def _add_entities(graph: nx.MultiDiGraph, store: ox.Store) -> None:
+    """Every entity of :func:`entity_records` as a node, in id order."""
     graph.add_nodes_from(
         (
             ident,
             {
-                "type": kinds[types[ident]],
-                "label": labels[ident],
-                "aliases": sorted(aliases[ident]) if ident in aliases else [],
-                "description": descriptions.get(ident, ""),
-                "note": notes.get(ident, ""),
+                **record,
+                "description": record["description"] or "",
+                "note": record["note"] or "",
                 "articles": set(),
                 "facts": [],
             },
         )
-        for ident in sorted(labels)
-        if ident in types
+        for ident, record in entity_records(store).items()
     )
 
 
@@ -718,7 +728,7 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
             }
         else:
             articles.sort()
-            data = _sources(
+            data = edge_sources(
                 {"article": a, "outlet": o, "agency": g}
                 for a in articles
                 for o, g in [sources.get(a, (None, None))]
@@ -793,23 +803,13 @@ def said_by(graph: nx.MultiDiGraph, speaker: str) -> set[tuple[str, str, str]]:
             for u, v, key, data in graph.edges(keys=True, data=True)
             if any(c.get("speaker") == speaker for c in data.get("claims", ()))
         }
-    v = _vocab()
-    found = set()
     node = ox.NamedNode(ENTITY_PREFIX + speaker if ":" not in speaker else speaker)
-    for quad in store.quads_for_pattern(None, v.attributed_to, node, None):
-        parts = {}
-        for field in (v.subject, v.predicate, v.object):
-            for statement in store.quads_for_pattern(quad.subject, field, None, quad.graph_name):
-                parts[field.value] = statement.object
-                break
-        if len(parts) == 3 and not isinstance(parts[v.object.value], ox.Literal):
-            found.add(
-                (
-                    _id(parts[v.subject.value]) or "",
-                    _id(parts[v.object.value]) or "",
-                    local_name(parts[v.predicate.value].value),
-                )
-            )
+    articles: dict[str, dict[str, Any]] = {}
+    found = set()
+    for quad in store.quads_for_pattern(None, _vocab().attributed_to, node, None):
+        row = _claim_row(store, quad.subject, quad.graph_name, articles)
+        if row is not None and row["object_is_entity"]:
+            found.add((row["subject"], row["object"], row["predicate"]))
     return {edge for edge in found if graph.has_edge(*edge)}
 
 

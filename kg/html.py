@@ -47,11 +47,11 @@ from kg.curation import paused_gc
 from kg.errors import AmbiguousEntity, EntityNotFound, KgError
 from kg.graph import (
     Evidence,
+    edge_sources,
     first_facts,
     predicates_of,
     project,
     said_by,
-    source_key,
     with_predicate,
 )
 from kg.ontology import Ontology, OntologyClass, load_ontology
@@ -308,14 +308,7 @@ def _subgraph(graph: nx.MultiDiGraph, nodes: set[str]) -> nx.MultiDiGraph:
 
 
 def _summarise(claims: list[dict[str, Any]], data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        **data,
-        "claims": claims,
-        "articles": sorted({c["article"] for c in claims}),
-        "outlets": sorted({c["outlet"] for c in claims if c.get("outlet")}),
-        "agencies": sorted({c["agency"] for c in claims if c.get("agency")}),
-        "sources": len({source_key(c) for c in claims}),
-    }
+    return {**data, "claims": claims, **edge_sources(claims)}
 
 
 def _restrict_to_article(graph: nx.MultiDiGraph, article: str) -> tuple[nx.MultiDiGraph, str]:

@@ -41,9 +41,6 @@ from kg.sparql import (
 )
 from kg.store import dataset_over
 
-# One query describes entities for both the facade and the projection.
-ENTITY_QUERY = graphs.NODES_QUERY + "ORDER BY ?entity\n"
-
 
 @dataclass(frozen=True)
 class EntityInfo:
@@ -88,17 +85,15 @@ class KnowledgeGraph:
     def entities(self) -> Mapping[str, EntityInfo]:
         """Every entity by id."""
         found: dict[str, EntityInfo] = {}
-        for row in run_query(self.store, ENTITY_QUERY):
-            ident = row["entity"][len(f"{BASE_IRI}entity/") :]
-            aliases = tuple(sorted(a for a in (row["aliases"] or "").split("\x1f") if a))
+        for ident, record in graphs.entity_records(self.store).items():  # as the projection
             found[ident] = EntityInfo(
                 ident,
-                row["entity"],
-                local_name(row["type"]),
-                row["label"],
-                aliases,
-                row["description"],
-                row["note"],
+                f"{graphs.ENTITY_PREFIX}{ident}",
+                record["type"],
+                record["label"],
+                tuple(record["aliases"]),
+                record["description"],
+                record["note"],
             )
         return found
 

@@ -23,6 +23,7 @@ import kg
 from kg import html
 from kg.cli import main
 from kg.errors import EntityNotFound
+from kg.graph import make_row
 from kg.knowledge import KnowledgeGraph
 from kg.ontology import load_ontology
 
@@ -35,28 +36,13 @@ def claim(
     subject: str, predicate: str, obj: str, article: str = "a1", **extra: Any
 ) -> dict[str, Any]:
     quote = extra.pop("quote", f"{subject} {predicate} {obj}")
-    row = {
+    fields = {
         "claim": f"urn:claim:{subject}:{predicate}:{obj}:{article}",
-        "subject": subject,
-        "predicate": predicate,
-        "object": obj,
-        "object_is_entity": True,
-        "article": article,
         "quote": quote,
-        "start": 0,
         "end": len(quote),
-        "speaker": None,
-        "certainty": "stated",
-        "date": None,
-        "valid_from": None,
-        "valid_until": None,
-        "outlet": None,
-        "agency": None,
         "published": "2023-11-16",
-        "note": None,
     }
-    row.update(extra)
-    return row
+    return make_row(subject, predicate, obj, article, **(fields | extra))
 
 
 def tiny_graph() -> nx.MultiDiGraph:
