@@ -332,7 +332,7 @@ def query(
     return load(path, root=root).query(source, fmt, params)
 
 
-# --- kg synth / kg bench: scale (kg.synth, kg.bench) ---------------------------------------
+# --- kg synth: a synthetic corpus of any size (kg.synth; kg.bench is a client of this API) -----
 
 
 def synth(
@@ -350,17 +350,3 @@ def synth(
 
     root = Path(root) if root else default_root()
     return synthesize(out_dir, claims=claims, seed=seed, ontology_dir=root / "ontology")
-
-
-def bench(sizes: Any = None, **options: Any) -> dict[str, Any]:
-    """Benchmark kg against rdflib's Memory store and raw pyoxigraph: ``kg bench``.
-
-    ``sizes`` are claim counts (default 1k, 10k, 100k); ``options`` as
-    :func:`kg.bench.run_bench`. Returns the report (plain data, also written to ``json_path``).
-
-    >>> bench([], seed_build=False)["sizes"]
-    []
-    """
-    from kg.bench import DEFAULT_SIZES, run_bench
-
-    return run_bench(DEFAULT_SIZES if sizes is None else sizes, **options)

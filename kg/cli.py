@@ -936,10 +936,10 @@ def bench(
     """
     from rich.console import Console
 
-    from kg.bench import parse_sizes, render
+    from kg.bench import parse_sizes, render, run_bench
 
     console = Console(stderr=True, log_path=False)
-    report = api.bench(
+    report = run_bench(
         parse_sizes(sizes),
         json_path=json_path,
         workdir=workdir,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import graphlib
 import json
 from pathlib import Path
 from typing import Any
@@ -135,6 +137,27 @@ def test_parse_sizes_rejects_nonsense() -> None:
     assert bench.parse_sizes("1k,2.5k,1M") == [1000, 2500, 1_000_000]
     with pytest.raises(kg.KgError, match="not a number of claims"):
         bench.parse_sizes("ten")
+
+
+def _kg_imports(path: Path) -> set[str]:
+    """Every kg module a module imports, at the top or inside a function (TYPE_CHECKING too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("kg"):
+            names = [f"kg.{a.name}" for a in node.names] if node.module == "kg" else [node.module]
+            found.update(n for n in names if (path.parent / f"{n[3:]}.py").is_file())
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("kg."))
+    return found
+
+
+def test_kg_modules_import_one_way() -> None:
+    """No import cycle among kg's modules, lazy imports included (the bench is a client of
+    kg.api, so kg.api must not import kg.bench)."""
+    package = Path(kg.__file__).parent
+    graph = {f"kg.{p.stem}": _kg_imports(p) for p in package.glob("*.py") if p.stem != "__init__"}
+    assert "kg.api" in graph["kg.bench"]  # the bench builds through the public API
+    graphlib.TopologicalSorter(graph).prepare()  # raises CycleError naming the cycle
 
 
 @pytest.mark.slow
