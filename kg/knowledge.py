@@ -44,7 +44,8 @@ from kg.store import dataset_over
 
 @dataclass(frozen=True)
 class EntityInfo:
-    """An entity as the dataset describes it."""
+    """An entity as the dataset describes it: what :meth:`KnowledgeGraph.entity` returns, and
+    accepted wherever a method asks for an entity."""
 
     id: str
     iri: str
@@ -53,6 +54,14 @@ class EntityInfo:
     aliases: tuple[str, ...]
     description: str | None = None
     note: str | None = None
+
+
+#: How a method is told which entity: an id, a label or alias, an IRI, or an :class:`EntityInfo`.
+EntityRef = str | EntityInfo | ox.NamedNode
+
+#: How a method is told which claim: a row of :meth:`KnowledgeGraph.claims` (any mapping with
+#: ``subject``, ``predicate`` and ``object``).
+ClaimRef = Mapping[str, Any]
 
 
 class KnowledgeGraph:
@@ -107,12 +116,30 @@ class KnowledgeGraph:
                     bucket.append(info.id)
         return names
 
-    def entity(self, name: str) -> EntityInfo:
-        """Find an entity by id, label or any alias, ignoring case.
+    def entity(self, name: EntityRef) -> EntityInfo:
+        """Find an entity by id, label or any alias (ignoring case), by its IRI, or by the
+        object this method returns: every method that asks for an entity resolves it here.
 
-        Raises :class:`EntityNotFound` with close matches, or :class:`AmbiguousEntity` listing
-        the candidates when a name belongs to several entities.
+        Raises :class:`EntityNotFound` with close matches (the error ``kg show`` prints), or
+        :class:`AmbiguousEntity` listing the candidates when a name belongs to several entities.
+
+        >>> import kg
+        >>> g = kg.load()
+        >>> ifs = g.entity("IFS")
+        >>> ifs.id, g.entity(ifs) is ifs, g.entity(ifs.iri).id
+        ('ifs', True, 'ifs')
         """
+        if isinstance(name, EntityInfo):
+            if self.entities.get(name.id) == name:
+                return self.entities[name.id]
+            name = name.id  # an entity of another graph: found here by its id, or not at all
+        elif isinstance(name, ox.NamedNode):
+            name = name.value
+        elif not isinstance(name, str):
+            raise TypeError(
+                "an entity is given by id, label, alias, IRI or the object g.entity() returns, "
+                f"not {type(name).__name__}"
+            )
         if name.startswith(f"{BASE_IRI}entity/"):
             name = name[len(f"{BASE_IRI}entity/") :]
         if name in self.entities:  # an id names one entity, even if it is another's alias
@@ -164,18 +191,19 @@ class KnowledgeGraph:
 
     def claims(
         self,
-        subject: str | None = None,
+        subject: EntityRef | None = None,
         predicate: str | None = None,
-        object: str | None = None,
+        object: EntityRef | Any = None,
         article: str | None = None,
         as_of: str | None = None,
     ) -> list[dict[str, Any]]:
         """Claims matching every given part, each with its evidence (see ``claim_rows``).
 
-        Entities are given by id, label or alias; ``predicate`` by its ontology name (an inverse
-        such as ``hasPart`` swaps subject and object); ``object`` may be a literal (``110000``);
-        ``article`` by id or a unique prefix (``001``); ``as_of`` an ISO day (see
-        :func:`kg.analysis.as_of`).
+        Entities are given by id, label, alias, IRI or :meth:`entity`'s object; ``predicate`` by
+        its ontology name (an inverse such as ``hasPart`` swaps subject and object); ``object``
+        may be a literal (``110000``, ``"110,000"``); ``article`` by id or a unique prefix
+        (``001``); ``as_of`` an ISO day (see :func:`kg.analysis.as_of`). A name that is neither
+        an entity nor a value any claim has raises :class:`EntityNotFound`.
 
         >>> import kg
         >>> g = kg.load()
@@ -186,20 +214,39 @@ class KnowledgeGraph:
         """
         return self._select(subject, predicate, object, article, as_of)
 
-    def sources(self, subject: str, predicate: str, object: str) -> list[dict[str, Any]]:
+    def sources(
+        self,
+        subject: EntityRef | ClaimRef,
+        predicate: str | None = None,
+        object: EntityRef | Any = None,
+    ) -> list[dict[str, Any]]:
         """Who says so: every article stating the triple, with outlet, agency, date, speaker,
         certainty, quote and offsets. One targeted query (the triple is bound), not a scan.
 
+        The triple is three parts, or one claim (a row of :meth:`claims`) standing for its own.
+
         >>> import kg
-        >>> [s["outlet"] for s in kg.load().sources("ifs", "partOf", "Ministry of Public Security")]
+        >>> g = kg.load()
+        >>> [s["outlet"] for s in g.sources("ifs", "partOf", "Ministry of Public Security")]
         [None, 'voa', 'scmp', None]
+        >>> len(g.sources(g.claims("ifs", "partOf")[0]))
+        4
         """
+        if isinstance(subject, Mapping):
+            if predicate is not None or object is not None:
+                raise TypeError("sources: give a claim, or subject, predicate and object")
+            claim = subject
+            subject, predicate, object = claim["subject"], claim["predicate"], claim["object"]
+        if predicate is None or object is None:
+            raise TypeError("sources: give subject, predicate and object (or one claim)")
         return [
             analysis.evidence(r) | {"subject": r["subject"], "predicate": r["predicate"]}
             for r in self._select(subject, predicate, object, None, None)
         ]
 
-    def paths(self, a: str, b: str, max_hops: int = 3, limit: int = 20) -> list[dict[str, Any]]:
+    def paths(
+        self, a: EntityRef, b: EntityRef, max_hops: int = 3, limit: int = 20
+    ) -> list[dict[str, Any]]:
         """Paths between two entities, shortest first, each hop with its articles and quotes.
 
         >>> import kg
@@ -208,7 +255,7 @@ class KnowledgeGraph:
         """
         return graphs.paths(self.nx, self.entity(a).id, self.entity(b).id, max_hops, limit)
 
-    def neighbours(self, name: str, hops: int = 1) -> list[dict[str, Any]]:
+    def neighbours(self, name: EntityRef, hops: int = 1) -> list[dict[str, Any]]:
         """Entities within ``hops`` edges, nearest first, with the relations that reach them.
 
         >>> import kg
@@ -234,14 +281,14 @@ class KnowledgeGraph:
         """
         return analysis.conflicts(self.claim_rows, self.ontology, self.nx)
 
-    def timeline(self, entity: str | None = None) -> list[dict[str, Any]]:
+    def timeline(self, entity: EntityRef | None = None) -> list[dict[str, Any]]:
         """Dated claims in date order (all, or those about one entity).
 
         >>> import kg
         >>> [e["when"] for e in kg.load().timeline("IFS") if e["predicate"] == "delisted"]
         ['2023-11-16']
         """
-        ident = self.entity(entity).id if entity else None
+        ident = self.entity(entity).id if entity is not None else None
         return analysis.timeline(self.claim_rows, ident, self.ontology)
 
     def corroboration(self, min_outlets: int = 1) -> list[dict[str, Any]]:
@@ -252,7 +299,7 @@ class KnowledgeGraph:
         """Entities that only one independent source mentions."""
         return analysis.single_source_entities(self.claim_rows, self.entities)
 
-    def show(self, name: str) -> dict[str, Any]:
+    def show(self, name: EntityRef) -> dict[str, Any]:
         """An entity and everything the claims say about it, with sources: ``kg show``.
 
         >>> import kg
@@ -289,10 +336,12 @@ class KnowledgeGraph:
     def to_html(self, path: str | Path, **view: Any) -> Page:
         """Write the interactive graph page for a view: ``kg html`` (see :mod:`kg.html`).
 
-        ``view`` takes ``focus``, ``hops``, ``article``, ``predicate``, ``top_k``,
-        ``max_edges``, ``max_claims`` and ``title``; quotes show with the 32 characters around
-        them.
+        ``view`` takes ``focus`` (any entity reference, see :meth:`entity`), ``hops``,
+        ``article``, ``predicate``, ``top_k``, ``max_edges``, ``max_claims`` and ``title``;
+        quotes show with the 32 characters around them.
         """
+        if view.get("focus") is not None:
+            view["focus"] = self.entity(view["focus"]).id
         return write_html(self.store, path, graph=self.nx, ontology=self.ontology, **view)
 
     def query_named(self, name: str, **params: Any) -> QueryResult:
@@ -329,8 +378,10 @@ class KnowledgeGraph:
         types = {p.name: p.type for p in query.params}
         resolved = dict(params)
         for key, value in params.items():
-            if types.get(key) == "entity" and value and "://" not in str(value):
-                resolved[key] = self.entity(str(value)).id
+            if types.get(key) == "entity" and (
+                isinstance(value, EntityInfo | ox.NamedNode) or (value and "://" not in str(value))
+            ):
+                resolved[key] = self.entity(value if not isinstance(value, int) else str(value)).id
             elif types.get(key) == "predicate" and value:
                 resolved[key] = self._predicate(str(value))[0]
         return resolved
@@ -364,9 +415,9 @@ class KnowledgeGraph:
 
     def _select(
         self,
-        subject: str | None,
+        subject: EntityRef | None,
         predicate: str | None,
-        obj: str | None,
+        obj: EntityRef | Any,
         article: str | None,
         as_of: str | None,
     ) -> list[dict[str, Any]]:
@@ -380,16 +431,19 @@ class KnowledgeGraph:
         if pred:
             bindings["p"] = ox.NamedNode(KG[pred])
         literal = None
-        if obj is not None:
-            if kind == "datatype":
-                literal = str(obj)
+        unknown: EntityNotFound | None = None  # a name that may be a value, or a typo
+        if isinstance(obj, EntityInfo | ox.NamedNode):
+            bindings["o"] = ox.NamedNode(entity_iri(self.entity(obj).id))
+        elif obj is not None:
+            if kind == "datatype" or not isinstance(obj, str):
+                literal = _lexical(obj)
             else:
                 try:
-                    bindings["o"] = ox.NamedNode(entity_iri(self.entity(str(obj)).id))
-                except EntityNotFound:
+                    bindings["o"] = ox.NamedNode(entity_iri(self.entity(obj).id))
+                except EntityNotFound as err:
                     if kind == "object":
                         raise
-                    literal = str(obj)
+                    literal, unknown = obj, err
         ident = self._article(article) if article else None
         if ident and not as_of:
             bindings["g"] = ox.NamedNode(article_iri(ident))
@@ -430,6 +484,8 @@ class KnowledgeGraph:
             rows = analysis.as_of(rows, as_of)
         if ident and as_of:
             rows = [r for r in rows if r["article"] == ident]
+        if unknown is not None and not rows:
+            raise unknown  # no entity by that name, and no claim has it as a value
         return list(rows)
 
 
@@ -448,6 +504,13 @@ ORDER BY ?id
 def _entity_id(iri: str | None) -> str | None:
     prefix = f"{BASE_IRI}entity/"
     return iri[len(prefix) :] if iri and iri.startswith(prefix) else iri
+
+
+def _lexical(value: Any) -> str:
+    """The lexical form of a value given for a literal (a date as ISO, a number as written)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _literal_term(kind: str, text: str) -> ox.Literal | None:
