@@ -312,7 +312,7 @@ def test_hostile_labels_show_as_text_and_run_nothing(browser: Any, make_tree: An
 def test_an_entity_with_facts_left_out_says_where_to_find_them(
     browser: Any, graph: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(kg.html, "MAX_FACTS_SHOWN", 2)
+    monkeypatch.setattr(kg.html.views, "MAX_FACTS_SHOWN", 2)
     page_file = graph.to_html(tmp_path / "capped.html", focus="fentanyl", hops=1).path
     opened = open_page(browser, page_file)
     page = opened.page

@@ -238,7 +238,7 @@ def test_seed_layout_has_no_overlapping_node_labels(seed_page: html.Page):
     nodes = blocks(seed_page.html)["kg-nodes"]
     rects = []
     for node in nodes:
-        box = html._node_box(node["size"], node["label"])
+        box = html.layout.node_box(node["size"], node["label"])
         rects.append(
             (
                 node["x"] + box.left,
@@ -510,7 +510,7 @@ def test_a_page_stops_at_about_max_claims_and_says_so(graph: KnowledgeGraph):
 def test_facts_past_the_cap_are_left_out_but_still_checked_for_conflicts(
     graph: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(html, "MAX_FACTS_SHOWN", 1)
+    monkeypatch.setattr(html.views, "MAX_FACTS_SHOWN", 1)
     lazy = kg.graph.project(graph.store, ontology=graph.ontology)
     page = html.page_from_store(graph.store, graph=lazy, focus="united-states", hops=0)
     data = blocks(page.html)["kg-data"]

@@ -1,0 +1,422 @@
+"""Layout: where each entity is drawn, how its label wraps, which edge labels are drawn.
+
+Positions are computed here (no physics in the browser), deterministically.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+FONT_SIZE = 15
+EDGE_FONT_SIZE = 12
+LINE_HEIGHT = 17
+WRAP = 22
+EDGE_LENGTH = 150.0
+#: How much longer an edge at a hub (per doubling of degree) and each parallel edge makes a pair.
+HUB_STRETCH = 0.5
+PARALLEL_STRETCH = 0.35
+PADDING = 10.0
+#: The width-to-height ratio layouts are stretched towards (a screen's graph area).
+ASPECT = 1.45
+#: Advance widths of Arial / Liberation Sans (per 1000 em) for ASCII, measured in Chromium.
+# fmt: off
+_ARIAL = dict(zip(
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+    "abcdefghijklmnopqrstuvwxyz{|}~",
+    (278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
+     556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
+     611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
+     667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
+     222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584),
+    strict=True))
+# fmt: on
+
+
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """Width in pixels of one line of Arial text (the font vis-network draws labels in).
+
+    >>> round(text_width("IFS", 14))
+    22
+    """
+    total = 0.0
+    for char in text:
+        if char in _ARIAL:
+            total += _ARIAL[char]
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            total += 1000
+        else:
+            total += 600
+    return total * size / 1000
+
+
+def wrap_label(label: str, width: int = WRAP, lines: int = 3) -> str:
+    """A label broken into at most ``lines`` lines of about ``width`` characters.
+
+    >>> wrap_label("Institute of Forensic Science")
+    'Institute of Forensic\\nScience'
+    >>> wrap_label("Institute of Forensic Science of the Ministry of Public Security")
+    'Institute of Forensic\\nScience of the\\nMinistry of Public…'
+    """
+    text = " ".join(label.split()) or "?"
+    parts = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    if len(parts) > lines:
+        parts = parts[:lines]
+        parts[-1] = parts[-1][: width - 1].rstrip() + "…"
+    return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class NodeBox:
+    """A node drawn with its label underneath, relative to the node centre."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+
+def node_box(size: float, label: str) -> NodeBox:
+    lines = label.split("\n")
+    half = max(size, max(text_width(line, FONT_SIZE) for line in lines) / 2) + PADDING / 2
+    return NodeBox(
+        -half, half, -size - PADDING / 2, size + 4 + LINE_HEIGHT * len(lines) + PADDING / 2
+    )
+
+
+def layout(graph: nx.MultiDiGraph, boxes: Mapping[str, NodeBox]) -> dict[str, tuple[int, int]]:
+    """Integer positions: each component laid out by stress majorization, scaled to readable edge
+    lengths, label boxes pushed apart, components packed in rows under the largest."""
+    import numpy as np
+
+    simple = nx.Graph()
+    simple.add_nodes_from(sorted(graph))
+    parallel = Counter(tuple(sorted((u, v))) for u, v in graph.edges() if u != v)
+    simple.add_edges_from((u, v, {"parallel": count}) for (u, v), count in sorted(parallel.items()))
+    components = sorted(
+        (sorted(c) for c in nx.connected_components(simple)), key=lambda c: (-len(c), c[0])
+    )
+    placed: list[tuple[list[str], Any]] = []
+    for nodes in components:
+        if len(nodes) == 1:
+            coords = np.zeros((1, 2))
+        else:
+            coords = _stress_layout(simple.subgraph(nodes), nodes)
+            ends = np.array(
+                [(nodes.index(u), nodes.index(v)) for u, v in simple.subgraph(nodes).edges()]
+            )
+            lengths = np.sqrt(((coords[ends[:, 0]] - coords[ends[:, 1]]) ** 2).sum(axis=1))
+            coords = coords / max(float(np.median(lengths)), 1e-9) * EDGE_LENGTH
+            coords = _widen(_spread(coords, [boxes[n] for n in nodes]))
+        coords = _remove_overlaps(coords, [boxes[n] for n in nodes])
+        placed.append((nodes, coords))
+    return _pack(placed, boxes)
+
+
+def _distances(sub: nx.Graph, nodes: list[str]) -> Any:
+    """Ideal distances: shortest paths where an edge at a hub, or one of several parallel
+    edges, is longer (so that edge labels have room). Exact for up to 300 nodes (Floyd-Warshall
+    in numpy), hop counts for bigger components."""
+    import numpy as np
+
+    n = len(nodes)
+    where = {node: i for i, node in enumerate(nodes)}
+    degree = dict(sub.degree())
+    dist = np.full((n, n), np.inf)
+    np.fill_diagonal(dist, 0.0)
+    if n <= 300:
+        for u, v, count in sub.edges(data="parallel", default=1):
+            length = (
+                1.0
+                + HUB_STRETCH * math.log2(max(degree[u], degree[v]))
+                + PARALLEL_STRETCH * (count - 1)
+            )
+            dist[where[u], where[v]] = dist[where[v], where[u]] = length
+        for k in range(n):
+            np.minimum(dist, dist[:, k, None] + dist[None, k, :], out=dist)
+    else:  # breadth-first search from every node over integer adjacency lists
+        adjacency: list[list[int]] = [[] for _ in range(n)]
+        for u, v in sub.edges():
+            adjacency[where[u]].append(where[v])
+            adjacency[where[v]].append(where[u])
+        for source in range(n):
+            row, frontier, depth = dist[source], [source], 0
+            while frontier:
+                depth += 1
+                following = []
+                for node in frontier:
+                    for near in adjacency[node]:
+                        if row[near] == np.inf:
+                            row[near] = depth
+                            following.append(near)
+                frontier = following
+    return dist
+
+
+def _stress_layout(sub: nx.Graph, nodes: list[str]) -> Any:
+    """Stress majorization (Gansner, Koren & North 2004) from a classical-MDS start.
+
+    Deterministic (no random start) and built from element-wise numpy only: multi-threaded
+    BLAS calls (eigh, pinv) take seconds on a busy machine, these take milliseconds.
+    """
+    import numpy as np
+
+    n = len(nodes)
+    dist = _distances(sub, nodes)
+    # classical MDS: the two main eigenvectors of the double-centred squared distances,
+    # by power iteration with deflation
+    sq = dist**2
+    centred = -0.5 * (sq - sq.mean(axis=0) - sq.mean(axis=1)[:, None] + sq.mean())
+    coords = np.zeros((n, 2))
+    for axis in range(2):
+        vector = np.cos(np.arange(n) * (1.0 + axis) + 0.5)
+        value = 0.0
+        for _ in range(50):
+            nxt = centred @ vector
+            for done in range(axis):
+                prev = coords[:, done] / max(
+                    float(np.sqrt(coords[:, done] @ coords[:, done])), 1e-12
+                )
+                nxt -= (nxt @ prev) * prev
+            value = float(np.sqrt(nxt @ nxt))
+            if value < 1e-12:
+                break
+            vector = nxt / value
+        coords[:, axis] = vector * math.sqrt(max(value, 1e-12))
+    x = coords[:, 0] + np.linspace(0, 1e-3, n)
+    y = coords[:, 1] + np.linspace(1e-3, 0, n)
+    with np.errstate(divide="ignore"):
+        weight = np.where(dist > 0, dist**-2.0, 0.0)
+    weighted_dist = weight * dist
+    total = weight.sum(axis=1)
+    steps = max(20, min(200, int(200 * (150 / n) ** 2)))
+    for _ in range(steps):
+        # x_i <- sum_j w_ij (x_j + d_ij (x_i - x_j) / |p_i - p_j|) / sum_j w_ij, and so for y
+        dx = x[:, None] - x[None, :]
+        dy = y[:, None] - y[None, :]
+        pull = weighted_dist / np.maximum(np.sqrt(dx * dx + dy * dy), 1e-9)
+        spring = pull.sum(axis=1)
+        x, y = (
+            (weight @ x + x * spring - pull @ x) / total,
+            (weight @ y + y * spring - pull @ y) / total,
+        )
+    return np.stack([x, y], axis=1)
+
+
+def _widen(coords: Any, aspect: float = ASPECT) -> Any:
+    """Stretch a layout towards the page's width-to-height ratio (labels are wide, and so are
+    screens), by at most 1.3 on either axis."""
+    import numpy as np
+
+    span = coords.max(axis=0) - coords.min(axis=0) + EDGE_LENGTH
+    factor = min(math.sqrt(aspect / (float(span[0]) / float(span[1]))), 1.3)
+    if factor <= 1.0:
+        return coords
+    return coords * np.array([factor, 1.0 / factor])
+
+
+def _spread(coords: Any, boxes: list[NodeBox], density: float = 0.3) -> Any:
+    """Scale a crowded layout up until the label boxes cover at most ``density`` of its area."""
+    import numpy as np
+
+    if len(boxes) < 10:
+        return coords
+    area = sum((b.right - b.left) * (b.bottom - b.top) for b in boxes)
+    span = coords.max(axis=0) - coords.min(axis=0) + EDGE_LENGTH
+    ratio = area / float(span[0] * span[1])
+    return coords * math.sqrt(ratio / density) if ratio > density else coords + np.zeros(1)
+
+
+def _remove_overlaps(coords: Any, boxes: list[NodeBox], margin: float = 40.0) -> Any:
+    """Push overlapping label boxes apart along the axis of least overlap (deterministic).
+
+    Pairs are checked in full only every tenth round (boxes grown by ``margin``); the rounds
+    between look at those candidate pairs alone. A layout still crowded after ten rounds is
+    scaled up by 10% about its centre.
+    """
+    import numpy as np
+
+    n = len(boxes)
+    if n < 2:
+        return coords
+    left = np.array([b.left for b in boxes])
+    right = np.array([b.right for b in boxes])
+    top = np.array([b.top for b in boxes])
+    bottom = np.array([b.bottom for b in boxes])
+    mid_x, mid_y = (left + right) / 2, (top + bottom) / 2
+    upper = np.triu(np.ones((n, n), dtype=bool), 1)
+    coords = coords.copy()
+    first = second = np.zeros(0, dtype=int)
+    fresh = False
+    for number in range(400):
+        x, y = coords[:, 0], coords[:, 1]
+        if number % 10 == 0 or (not fresh and not len(first)):
+            grown_x = np.minimum.outer(x + right, x + right) - np.maximum.outer(x + left, x + left)
+            grown_y = np.minimum.outer(y + bottom, y + bottom) - np.maximum.outer(y + top, y + top)
+            first, second = np.nonzero((grown_x > -margin) & (grown_y > -margin) & upper)
+            fresh = True
+        ox = np.minimum((x + right)[first], (x + right)[second]) - np.maximum(
+            (x + left)[first], (x + left)[second]
+        )
+        oy = np.minimum((y + bottom)[first], (y + bottom)[second]) - np.maximum(
+            (y + top)[first], (y + top)[second]
+        )
+        hit = (ox > 0) & (oy > 0)
+        if not hit.any():
+            if fresh:
+                break
+            first = second = np.zeros(0, dtype=int)
+            continue
+        fresh = False
+        i, j, ox, oy = first[hit], second[hit], ox[hit], oy[hit]
+        dx = (x + mid_x)[i] - (x + mid_x)[j]
+        dy = (y + mid_y)[i] - (y + mid_y)[j]
+        along_x = ox <= oy * 1.5  # boxes are wide: move sideways a little more readily
+        # i is pushed away from j by half the overlap; ties (same centre) go by index
+        side_x = np.where(dx != 0, np.sign(dx), 1.0)
+        side_y = np.where(dy != 0, np.sign(dy), 1.0)
+        push = np.stack(
+            [
+                np.where(along_x, side_x * (ox / 2 + 0.5), 0.0),
+                np.where(~along_x, side_y * (oy / 2 + 0.5), 0.0),
+            ],
+            axis=1,
+        )
+        move = np.zeros((n, 2))
+        np.add.at(move, i, push)
+        np.add.at(move, j, -push)
+        coords += move * 0.6
+        if number % 10 == 9:  # still crowded: give everyone more room
+            coords = coords.mean(axis=0) + (coords - coords.mean(axis=0)) * 1.1
+    return coords
+
+
+def _pack(
+    placed: list[tuple[list[str], Any]], boxes: Mapping[str, NodeBox]
+) -> dict[str, tuple[int, int]]:
+    """Largest component first, the others in rows underneath it."""
+    positions: dict[str, tuple[int, int]] = {}
+    extents = []
+    for nodes, coords in placed:
+        lo_x = min(coords[i][0] + boxes[n].left for i, n in enumerate(nodes))
+        hi_x = max(coords[i][0] + boxes[n].right for i, n in enumerate(nodes))
+        lo_y = min(coords[i][1] + boxes[n].top for i, n in enumerate(nodes))
+        hi_y = max(coords[i][1] + boxes[n].bottom for i, n in enumerate(nodes))
+        extents.append((lo_x, hi_x, lo_y, hi_y))
+    row_width = max(1200.0, extents[0][1] - extents[0][0]) if extents else 1200.0
+    origin_x = extents[0][0] if extents else 0.0
+    cursor_x, cursor_y, row_height = origin_x, None, 0.0
+    for (nodes, coords), (lo_x, hi_x, lo_y, hi_y) in zip(placed, extents, strict=True):
+        width, height = hi_x - lo_x, hi_y - lo_y
+        if cursor_y is None:
+            cursor_y = lo_y
+            shift = (0.0, 0.0)
+            cursor_y = hi_y + 3 * PADDING
+            cursor_x = origin_x
+            row_height = 0.0
+        else:
+            if cursor_x + width > origin_x + row_width and cursor_x > origin_x:
+                cursor_x = origin_x
+                cursor_y += row_height + 2 * PADDING
+                row_height = 0.0
+            shift = (cursor_x - lo_x, cursor_y - lo_y)
+            cursor_x += width + 2 * PADDING
+            row_height = max(row_height, height)
+        for i, node in enumerate(nodes):
+            positions[node] = (
+                round(float(coords[i][0] + shift[0])),
+                round(float(coords[i][1] + shift[1])),
+            )
+    return positions
+
+
+def crowded_edge_labels(
+    edges: list[dict[str, Any]],
+    positions: Mapping[str, tuple[int, int]],
+    shapes: Mapping[str, tuple[float, str]],
+    edge_data: Mapping[str, Any],
+) -> set[str]:
+    """Edges whose label would overlap a node, its label or a stronger edge's label: these
+    labels show when the edge is hovered or selected (or all with the page's toggle)."""
+    import numpy as np
+
+    # each node is two rectangles: its shape, and its label underneath
+    taken = np.zeros((2 * len(positions) + len(edges), 4))
+    count = 0
+    for node, (x, y) in sorted(positions.items()):
+        size, label = shapes[node]
+        lines = label.split("\n")
+        half = max(text_width(line, FONT_SIZE) for line in lines) / 2 + 2
+        taken[count] = (x - size - 2, y - size - 2, x + size + 2, y + size + 2)
+        taken[count + 1] = (x - half, y + size, x + half, y + size + 4 + LINE_HEIGHT * len(lines))
+        count += 2
+    crowded = set()
+    order = sorted(
+        edges,
+        key=lambda e: (
+            -len(edge_data[e["id"]]["claims"]),
+            -edge_data[e["id"]]["sources"],
+            int(e["id"][1:]),
+        ),
+    )
+    for edge in order:
+        if edge["from"] == edge["to"]:
+            crowded.add(edge["id"])
+            continue
+        cx, cy = _label_anchor(positions[edge["from"]], positions[edge["to"]], edge.get("smooth"))
+        half_w, half_h = text_width(edge["label"], EDGE_FONT_SIZE) / 2 + 3, EDGE_FONT_SIZE / 2 + 3
+        box = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+        block = taken[:count]
+        if (
+            (block[:, 0] < box[2])
+            & (box[0] < block[:, 2])
+            & (block[:, 1] < box[3])
+            & (box[1] < block[:, 3])
+        ).any():
+            crowded.add(edge["id"])
+        else:
+            taken[count] = box
+            count += 1
+    return crowded
+
+
+def _label_anchor(
+    start: tuple[int, int], end: tuple[int, int], smooth: Mapping[str, Any] | None
+) -> tuple[float, float]:
+    """Where vis-network draws an edge's label: the middle of the line, or of its curve."""
+    (x1, y1), (x2, y2) = start, end
+    if not smooth or not smooth.get("enabled"):
+        return (x1 + x2) / 2, (y1 + y2) / 2
+    roundness = float(smooth["roundness"])
+    dx, dy = x2 - x1, y1 - y2
+    length = math.hypot(dx, dy)
+    factor = -roundness if smooth["type"] == "curvedCCW" else roundness
+    angle = (math.atan2(dy, dx) + (0.5 * factor + 0.5) * math.pi) % (2 * math.pi)
+    via_x = x1 + (0.5 * roundness + 0.5) * length * math.sin(angle)
+    via_y = y1 + (0.5 * roundness + 0.5) * length * math.cos(angle)
+    return 0.25 * x1 + 0.5 * via_x + 0.25 * x2, 0.25 * y1 + 0.5 * via_y + 0.25 * y2
+
+
+def edge_curve(u: str, v: str, rank: int, count: int) -> dict[str, Any] | None:
+    """Parallel edges between one pair curve apart; a single edge is straight."""
+    if u == v:
+        return None
+    if count == 1:
+        return {"enabled": False}
+    offset = (rank - (count - 1) / 2) * min(0.35, 1.4 / (count - 1))  # roundness within ±0.7
+    if u > v:
+        offset = -offset
+    if offset == 0:
+        return {"enabled": False}
+    return {
+        "enabled": True,
+        "type": "curvedCW" if offset > 0 else "curvedCCW",
+        "roundness": round(abs(offset), 3),
+    }

@@ -1,0 +1,505 @@
+"""The page's data: vis-network node and edge lists, and the evidence the page script reads."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from kg.graph import (
+    first_facts,
+)
+from kg.html import views
+from kg.html.conflicts import claim_key, view_conflicts
+from kg.html.layout import (
+    EDGE_FONT_SIZE,
+    FONT_SIZE,
+    crowded_edge_labels,
+    edge_curve,
+    layout,
+    node_box,
+    wrap_label,
+)
+from kg.html.views import View, incident_edges
+from kg.ontology import Ontology, OntologyClass
+
+DEFAULT_TITLE = "News knowledge graph"
+#: At most this many conflicts are listed on a page.
+MAX_CONFLICTS = 1000
+
+#: Tableau's categorical colours without red (red marks conflicts), most distinct first.
+# fmt: off
+PALETTE = ("#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#9C755F", "#FF9DA7", "#76B7B2",
+           "#EDC948", "#BAB0AC", "#D37295", "#B6992D", "#A0CBE8", "#499894", "#8CD17D",
+           "#FFBE7D", "#7F3C8D", "#17BECF", "#D4A6C8", "#79706E", "#FABFD2")
+# fmt: on
+#: vis-network shapes that draw their label underneath (so node size can vary).
+SHAPES = ("dot", "square", "diamond", "triangle", "hexagon", "star", "triangleDown")
+CONFLICT_COLOUR = "#C62828"
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What the evidence panel says about an article."""
+
+    id: str
+    title: str = ""
+    published: str = ""
+    outlet: str | None = None
+    agency: str | None = None
+
+
+@dataclass(frozen=True)
+class ClassStyle:
+    name: str
+    label: str
+    colour: str
+    shape: str
+
+
+def class_styles(ontology: Ontology, types: Iterable[str] = ()) -> dict[str, ClassStyle]:
+    """A colour per class and a shape per branch of the class tree (the classes under the
+    root: agents are dots, places hexagons, ...), both read from the ontology and stable across
+    views; the biggest branch gets the first shape and the first colours.
+
+    >>> from kg.ontology import load_ontology
+    >>> styles = class_styles(load_ontology())
+    >>> len({s.colour for s in styles.values()}) == len(styles)
+    True
+    >>> styles["Person"].shape == styles["GovernmentAgency"].shape
+    True
+    """
+    names = sorted(set(ontology.classes) | set(types))
+    chains = {name: _chain(ontology, name) for name in names}
+    main_root = min(
+        Counter(chain[-1] for chain in chains.values()).items(),
+        key=lambda item: (-item[1], item[0]),
+    )[0]
+    branch = {name: chain[-2] if len(chain) > 1 else chain[-1] for name, chain in chains.items()}
+    sizes = Counter(branch[n] for n in names if chains[n][-1] == main_root)
+    branches = sorted(sizes, key=lambda b: (b == main_root, -sizes[b], b))
+    rank = {b: i for i, b in enumerate(branches)}
+    order = sorted(
+        names,
+        key=lambda n: (chains[n][-1] != main_root, rank.get(branch[n], 99), len(chains[n]), n),
+    )
+    styles = {}
+    for index, name in enumerate(order):
+        cls = ontology.classes.get(name) or OntologyClass(name, "", "")
+        label = cls.label or _split_camel(name)
+        shape = SHAPES[rank[branch[name]] % len(SHAPES)] if branch[name] in rank else "dot"
+        styles[name] = ClassStyle(
+            name, label[:1].upper() + label[1:], PALETTE[index % len(PALETTE)], shape
+        )
+    return dict(sorted(styles.items()))
+
+
+def _chain(ontology: Ontology, name: str) -> list[str]:
+    """The class, its first parent, that one's first parent, ... up to a root."""
+    chain = [name]
+    while chain[-1] in ontology.classes and ontology.classes[chain[-1]].parents:
+        parent = ontology.classes[chain[-1]].parents[0]
+        if parent in chain:
+            break
+        chain.append(parent)
+    return chain
+
+
+def _split_camel(name: str) -> str:
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
+
+
+def _paragraph(text: str, start: int, end: int, limit: int = 420) -> tuple[str, str]:
+    """The rest of the paragraph (line) around ``text[start:end]``, clipped at ``limit`` chars."""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    before, after = text[para_start:start], text[end:para_end]
+    if len(before) > limit:
+        cut = before.find(" ", len(before) - limit)
+        before = "…" + before[cut + 1 if cut >= 0 else len(before) - limit :]
+    if len(after) > limit:
+        cut = after.rfind(" ", 0, limit)
+        after = after[: cut if cut > 0 else limit] + "…"
+    return before.lstrip(), after.rstrip()
+
+
+def _date_range(values: Iterable[str]) -> tuple[str, str] | None:
+    """First and last day covered by YYYY / YYYY-MM / YYYY-MM-DD values."""
+    from kg.model import DateValue
+
+    spans = []
+    for value in values:
+        try:
+            date = DateValue.parse(value)
+        except ValueError:
+            continue
+        spans.append((date.start.isoformat(), date.end.isoformat(), value))
+    if not spans:
+        return None
+    return min(spans)[2], max(spans, key=lambda s: (s[1], s[2]))[2]
+
+
+def page_payload(
+    view: View,
+    full: nx.MultiDiGraph,
+    *,
+    ontology: Ontology,
+    articles: Mapping[str, ArticleInfo],
+    texts: Mapping[str, str],
+    contexts: Mapping[str, tuple[str, str]],
+    title: str,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """vis-network node and edge lists, and the data the page script reads (all sorted).
+
+    Tooltips (``title``) are plain text: vis-network shows them with ``innerText``.
+    """
+    graph = view.graph
+    styles = class_styles(ontology, (d.get("type", "Entity") for _n, d in graph.nodes(data=True)))
+    predicates = ontology.predicates
+    conflicts = view_conflicts(full, ontology, view=graph)
+    in_conflict: dict[tuple[str, str, str, str, str, int], list[int]] = defaultdict(list)
+    for number, conflict in enumerate(conflicts):
+        for row in conflict.claims:
+            key = claim_key({**row, "subject": conflict.subject, "predicate": conflict.predicate})
+            in_conflict[key].append(number)
+
+    def name(entity: str | None) -> str:
+        if not entity:
+            return ""
+        return str(full.nodes[entity].get("label", entity)) if entity in full else entity
+
+    def predicate_label(pred: str) -> str:
+        return predicates[pred].label if pred in predicates else pred
+
+    def value_label(pred: str, value: str, is_entity: bool) -> str:
+        if is_entity:
+            return name(value)
+        unit = predicates[pred].unit if pred in predicates else None
+        return f"{value} {unit}" if unit else value
+
+    claims: list[dict[str, Any]] = []
+    claim_index: dict[tuple[str, str, str, str, str, int], int] = {}
+
+    def add_claim(row: Mapping[str, Any]) -> int:
+        key = claim_key(row)
+        if key in claim_index:
+            return claim_index[key]
+        text = texts.get(row["article"])
+        start, end = int(row.get("start") or 0), int(row.get("end") or 0)
+        if text is not None and text[start:end] == row["quote"]:
+            before, after = _paragraph(text, start, end)
+        else:
+            before, after = contexts.get(str(row.get("claim", "")), ("", ""))
+            before, after = ("…" + before if before else ""), (after + "…" if after else "")
+        info = articles.get(row["article"]) or ArticleInfo(row["article"])
+        is_entity = bool(row.get("object_is_entity", True))
+        claims.append(
+            {
+                "article": row["article"],
+                "before": before,
+                "quote": row["quote"],
+                "after": after,
+                "subject": name(row["subject"]),
+                "p": row["predicate"],
+                "predicate": predicate_label(row["predicate"]),
+                "object": value_label(row["predicate"], str(row["object"]), is_entity),
+                "speaker": row.get("speaker") or "",
+                "speakerLabel": name(row.get("speaker")),
+                "outlet": row.get("outlet") or info.outlet or "",
+                "agency": row.get("agency") or info.agency or "",
+                "published": row.get("published") or info.published or "",
+                "certainty": row.get("certainty") or "stated",
+                "date": row.get("date") or "",
+                "validFrom": row.get("valid_from") or "",
+                "validUntil": row.get("valid_until") or "",
+                "note": row.get("note") or "",
+                "conflicts": in_conflict.get(key, []),
+            }
+        )
+        claim_index[key] = len(claims) - 1
+        return claim_index[key]
+
+    degree = {n: sum(1 for _ in incident_edges(graph, n)) for n in graph}
+    labels = {n: wrap_label(str(d.get("label", n))) for n, d in graph.nodes(data=True)}
+    sizes = {n: min(round(9 + 4 * math.sqrt(degree[n]), 1), 30.0) for n in graph}
+    boxes = {n: node_box(sizes[n], labels[n]) for n in graph}
+    positions = layout(graph, boxes)
+
+    nodes: list[dict[str, Any]] = []
+    entities: dict[str, Any] = {}
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        style = styles[data.get("type", "Entity")]
+        shown_facts, facts_left_out = first_facts(data.get("facts", ()), views.MAX_FACTS_SHOWN)
+        facts = [add_claim(f) for f in shown_facts]
+        aliases = [a for a in data.get("aliases", ()) if a != data.get("label")]
+        mentioned = list(data.get("articles", ()))
+        tip = [str(data.get("label", node)), f"Type: {style.label}"]
+        if aliases:
+            tip.append("Also: " + ", ".join(aliases))
+        if data.get("description"):
+            tip.append(str(data["description"]))
+        if mentioned:
+            tip.append(
+                f"In {len(mentioned)} article{'s' if len(mentioned) != 1 else ''}: "
+                + ", ".join(_short(a) for a in mentioned[:8])
+                + (" …" if len(mentioned) > 8 else "")
+            )
+        tip.append("Click for the evidence.")
+        x, y = positions[node]
+        nodes.append(
+            {
+                "id": node,
+                "label": labels[node],
+                "title": "\n".join(tip),
+                "shape": style.shape,
+                "color": {
+                    "background": style.colour,
+                    "border": _darker(style.colour),
+                    "highlight": {"background": style.colour, "border": "#111111"},
+                    "hover": {"background": style.colour, "border": "#111111"},
+                },
+                "size": sizes[node],
+                "x": x,
+                "y": y,
+            }
+        )
+        entities[node] = {
+            "label": str(data.get("label", node)),
+            "type": style.name,
+            "typeLabel": style.label,
+            "aliases": aliases,
+            "description": data.get("description", ""),
+            "note": data.get("note", ""),
+            "articles": mentioned,
+            "facts": facts,
+            "conflict": any(claims[i]["conflicts"] for i in facts),
+        }
+        if facts_left_out:
+            entities[node]["factsLeftOut"] = facts_left_out
+
+    edges: list[dict[str, Any]] = []
+    edge_data: dict[str, Any] = {}
+    pair_count = Counter(tuple(sorted((u, v))) for u, v in graph.edges())
+    pair_seen: Counter[tuple[str, ...]] = Counter()
+    ordered = sorted(graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
+    for index, (u, v, key, data) in enumerate(ordered):
+        edge_id = f"e{index}"
+        label = predicate_label(key)
+        refs = [add_claim(c) for c in data.get("claims", ())]
+        sources = max(int(data.get("sources") or 0), 1)
+        pair = tuple(sorted((u, v)))
+        rank = pair_seen[pair]
+        pair_seen[pair] += 1
+        tip = [
+            f"{name(u)} — {label} → {name(v)}",
+            f"{len(refs)} claim{'s' if len(refs) != 1 else ''} from {sources} independent "
+            f"source{'s' if sources != 1 else ''}",
+        ]
+        for ref in refs[:4]:
+            c = claims[ref]
+            who = f" (said by {c['speakerLabel']})" if c["speaker"] else ""
+            tip.append(f"• {_source_line(c, name)}{who}: “{_clip(c['quote'], 160)}”")
+        if len(refs) > 4:
+            tip.append(f"… and {len(refs) - 4} more")
+        tip.append("Click for the evidence.")
+        edge: dict[str, Any] = {
+            "id": edge_id,
+            "from": u,
+            "to": v,
+            "label": label,
+            "title": "\n".join(tip),
+            "width": round(1 + 1.5 * (sources - 1), 1),
+        }
+        smooth = edge_curve(u, v, rank, pair_count[pair])
+        if smooth is not None:
+            edge["smooth"] = smooth
+        edges.append(edge)
+        conflict_numbers = sorted({n for ref in refs for n in claims[ref]["conflicts"]})
+        edge_data[edge_id] = {
+            "from": u,
+            "to": v,
+            "predicate": key,
+            "label": label,
+            "claims": refs,
+            "sources": sources,
+            "conflict": bool(conflict_numbers),
+        }
+    shapes = {n: (sizes[n], labels[n]) for n in graph}
+    crowded = crowded_edge_labels(edges, positions, shapes, edge_data)
+    for edge in edges:
+        if edge["id"] in crowded:
+            edge["label"] = ""
+            edge_data[edge["id"]]["crowded"] = True
+
+    # only the conflicts that a claim on the page takes part in (the first MAX_CONFLICTS, in
+    # kg.analysis' order: contradictions first), numbered in order, at most 5 per claim
+    used = sorted({number for c in claims for number in c["conflicts"]})
+    renumber = {old: new for new, old in enumerate(used[:MAX_CONFLICTS])}
+    for c in claims:
+        c["conflicts"] = [renumber[n] for n in c["conflicts"] if n in renumber][:5]
+    conflicts = [conflicts[number] for number in used[:MAX_CONFLICTS]]
+
+    used_types = Counter(entities[n]["type"] for n in entities)
+    used_predicates = Counter(edge_data[e]["predicate"] for e in edge_data)
+    used_predicates.update(claims[ref]["p"] for e in entities.values() for ref in e["facts"])
+    article_ids = sorted({c["article"] for c in claims})
+    known = {a: articles.get(a) or ArticleInfo(a) for a in article_ids}
+    span = _date_range(a.published for a in known.values() if a.published)
+    speakers = sorted({c["speaker"] for c in claims if c["speaker"]})
+    outlets = sorted({c["outlet"] for c in claims if c["outlet"]})
+    agencies = sorted({c["agency"] for c in claims if c["agency"]})
+    data = {
+        "title": title,
+        "description": view.description,
+        "notes": view.notes,
+        "caption": _caption(
+            len(entities),
+            len(edges),
+            len(claims),
+            article_ids,
+            span,
+            sum(1 for a in known.values() if not a.published),
+        ),
+        "focus": view.focus,
+        "classes": [
+            {
+                "name": s.name,
+                "label": s.label,
+                "colour": s.colour,
+                "shape": s.shape,
+                "count": used_types[s.name],
+            }
+            for s in styles.values()
+            if used_types[s.name]
+        ],
+        "predicates": [
+            {"name": p, "label": predicate_label(p), "count": used_predicates[p]}
+            for p in sorted(used_predicates)
+        ],
+        "articles": [
+            {
+                "id": a,
+                "title": i.title,
+                "published": i.published,
+                "outlet": i.outlet or "",
+                "agency": i.agency or "",
+            }
+            for a, i in known.items()
+        ],
+        "names": {e: name(e) for e in sorted(set(speakers) | set(outlets) | set(agencies))},
+        "speakers": speakers,
+        "outlets": outlets,
+        "entities": entities,
+        "edges": edge_data,
+        "claims": claims,
+        "conflicts": [
+            {
+                "kind": c.kind,
+                "subject": name(c.subject),
+                "predicate": predicate_label(c.predicate),
+                "values": [value_label(c.predicate, v, v in full) for v in c.values],
+                "reason": c.reason,
+            }
+            for c in conflicts
+        ],
+        "conflictCount": len(used),
+        "options": VIS_OPTIONS,
+    }
+    return nodes, edges, data
+
+
+def _caption(
+    entities: int,
+    relations: int,
+    claims: int,
+    article_ids: list[str],
+    span: tuple[str, str] | None,
+    undated: int = 0,
+) -> str:
+    """The page's one-line summary: counts, and when the articles were published.
+
+    >>> _caption(50, 97, 196, ["a", "b", "c"], ("2023", "2023-11"), undated=1)
+    '50 entities · 97 relations · 196 claims from 3 articles published 2023 to 2023-11 (1 undated)'
+    """
+    text = (
+        f"{entities} entities · {relations} relations · {claims} claims from "
+        f"{len(article_ids)} article{'s' if len(article_ids) != 1 else ''}"
+    )
+    if span:
+        text += f" published {span[0]}" + (f" to {span[1]}" if span[1] != span[0] else "")
+    if undated:
+        text += f" ({undated} undated)"
+    return text
+
+
+def _short(article: str) -> str:
+    return article.split("_", 1)[0] if "_" in article else article
+
+
+def _source_line(claim: Mapping[str, Any], name: Any) -> str:
+    parts = [name(claim["outlet"]) if claim["outlet"] else "unknown outlet"]
+    if claim["agency"]:
+        parts[0] += f" via {name(claim['agency'])}"
+    if claim["published"]:
+        parts.append(claim["published"])
+    parts.append(f"article {_short(claim['article'])}")
+    return ", ".join(parts)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _darker(colour: str, factor: float = 0.7) -> str:
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#{:02X}{:02X}{:02X}".format(*(int(c * factor) for c in (r, g, b)))
+
+
+VIS_OPTIONS: dict[str, Any] = {
+    "autoResize": True,
+    "physics": {"enabled": False},
+    "layout": {"improvedLayout": False, "randomSeed": 1},
+    "interaction": {
+        "hover": True,
+        "tooltipDelay": 120,
+        "hideEdgesOnDrag": False,
+        "multiselect": False,
+        "navigationButtons": False,
+        "keyboard": False,
+    },
+    "nodes": {
+        "borderWidth": 1.5,
+        "borderWidthSelected": 3,
+        "font": {
+            "face": "arial",
+            "size": FONT_SIZE,
+            "color": "#1F2933",
+            "strokeWidth": 4,
+            "strokeColor": "#FFFFFF",
+            "multi": False,
+        },
+    },
+    "edges": {
+        "arrows": {"to": {"enabled": True, "scaleFactor": 0.55}},
+        "color": {"color": "#9AA5B1", "highlight": "#1F2933", "hover": "#3E4C59", "inherit": False},
+        "font": {
+            "face": "arial",
+            "size": EDGE_FONT_SIZE,
+            "color": "#52606D",
+            "strokeWidth": 4,
+            "strokeColor": "#FFFFFF",
+            "align": "horizontal",
+        },
+        "selectionWidth": 1.5,
+        "hoverWidth": 1,
+        "smooth": {"enabled": False},
+    },
+}

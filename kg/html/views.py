@@ -1,0 +1,279 @@
+"""Views: which part of the projected graph a page shows, and what it leaves out."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from kg.errors import AmbiguousEntity, EntityNotFound, KgError
+from kg.graph import (
+    Evidence,
+    edge_sources,
+    predicates_of,
+    said_by,
+    with_predicate,
+)
+
+DEFAULT_MAX_EDGES = 500
+#: A page also stops at about this many claims (one per article stating a relation, one per fact):
+#: on a large graph the best-connected entities share hundreds of quoted claims.
+DEFAULT_MAX_CLAIMS = 2000
+#: At most this many literal facts (distinct predicate and value) per entity are on a page;
+#: ``kg show ENTITY`` lists them all.
+MAX_FACTS_SHOWN = 50
+
+
+class ViewError(KgError):
+    """A view was asked for something the graph does not hold (an article, a predicate)."""
+
+
+@dataclass
+class View:
+    """A part of the projected graph to draw, and what was left out (said on the page)."""
+
+    graph: nx.MultiDiGraph
+    description: str
+    notes: list[str] = field(default_factory=list)
+    focus: str | None = None
+
+
+def resolve_entity(graph: nx.MultiDiGraph, name: str) -> str:
+    """The node whose id, label or alias is ``name`` (case-insensitive).
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("ifs", label="Institute of Forensic Science", aliases=["IFS"])
+    >>> resolve_entity(g, "ifs"), resolve_entity(g, "institute of forensic science")
+    ('ifs', 'ifs')
+    """
+    if name in graph:
+        return name
+    wanted = _fold(name)
+    names: dict[str, set[str]] = defaultdict(set)
+    for node, data in graph.nodes(data=True):
+        for alias in (node, data.get("label", ""), *data.get("aliases", ())):
+            names[_fold(alias)].add(node)
+    hits = names.get(wanted, set())
+    if len(hits) == 1:
+        return next(iter(hits))
+    if hits:
+        raise AmbiguousEntity(name, sorted(hits))
+    import difflib
+
+    close = difflib.get_close_matches(wanted, sorted(names), n=5, cutoff=0.6)
+    raise EntityNotFound(name, sorted({n for key in close for n in names[key]})[:3])
+
+
+def select_view(
+    graph: nx.MultiDiGraph,
+    *,
+    focus: str | None = None,
+    hops: int = 1,
+    article: str | None = None,
+    predicate: str | None = None,
+    top_k: int | None = None,
+    max_edges: int = DEFAULT_MAX_EDGES,
+    max_claims: int = DEFAULT_MAX_CLAIMS,
+) -> View:
+    """Choose what to draw: everything, a neighbourhood, one article, one predicate; then cap.
+
+    Entities with no relation and no literal fact in the view are not drawn. When more than
+    ``max_edges`` relations, about ``max_claims`` claims (or more than ``top_k`` entities)
+    remain, the most connected entities are kept (nearest the focus first) and a note says
+    what was left out. Claims are counted without reading them: one per article stating a
+    relation, one per fact shown.
+
+    >>> g = nx.MultiDiGraph()
+    >>> for i in range(5):
+    ...     g.add_node(f"n{i}", label=f"N{i}", type="Person", facts=[])
+    >>> for i in range(1, 5):
+    ...     _ = g.add_edge("n0", f"n{i}", key="knows", claims=[])
+    >>> view = select_view(g, max_edges=2)
+    >>> sorted(view.graph), view.notes[0][:40]
+    (['n0', 'n1', 'n2'], 'Showing the 3 most connected of 5 entiti')
+    """
+    if hops < 0:
+        raise ViewError(f"--hops must be 0 or more, not {hops}")
+    if max_edges < 1:
+        raise ViewError(f"--max-edges must be at least 1, not {max_edges}")
+    if max_claims < 1:
+        raise ViewError(f"--max-claims must be at least 1, not {max_claims}")
+    parts: list[str] = []
+    work = graph
+    if article is not None:
+        work, article = _restrict_to_article(work, article)
+        parts.append(f"what article {article} says")
+    if predicate is not None:
+        work = _restrict_to_predicate(work, predicate)
+        parts.append(f"relations '{predicate}'")
+    centre = None
+    distance: dict[str, int] = {}
+    keep: set[str] = set()
+    if focus is not None:
+        centre = resolve_entity(graph, focus)
+        if centre not in work:
+            raise ViewError(f"{centre} has no claims in this view — drop --article/--predicate")
+        distance = nx.single_source_shortest_path_length(
+            work.to_undirected(as_view=True), centre, cutoff=hops
+        )
+        if hops >= 1:  # what the focus said: relations of the claims attributed to it
+            for u, v, key in sorted(said_by(graph, centre)):
+                if work.has_edge(u, v, key):
+                    distance.setdefault(u, 1)
+                    distance.setdefault(v, 1)
+        keep = set(distance)
+        parts.insert(
+            0,
+            f"{graph.nodes[centre].get('label', centre)} and its neighbours "
+            f"within {hops} hop{'s' if hops != 1 else ''}",
+        )
+    degree = dict(work.degree())
+    if centre is None:
+        keep = {n for n, d in degree.items() if d or work.nodes[n].get("facts")}
+        total_edges = work.number_of_edges()  # every edge has both ends kept
+    else:
+        total_edges = _edge_count(work, keep)
+    total_nodes = len(keep)
+    notes: list[str] = []
+    over_claims = _claim_estimate(work, keep, stop_above=max_claims) > max_claims
+    if total_edges > max_edges or over_claims or (top_k is not None and total_nodes > top_k):
+        # most connected = most distinct neighbours, then most relations (a self-loop once)
+        loops = Counter(u for u, _v in nx.selfloop_edges(work))
+        relations = {n: degree[n] - loops[n] for n in keep}
+        neighbours = {n: len(set(work.succ[n]).union(work.pred[n])) for n in keep}
+        ranked = sorted(keep, key=lambda n: (distance.get(n, 0), -neighbours[n], -relations[n], n))
+        chosen: set[str] = set()
+        edges = claims = 0
+        for node in ranked:
+            if top_k is not None and len(chosen) >= top_k:
+                break
+            added = [
+                (u, v, k)
+                for u, v, k in incident_edges(work, node)
+                if (v if u == node else u) in chosen or u == v
+            ]
+            more = _fact_estimate(work, node) + sum(
+                len(work.edges[e].get("articles", ())) or 1 for e in added
+            )
+            if chosen and (edges + len(added) > max_edges or claims + more > max_claims):
+                break
+            chosen.add(node)
+            edges, claims = edges + len(added), claims + more
+        keep = chosen
+        shown_edges = _edge_count(work, keep)
+        notes.append(
+            f"Showing the {len(keep)} most connected of {total_nodes} entities and their "
+            f"{shown_edges} of {total_edges} relations (cap: {max_edges} relations"
+            + (f", about {max_claims:,} claims" if over_claims else "")
+            + (f", {top_k} entities" if top_k is not None else "")
+            + "); "
+            f"{total_nodes - len(keep)} entities and {total_edges - shown_edges} relations are "
+            "left out. Use kg html --focus ENTITY --hops N, --article ID or --predicate P to "
+            "see other parts."
+        )
+    if centre is not None:
+        keep.add(centre)
+    sub = _subgraph(work, keep)
+    if len(sub) == 0:
+        raise ViewError("the view is empty: no entity has a claim in it")
+    description = "; ".join(parts) if parts else "all entities with claims"
+    return View(sub, description[:1].upper() + description[1:], notes, centre)
+
+
+def incident_edges(graph: nx.MultiDiGraph, node: str) -> Iterable[tuple[str, str, str]]:
+    yield from graph.out_edges(node, keys=True)
+    yield from ((u, v, k) for u, v, k in graph.in_edges(node, keys=True) if u != v)
+
+
+def _fact_estimate(graph: nx.MultiDiGraph, node: str) -> int:
+    """How many facts of an entity a page shows, counted without reading them."""
+    facts = graph.nodes[node].get("facts", ())
+    count = len(facts.triples) if isinstance(facts, Evidence) and not facts.loaded else len(facts)
+    return min(count, MAX_FACTS_SHOWN)
+
+
+def _claim_estimate(graph: nx.MultiDiGraph, nodes: set[str], stop_above: int) -> int:
+    """About how many claims a page of these entities shows (see :func:`select_view`),
+    counted until the count passes ``stop_above``."""
+    count = 0
+    for node in nodes:
+        count += _fact_estimate(graph, node) + sum(
+            len(data.get("articles", ())) or 1
+            for _u, v, data in graph.out_edges(node, data=True)
+            if v in nodes
+        )
+        if count > stop_above:
+            break
+    return count
+
+
+def _edge_count(graph: nx.MultiDiGraph, nodes: set[str]) -> int:
+    """How many edges run between the given nodes."""
+    return sum(1 for node in nodes for _u, v in graph.out_edges(node) if v in nodes)
+
+
+def _subgraph(graph: nx.MultiDiGraph, nodes: set[str]) -> nx.MultiDiGraph:
+    sub = nx.MultiDiGraph()
+    for node in sorted(nodes):
+        sub.add_node(node, **graph.nodes[node])
+    for node in (n for n in graph if n in nodes):  # the graph's own edge order
+        for u, v, k, data in graph.out_edges(node, keys=True, data=True):
+            if v in nodes:
+                sub.add_edge(u, v, key=k, **data)
+    return sub
+
+
+def _summarise(claims: list[dict[str, Any]], data: Mapping[str, Any]) -> dict[str, Any]:
+    return {**data, "claims": claims, **edge_sources(claims)}
+
+
+def _restrict_to_article(graph: nx.MultiDiGraph, article: str) -> tuple[nx.MultiDiGraph, str]:
+    known = {a for _n, d in graph.nodes(data=True) for a in d.get("articles", ())}
+    starting = [a for a in sorted(known) if a.startswith(article)]
+    if article not in known and len(starting) == 1:
+        article = starting[0]  # a unique prefix, e.g. "004"
+    if article not in known:
+        import difflib
+
+        close = difflib.get_close_matches(article, sorted(known), n=3, cutoff=0.3)
+        prefix = sorted(a for a in known if a.startswith(article))
+        hint = ", ".join(prefix or close) or "none"
+        raise ViewError(f"no claims from article {article!r} — known ids like it: {hint}")
+    out = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        mentioned = article in data.get("articles", (article,))
+        facts = [f for f in data.get("facts", ()) if f["article"] == article] if mentioned else []
+        out.add_node(node, **{**data, "facts": facts})
+    for u, v, k, data in graph.edges(keys=True, data=True):
+        if article not in data.get("articles", (article,)):
+            continue  # (the claims of a large projection are only read where needed)
+        claims = [c for c in data.get("claims", ()) if c["article"] == article]
+        if claims:
+            out.add_edge(u, v, key=k, **_summarise(claims, data))
+    return out, article
+
+
+def _restrict_to_predicate(graph: nx.MultiDiGraph, predicate: str) -> nx.MultiDiGraph:
+    keys = {k for _u, _v, k in graph.edges(keys=True)}
+    facts = {p for _n, d in graph.nodes(data=True) for p in predicates_of(d.get("facts", ()))}
+    if predicate not in keys | facts:
+        import difflib
+
+        close = difflib.get_close_matches(predicate, sorted(keys | facts), n=3, cutoff=0.5)
+        hint = f" — did you mean {', '.join(close)}?" if close else ""
+        raise ViewError(f"no claims use the predicate {predicate!r}{hint}")
+    out = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        out.add_node(node, **{**data, "facts": with_predicate(data.get("facts", ()), predicate)})
+    for u, v, k, data in graph.edges(keys=True, data=True):
+        if k == predicate:
+            out.add_edge(u, v, key=k, **data)
+    return out
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().strip()
