@@ -32,7 +32,7 @@ from kg.model import Curation
 from kg.ontology import PREFIXES, Ontology, default_root, load_ontology
 from kg.rdf import iter_quads
 from kg.shacl import ShapesCheck
-from kg.sparql import QueryResult, prepare_query, with_values
+from kg.sparql import QueryResult, bind_text, prepare_query
 from kg.store import build_store_dir, new_store, open_store, read_export, serialize, to_oxigraph
 
 if TYPE_CHECKING:
@@ -312,9 +312,9 @@ def query(
     """Run a named query, a ``.rq`` file or SPARQL text: what ``kg query`` does.
 
     Locally (the graph from ``data/``, or ``path``) or, with ``endpoint``, on any SPARQL 1.1
-    endpoint: then parameters are bound with an inline ``VALUES`` block. Without ``fmt`` the
-    answer is a :class:`kg.sparql.QueryResult`; with it, bytes in that format (json, xml, csv,
-    tsv; ttl or nt for CONSTRUCT/DESCRIBE).
+    endpoint: then parameters are written into the query text (:func:`kg.sparql.bind_text`).
+    Without ``fmt`` the answer is a :class:`kg.sparql.QueryResult`; with it, bytes in that format
+    (json, xml, csv, tsv; ttl or nt for CONSTRUCT/DESCRIBE).
 
     >>> query("as-of", params={"day": "2024-01-01"}, fmt="csv").splitlines()[0]
     b'day,s,p,o,from,until,article,quote'
@@ -325,7 +325,7 @@ def query(
         except ImportError as err:  # pragma: no cover - kg.remote ships with kg
             raise QueryError(f"remote queries need kg.remote ({err})") from None
         text, bindings, _named = prepare_query(source, params)
-        text = with_values(text, bindings)
+        text = bind_text(text, bindings)
         if fmt is None:
             return remote.remote_query(endpoint, text)
         return remote.query_endpoint(endpoint, text, fmt)

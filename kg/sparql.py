@@ -132,6 +132,12 @@ _NOT_PROJECTED = re.compile(r"does not contains? variable \?(\w+) in its SELECT 
 def _run(store: ox.Store, text: str, bindings: Mapping[str, Any] | None) -> Any:
     check_query(text)
     terms = {k: _term(v) for k, v in (bindings or {}).items()}
+    written = inline_bindings(text, terms) if terms else None
+    if written is not None:  # Oxigraph plans around constants in the text: much faster
+        try:
+            return store.query(written, prefixes=PREFIXES)
+        except (SyntaxError, RuntimeError, OSError, ValueError):
+            pass  # e.g. a literal where only an IRI may stand: bound below, errors as written
     inline: dict[str, Any] = {}
     while True:
         query = with_values(text, inline) if inline else text
@@ -535,3 +541,277 @@ def prepare_query(
     if re.fullmatch(r"\S+\.(rq|sparql)", source):
         raise QueryError(f"{source}: no such query file")
     return source, ad_hoc, None
+
+
+# --- Cost estimate and inline binding (what kg serve and named queries use) ------------------
+
+_PATTERN_TOKEN = re.compile(
+    r"""(?P<comment>\#[^\n]*)
+      | (?P<string>(?:'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+                   (?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^(?:<[^<>\s]*>|[\w.-]*:[\w.:%-]*))?)
+      | (?P<iri><[^<>"{}|^`\\\s]*>)
+      | (?P<var>[?$]\w+)
+      | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
+      | (?P<pname>[\w.-]*:[\w.:%-]*)
+      | (?P<word>[A-Za-z_]\w*)
+      | (?P<other>\^\^|\S)""",
+    re.VERBOSE | re.DOTALL,
+)
+_TYPE_PREDICATES = {"a", "rdf:type", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"}
+_CONSTANT_KINDS = {"string", "iri", "number", "pname"}
+_SKIPPED_AFTER = {"FILTER", "BIND", "HAVING"}  # followed by a parenthesised expression
+_MODIFIERS = {"GROUP", "ORDER", "LIMIT", "OFFSET", "HAVING"}
+_GROUP_WORDS = {"OPTIONAL", "UNION", "MINUS", "WHERE", "DISTINCT", "REDUCED", "LATERAL"}
+
+
+class _Unreadable(Exception):
+    """The cost estimate met syntax it does not follow: the query counts as costly."""
+
+
+def query_cost(text: str) -> str:
+    """``"cheap"`` when every triple pattern is anchored, else ``"costly"``: an estimate.
+
+    A pattern is anchored when its subject or object is a constant (an object of ``a`` /
+    ``rdf:type`` only names a class, which can be huge), a variable bound by ``VALUES``, or a
+    variable that an anchored pattern binds. Such a query walks indexes from known nodes; an
+    unanchored pattern scans. kg serve runs costly queries in a lane of their own so that they
+    cannot starve cheap ones; syntax the estimate does not follow counts as costly.
+
+    >>> query_cost("SELECT ?p ?o WHERE { entity:ifs ?p ?o }")
+    'cheap'
+    >>> query_cost("SELECT * WHERE { VALUES ?e { entity:ifs } ?e kg:partOf ?w . ?w rdfs:label ?l }")
+    'cheap'
+    >>> query_cost("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }")
+    'costly'
+    >>> query_cost("SELECT ?c WHERE { ?c a kg:Claim }")
+    'costly'
+    """
+    try:
+        patterns, bound = _triple_patterns(text)
+    except _Unreadable:
+        return "costly"
+    if not patterns:
+        return "cheap"
+    anchored = [False] * len(patterns)
+    changed = True
+    while changed:
+        changed = False
+        for index, (subject, predicate, obj) in enumerate(patterns):
+            if anchored[index]:
+                continue
+            typed = predicate in _TYPE_PREDICATES
+            if _known(subject, bound) or (not typed and _known(obj, bound)):
+                anchored[index] = changed = True
+                bound.update(t for t in (subject, predicate, obj) if t.startswith(("?", "$")))
+    return "cheap" if all(anchored) else "costly"
+
+
+def _known(term: str, bound: set[str]) -> bool:
+    return not term.startswith(("?", "$", "[")) or term in bound
+
+
+def _triple_patterns(text: str) -> tuple[list[tuple[str, str, str]], set[str]]:
+    """The triple patterns of a query's WHERE clause (paths as one predicate), and VALUES vars."""
+    tokens = [(m.lastgroup or "", m.group()) for m in _PATTERN_TOKEN.finditer(text)]
+    tokens = [(kind, value) for kind, value in tokens if kind != "comment"]
+    upper = [value.upper() if kind == "word" else value for kind, value in tokens]
+    if "WHERE" in upper:
+        start = upper.index("WHERE")
+    else:
+        start = next((i for i, value in enumerate(upper) if value == "{"), len(upper))
+    patterns: list[tuple[str, str, str]] = []
+    bound: set[str] = set()
+    pending: list[str] = []  # the terms of the pattern being read: subject, predicate, object
+    graphs: list[tuple[str, int]] = []  # GRAPH ?g scopes: the variable, the depth of its block
+    depth = 0
+    index = start
+    while index < len(tokens):
+        kind, value = tokens[index]
+        word = upper[index]
+        if kind == "word" and word == "BIND":
+            inside = [v for _, v in tokens[index + 1 : index + 6]]
+            constant = tokens[index + 2][0] in _CONSTANT_KINDS if index + 2 < len(tokens) else False
+            if len(inside) == 5 and inside[2].upper() == "AS" and inside[4] == ")" and constant:
+                bound.add(inside[3])
+        if kind == "word" and word in _SKIPPED_AFTER:
+            index = _skip_parens(tokens, index + 1)
+            pending = []
+            continue
+        if kind == "word" and word in ("VALUES",):
+            index = _read_values(tokens, index + 1, bound)
+            pending = []
+            continue
+        if kind == "word" and word in _MODIFIERS:
+            while index < len(tokens) and tokens[index][1] not in ("{", "}"):
+                index += 1
+            pending = []
+            continue
+        if kind == "word" and word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+            while index < len(tokens) and tokens[index][1] != "{" and upper[index] != "WHERE":
+                index += 1
+            pending = []
+            continue
+        if kind == "word" and word == "GRAPH":
+            name = tokens[index + 1] if index + 1 < len(tokens) else ("", "")
+            if name[0] == "var":
+                graphs.append((name[1], depth + 1))
+            index += 2
+            pending = []
+            continue
+        if kind == "word" and word in _GROUP_WORDS:
+            index += 1
+            continue
+        if value in ("{", "}", "."):
+            if pending:
+                raise _Unreadable(value)
+            depth += (value == "{") - (value == "}")
+            while graphs and graphs[-1][1] > depth:
+                graphs.pop()
+            index += 1
+            continue
+        if value == "(" or value == "[" or value == "SERVICE":
+            raise _Unreadable(value)
+        if value in (";", ","):
+            if len(pending) != 0:
+                raise _Unreadable(value)
+            last = next((p for p in reversed(patterns) if p[1] != "GRAPH"), None)
+            if last is None:
+                raise _Unreadable(value)
+            pending = [last[0]] if value == ";" else [last[0], last[1]]
+            index += 1
+            continue
+        if len(pending) == 1:  # the predicate: a path of constants and operators
+            path, index = _read_path(tokens, index)
+            pending.append(path)
+            continue
+        if kind in _CONSTANT_KINDS or kind == "var" or word in ("TRUE", "FALSE"):
+            pending.append(value)
+            index += 1
+            if len(pending) == 3:
+                patterns.append((pending[0], pending[1], pending[2]))
+                if graphs:  # the pattern's graph is known once its subject is, and vice versa
+                    patterns.append((pending[0], "GRAPH", graphs[-1][0]))
+                pending = []
+            continue
+        raise _Unreadable(value)
+    if pending:
+        raise _Unreadable("an unfinished pattern")
+    return patterns, bound
+
+
+def _skip_parens(tokens: list[tuple[str, str]], index: int) -> int:
+    depth = 0
+    while index < len(tokens):
+        value = tokens[index][1]
+        depth += value == "("
+        depth -= value == ")"
+        index += 1
+        if depth <= 0:
+            return index
+    return index
+
+
+def _read_values(tokens: list[tuple[str, str]], index: int, bound: set[str]) -> int:
+    while index < len(tokens) and tokens[index][1] != "{":
+        if tokens[index][0] == "var":
+            bound.add(tokens[index][1])
+        index += 1
+    depth = 0
+    while index < len(tokens):
+        depth += tokens[index][1] == "{"
+        depth -= tokens[index][1] == "}"
+        index += 1
+        if depth == 0:
+            break
+    return index
+
+
+def _read_path(tokens: list[tuple[str, str]], index: int) -> tuple[str, int]:
+    parts: list[str] = []
+    while index < len(tokens):
+        kind, value = tokens[index]
+        if value in ("^", "!"):
+            parts.append(value)
+        elif kind in ("iri", "pname", "var") or (kind == "word" and value == "a"):
+            parts.append(value)
+            following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+            if following in ("*", "+", "?"):
+                parts.append(following)
+                index += 1
+                following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+            if following not in ("/", "|"):
+                return "".join(parts), index + 1
+            parts.append(following)
+            index += 1
+        else:
+            raise _Unreadable(value)
+        index += 1
+    raise _Unreadable("an unfinished path")
+
+
+def inline_bindings(text: str, bindings: Mapping[str, Any]) -> str | None:
+    """The query with each bound variable replaced by its term, or None where that is unsafe.
+
+    Oxigraph plans a query around the constants in its text, but applies pyoxigraph's
+    substitutions and a leading ``VALUES`` block only after it has chosen a plan; written in,
+    the bound values make a named query walk from the given nodes. A projected variable keeps
+    its name (``(<iri> AS ?s)``). Queries where a written-in term could change the meaning
+    (``SELECT *``, a subquery, ``VALUES``, ``GROUP BY`` or ``AS`` on a bound variable) give None:
+    bind those with :func:`with_values` instead.
+
+    >>> ifs = {"e": "https://kg.example/entity/ifs"}
+    >>> inline_bindings("SELECT ?l WHERE { ?e rdfs:label ?l }", ifs)
+    'SELECT ?l WHERE { <https://kg.example/entity/ifs> rdfs:label ?l }'
+    >>> inline_bindings("SELECT ?e ?l WHERE { ?e rdfs:label ?l }", ifs).split(" WHERE")[0]
+    'SELECT (<https://kg.example/entity/ifs> AS ?e) ?l'
+    >>> inline_bindings("SELECT * WHERE { ?e rdfs:label ?l }", ifs) is None
+    True
+    """
+    if not bindings:
+        return text
+    terms = {name: str(_term(value)) for name, value in bindings.items()}
+    tokens = [(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    tokens = [t for t in tokens if t[0] != "comment"]
+    words = [value.upper() if kind == "word" else "" for kind, value, _, _ in tokens]
+    if words.count("SELECT") > 1 or "VALUES" in words:
+        return None
+    select = words.index("SELECT") if "SELECT" in words else None
+    body = next((i for i, (_, value, _, _) in enumerate(tokens) if value == "{"), len(tokens))
+    if select is not None and any(value == "*" for _, value, _, _ in tokens[select:body]):
+        return None
+    modifier = next((i for i, w in enumerate(words) if w in ("GROUP", "ORDER")), len(tokens))
+    pieces: list[str] = []
+    done = 0
+    depth = 0
+    for index, (kind, value, start, end) in enumerate(tokens):
+        if select is not None and index > select and index < body:
+            depth += value == "("
+            depth -= value == ")"
+        if kind != "var" or value[1:] not in terms:
+            continue
+        term = terms[value[1:]]
+        if index > 0 and words[index - 1] == "AS":
+            return None
+        if index >= modifier:
+            if "GROUP" in words[modifier : index + 1] or "HAVING" in words[modifier : index + 1]:
+                return None
+            continue  # ORDER BY a constant: every row sorts alike, kept as the variable
+        if select is not None and select < index < body and depth == 0:
+            replacement = f"({term} AS {value})"
+        else:
+            replacement = term
+        pieces.append(text[done:start])
+        pieces.append(replacement)
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def bind_text(text: str, bindings: Mapping[str, Any]) -> str:
+    """The query with its parameters bound in the text: written in, or as a ``VALUES`` block.
+
+    >>> bind_text("SELECT ?l WHERE { ?e rdfs:label ?l }", {"e": "https://kg.example/entity/ifs"})
+    'SELECT ?l WHERE { <https://kg.example/entity/ifs> rdfs:label ?l }'
+    """
+    inlined = inline_bindings(text, bindings)
+    return inlined if inlined is not None else with_values(text, bindings)

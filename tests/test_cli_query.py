@@ -355,7 +355,7 @@ def stub_endpoint() -> Iterator[str]:
         thread.join(timeout=2)
 
 
-def test_query_endpoint_sends_the_named_query_with_inline_values(stub_endpoint):
+def test_query_endpoint_sends_the_named_query_with_values_written_in(stub_endpoint):
     result = CliRunner(env={"COLUMNS": "200"}).invoke(
         main, ["query", "as-of", "--param", "day=2022-01-01", "--endpoint", stub_endpoint]
     )
@@ -365,7 +365,8 @@ def test_query_endpoint_sends_the_named_query_with_inline_values(stub_endpoint):
     from urllib.parse import parse_qs
 
     text = parse_qs(sent).get("query", [sent])[0]
-    assert 'VALUES (?day) { ("2022-01-01"^^<http://www.w3.org/2001/XMLSchema#date>) }' in text
+    day = '"2022-01-01"^^<http://www.w3.org/2001/XMLSchema#date>'
+    assert f"SELECT ({day} AS ?day)" in text and f"STR({day})" in text  # bound in the text
 
 
 def test_query_endpoint_that_is_down_exits_1(tmp_path):

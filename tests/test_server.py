@@ -21,10 +21,11 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import EndpointError
+from kg.guard import MAX_BODY
 from kg.knowledge import KnowledgeGraph
 from kg.remote import remote_query
 from kg.server import LOOPBACK, Source, SparqlServer, free_port, negotiate, oxigraph_binary
-from kg.sparql import QueryResult, named_queries, run_query, with_values
+from kg.sparql import QueryResult, bind_text, named_queries, run_query, with_values
 
 pytestmark = pytest.mark.server
 
@@ -111,7 +112,9 @@ def canonical(result: QueryResult, unordered: set[str] = frozenset()) -> object:
 def test_listens_on_loopback_only(served: SparqlServer) -> None:
     assert served.url.startswith(f"http://{LOOPBACK}:")
     assert served._front is not None and served._front.server_address[0] == LOOPBACK
-    assert served._engine is not None and served._engine.process.url.startswith("http://127.")
+    assert served.engine is not None
+    for name in served.engine.LANES:
+        assert served.engine.lane(name).process.url.startswith("http://127.0.0.1:")
 
 
 @pytest.mark.parametrize("name", sorted(named_queries()))
@@ -121,10 +124,12 @@ def test_named_queries_answer_as_locally(
     named = named_queries()[name]
     bindings = named.bind(PARAMS.get(name, {}))
     local = run_query(graph.store, named.text, bindings)
-    remote = remote_query(served.url, with_values(named.text, bindings))
+    remote = remote_query(served.url, bind_text(named.text, bindings))
     assert remote.kind == local.kind
     unordered = concatenated(named.text)
     assert canonical(remote, unordered) == canonical(local, unordered)
+    as_values = remote_query(served.url, with_values(named.text, bindings))
+    assert canonical(as_values, unordered) == canonical(local, unordered)
     if "ORDER BY" in named.text.upper() and local.kind == "select":
         keys = re.findall(r"\?(\w+)", named.text.upper().split("ORDER BY", 1)[1])
         ordered = [v for v in local.variables if v.upper() in keys and v not in unordered]
@@ -194,7 +199,7 @@ def test_protocol_forms(served: SparqlServer) -> None:
     graph = urllib.parse.quote("https://kg.example/ontology", safe="")
     status, _, body = http(f"{base}/store?graph={graph}", accept="application/n-triples")
     assert status == 200 and body.count(b" .\n") > 10
-    assert http(served.url)[0] == 400  # no query
+    assert http(f"{served.url}?query=")[0] == 400  # an empty query
     assert http(f"{base}/nothing/here", query="ASK {}")[0] == 404
     status, _, body = http(served.url, query="SELECT * WHERE { ?s ?p }")
     assert status == 400 and json.loads(body)["error"].startswith("the query failed: error at 1:")
@@ -286,8 +291,9 @@ def test_answers_are_capped_with_a_visible_flag(served: SparqlServer) -> None:
 
 
 def test_engine_crash_is_survived(served: SparqlServer) -> None:
-    assert served._engine is not None
-    os.kill(served._engine.process._process.pid, signal.SIGKILL)  # type: ignore[union-attr]
+    assert served.engine is not None
+    for pid in served.engine.pids():
+        os.kill(pid, signal.SIGKILL)
     status, _, body = http(served.url, query="ASK { entity:ifs ?p ?o }")
     assert (status, json.loads(body)["boolean"]) == (200, True)
 
@@ -323,7 +329,8 @@ def test_rebuild_swaps_snapshots_without_disturbing_readers(tmp_path: Path) -> N
         for thread in threads:
             thread.start()
         time.sleep(0.3)
-        first = server._engine
+        assert server.engine is not None
+        first = server.engine.lane("cheap")
         assert server.reload() is False  # nothing changed
         state["version"] = 2
         assert server.reload() is True
@@ -434,3 +441,310 @@ def test_open_connections_are_capped(graph: KnowledgeGraph) -> None:
         time.sleep(0.2)
         status, _, _ = http(server.url, query="ASK {}")
         assert status == 200
+
+
+# --- Hostile clients: forged Host and Origin headers -----------------------------------------
+
+
+def raw(port: int, request: bytes, timeout: float = 20.0) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (forged headers included); parse the one response."""
+    with socket.create_connection((LOOPBACK, port), timeout=timeout) as sock:
+        sock.sendall(request)
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            head, _, rest = data.partition(b"\r\n\r\n")
+            found = re.search(rb"(?i)content-length: *(\d+)", head)
+            if found and len(rest) >= int(found.group(1)):
+                break
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in lines[1:])
+    }
+    return int(lines[0].split()[1]), headers, body
+
+
+def get_with(
+    port: int, *headers: str, path: str = "/query?query=ASK%20%7B%7D"
+) -> tuple[int, dict[str, str], bytes]:
+    lines = [f"GET {path} HTTP/1.1", *headers, "Connection: close", "", ""]
+    return raw(port, "\r\n".join(lines).encode())
+
+
+def assert_json_error(status: int, headers: dict[str, str], body: bytes, expected: int) -> str:
+    assert status == expected, body
+    assert headers["content-type"].startswith("application/json"), headers
+    shape = json.loads(body)
+    assert set(shape) == {"status", "error"} and shape["status"] == expected
+    assert isinstance(shape["error"], str) and shape["error"]
+    return str(shape["error"])
+
+
+def test_forged_host_headers_are_refused(served: SparqlServer) -> None:
+    port = served.port
+    for host in (
+        "evil.example.com",
+        "localhost.evil.com",
+        f"localhost.evil.com:{port}",
+        f"evil.example.com:{port}",
+        "",
+        f"localhost:{port + 1}",
+        "127.0.0.2",
+        f"127.0.0.1.nip.io:{port}",
+    ):
+        status, headers, body = get_with(port, f"Host: {host}")
+        message = assert_json_error(status, headers, body, 403)
+        assert "--allow-host" in message or "Host" in message
+    status, headers, body = get_with(port)  # HTTP/1.1 without a Host header at all
+    assert_json_error(status, headers, body, 403)
+    for host in (
+        f"localhost:{port}",
+        f"127.0.0.1:{port}",
+        f"[::1]:{port}",
+        "localhost",
+        f"LOCALHOST:{port}",
+    ):
+        status, _, body = get_with(port, f"Host: {host}")
+        assert (status, json.loads(body)["boolean"]) == (200, True), host
+    status, _, body = get_with(port, f"Host: evil.example.com:{port}", path="/")
+    assert status == 403 and b"quads" not in body  # no information leaks either
+
+
+def test_cross_origin_browser_requests_are_refused(served: SparqlServer) -> None:
+    port = served.port
+    host = f"Host: 127.0.0.1:{port}"
+    for origin in (
+        "http://evil.example.com",
+        "null",
+        f"http://localhost:{port}.evil.com",
+        "http://localhost",
+        f"https://localhost:{port}",
+    ):
+        status, headers, body = get_with(port, host, f"Origin: {origin}")
+        assert "--allow-origin" in assert_json_error(status, headers, body, 403)
+        assert "access-control-allow-origin" not in headers
+    status, headers, body = get_with(
+        port, host, "Sec-Fetch-Site: cross-site", "Sec-Fetch-Mode: cors"
+    )
+    assert_json_error(status, headers, body, 403)
+    form = b"query=ASK%20%7B%7D"
+    request = (
+        f"POST /query HTTP/1.1\r\n{host}\r\nOrigin: http://evil.example.com\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(form)}\r\nConnection: close\r\n\r\n"
+    ).encode() + form
+    assert_json_error(*raw(port, request), 403)
+    for origin in (f"http://localhost:{port}", f"http://127.0.0.1:{port}"):  # its own pages
+        status, _, body = get_with(port, host, f"Origin: {origin}", "Sec-Fetch-Site: same-origin")
+        assert (status, json.loads(body)["boolean"]) == (200, True)
+
+
+def test_allowed_hosts_and_origins(graph: KnowledgeGraph) -> None:
+    require_oxigraph()
+    source = Source("the seed dataset", lambda: list(graph.store))
+    with SparqlServer(
+        source, port=0, watch=0, allow_hosts=["kg.lan"], allow_origins=["https://yasgui.example"]
+    ) as server:
+        port = server.port
+        status, _, body = get_with(port, "Host: kg.lan:8080")
+        assert (status, json.loads(body)["boolean"]) == (200, True)
+        assert get_with(port, "Host: other.lan")[0] == 403
+        status, headers, _ = get_with(port, "Host: kg.lan", "Origin: https://yasgui.example")
+        assert status == 200 and headers["access-control-allow-origin"] == "https://yasgui.example"
+        preflight = (
+            f"OPTIONS /query HTTP/1.1\r\nHost: localhost:{port}\r\nOrigin: https://yasgui.example"
+            "\r\nAccess-Control-Request-Method: POST\r\nConnection: close\r\n\r\n"
+        ).encode()
+        status, headers, _ = raw(port, preflight)
+        assert status == 204 and "POST" in headers["access-control-allow-methods"]
+        assert get_with(port, "Host: kg.lan", "Origin: https://evil.example")[0] == 403
+
+
+# --- Errors of one shape, and the service description ----------------------------------------
+
+
+def test_every_error_is_json_of_one_shape(served: SparqlServer) -> None:
+    port, host = served.port, f"Host: 127.0.0.1:{served.port}"
+    long_get = f"GET /query?query={'x' * 70_000} HTTP/1.1\r\n{host}\r\n\r\n".encode()
+    assert_json_error(*raw(port, long_get), 414)
+    big = b"x" * (MAX_BODY + 1)
+    request = (
+        f"POST /query HTTP/1.1\r\n{host}\r\nContent-Type: application/sparql-query\r\n"
+        f"Content-Length: {len(big)}\r\n\r\n"
+    ).encode()
+    assert_json_error(*raw(port, request + big), 413)
+    assert_json_error(*raw(port, b"GET / x HTTP/1.1\r\n\r\n"), 400)
+    assert_json_error(*raw(port, f"BREW /query HTTP/1.1\r\n{host}\r\n\r\n".encode()), 501)
+    many = "".join(f"X-{i}: {i}\r\n" for i in range(150))
+    assert_json_error(*raw(port, f"GET / HTTP/1.1\r\n{host}\r\n{many}\r\n".encode()), 431)
+    base = served.url.rsplit("/", 1)[0]
+    for url, method, expected in (
+        (f"{served.url}?query=SELECT", "GET", 400),
+        (f"{base}/nothing", "GET", 404),
+        (f"{base}/store?default", "PUT", 405),
+        (f"{served.url}?query=ASK%7B%7D&format=png", "GET", 400),
+        (f"{base}/update", "POST", 403),
+    ):
+        status, headers, body = http(url, method=method, body=b"" if method != "GET" else None)
+        assert_json_error(status, headers, body, expected)
+    assert_json_error(*http(served.url, query="ASK {}", accept="image/png"), 406)
+    status, headers, body = http(
+        served.url, method="POST", body=b"ASK {}", content_type="text/plain"
+    )
+    assert_json_error(status, headers, body, 415)
+
+
+def test_service_description_by_content_negotiation(
+    served: SparqlServer, graph: KnowledgeGraph
+) -> None:
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    status, headers, body = http(served.url, accept="text/turtle")
+    assert status == 200 and headers["content-type"].startswith("text/turtle")
+    turtle = ox.Store()
+    turtle.load(body, format=ox.RdfFormat.TURTLE)
+    status, headers, body = http(served.url, accept="application/ld+json")
+    assert status == 200 and headers["content-type"].startswith("application/ld+json")
+    jsonld = ox.Store()
+    jsonld.load(body, format=ox.RdfFormat.JSON_LD)
+    assert len(jsonld) == len(turtle) > 20
+    ask = f"""PREFIX sd: <{sd}> PREFIX f: <http://www.w3.org/ns/formats/>
+        ASK {{ <{served.url}> a sd:Service ; sd:endpoint <{served.url}> ;
+                 sd:supportedLanguage sd:SPARQL11Query ;
+                 sd:resultFormat f:SPARQL_Results_JSON, f:SPARQL_Results_CSV, f:Turtle ;
+                 sd:defaultDataset/sd:defaultGraph ?default }}"""
+    assert turtle.query(ask) and jsonld.query(ask)
+    names = {
+        q.graph_name.value for q in graph.store if not isinstance(q.graph_name, ox.DefaultGraph)
+    }
+    described = turtle.query(f"SELECT ?g WHERE {{ ?d <{sd}namedGraph>/<{sd}name> ?g }}")
+    assert {row["g"].value for row in described} == names and len(names) > 5
+
+
+# --- The engine never outlives its guard ------------------------------------------------------
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
+def test_engines_die_with_kg_serve_killed_by_sigkill(tmp_path: Path, built_exports: Path) -> None:
+    require_oxigraph()
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "kg",
+        "serve",
+        "--port",
+        str(port),
+        "--root",
+        str(ROOT),
+        "--from",
+        str(built_exports / "kg.nq"),
+    ]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            banner = read_banner(process)
+            engines = [int(p) for p in re.findall(r"lane on 127\.0\.0\.1:(\d+)", banner)]
+            snapshots = Path(re.search(r"snapshots in (\S+)", banner).group(1))  # type: ignore[union-attr]
+            assert len(engines) == 2 and snapshots.is_dir()
+            children = children_of(process.pid)
+            assert len(children) == 2 and all(running(pid) for pid in children)
+            for engine in engines:
+                socket.create_connection((LOOPBACK, engine), timeout=2).close()
+            process.kill()
+            process.wait(timeout=10)
+            deadline = time.monotonic() + 10
+            while any(running(pid) for pid in children) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not any(running(pid) for pid in children), "an engine outlived kg serve"
+            for engine in [port, *engines]:
+                with pytest.raises(OSError):
+                    socket.create_connection((LOOPBACK, engine), timeout=1).close()
+            assert snapshots.is_dir()  # left behind by the killed server ...
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+    source = Source("nothing", lambda: [])
+    with SparqlServer(source, port=0, watch=0) as server:  # ... and removed at the next start
+        assert not snapshots.exists()
+        assert server.engine is not None and server.engine.workdir.path.exists()
+
+
+# --- Fairness: slow queries cannot starve cheap ones -----------------------------------------
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def test_slow_queries_do_not_starve_point_lookups(graph: KnowledgeGraph) -> None:
+    require_oxigraph()
+    source = Source("the seed dataset", lambda: list(graph.store))
+    with SparqlServer(source, port=0, timeout=4.0, watch=0) as server:
+        slow: list[tuple[int, str]] = []
+
+        def hog() -> None:
+            status, headers, _ = http(server.url, query=SLOW, timeout=30)
+            slow.append((status, headers.get("x-kg-lane", "")))
+
+        hogs = [threading.Thread(target=hog) for _ in range(20)]
+        for thread in hogs:
+            thread.start()
+        time.sleep(0.5)
+        took = []
+        try:
+            for entity in ("ifs", "ministry-of-public-security", "united-states") * 5:
+                started = time.monotonic()
+                status, headers, body = http(
+                    server.url, query=f"SELECT ?p ?o WHERE {{ entity:{entity} ?p ?o }}"
+                )
+                took.append(time.monotonic() - started)
+                assert status == 200 and headers["x-kg-lane"] == "cheap", body
+                assert json.loads(body)["results"]["bindings"]
+        finally:
+            for thread in hogs:
+                thread.join()
+        assert len(slow) == 20 and {status for status, _ in slow} <= {503, 504}
+        # Before lanes, a lookup sent during such a burst waited for the deadline (4 s here).
+        assert max(took) < 2.0, took
+
+
+def test_a_query_measured_slow_moves_to_the_costly_lane(served: SparqlServer) -> None:
+    anchored_but_slow = (
+        "SELECT (COUNT(*) AS ?n) WHERE { entity:ifs ?p ?o . ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    )
+    engine = served.engine
+    assert engine is not None
+    assert engine.route(anchored_but_slow) == "costly"  # unanchored patterns
+    cheap_shape = "SELECT ?p ?o WHERE { entity:ifs ?p ?o }"
+    assert engine.route(cheap_shape) == "cheap"
+    engine._learn(cheap_shape, 5.0)  # measured slow once: the costly lane from then on
+    assert engine.route("SELECT ?p ?o WHERE { entity:united-states ?p ?o }") == "costly"
+    engine._learn(cheap_shape, 0.001)
+    assert engine.route(cheap_shape) == "cheap"

@@ -1,0 +1,640 @@
+"""The engine behind ``kg serve``: Oxigraph server processes over on-disk snapshots.
+
+One job: answer read-only SPARQL from a snapshot of the dataset within a deadline and a row
+cap, with processes and folders that never outlive the Python process that owns them.
+
+- **Processes die with their owner.** Every Oxigraph process starts with a parent-death signal
+  (Linux ``PR_SET_PDEATHSIG``: SIGKILL), from one long-lived launcher thread (the signal follows
+  the thread that forked). Whatever ends kg serve, even ``kill -9``, ends its engines, so no
+  engine is ever left listening without the guard in front of it.
+- **Snapshots are cleaned.** They live in a ``kg-serve-*`` folder of the temp directory, locked
+  (``flock``) while a server uses it; the next start removes every such folder whose lock nobody
+  holds: the remains of a killed server.
+- **Two lanes.** Cheap queries (anchored on constants, :func:`kg.sparql.query_cost`, or measured
+  fast before) run on one process; costly ones on another, at a lower CPU priority and with few
+  connections. A costly query past its deadline restarts only its own lane, so point lookups
+  keep their speed while slow queries queue.
+
+>>> shape_of("SELECT ?p WHERE { <https://kg.example/entity/ifs> ?p 'x' }")
+'SELECT ?p WHERE { <> ?p "" }'
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from http.client import HTTPConnection, HTTPException
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from kg.errors import EndpointError, QueryError
+from kg.ontology import BASE_IRI
+from kg.remote import declare_prefixes
+from kg.sparql import check_query, query_cost
+from kg.store import build_store_dir
+
+#: The only address kg ever listens on.
+LOOPBACK = "127.0.0.1"
+_TSV = "text/tab-separated-values"
+_NT = "application/n-triples"
+_ENGINE_ACCEPT = f"{_TSV}, {_NT};q=0.9"
+#: A query measured slower than this (seconds) runs in the costly lane from then on.
+FAST_BUDGET = 0.25
+#: CPU priority (nice value) of the costly lane's process.
+COSTLY_NICENESS = 10
+_WORKDIR_PREFIX = "kg-serve-"
+
+
+class Refusal(Exception):
+    """A query not answered: an HTTP status, a message for people, and extra headers."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass
+class Answer:
+    """What the engine answered, capped: solutions (TSV), a boolean, or a graph (N-Triples)."""
+
+    kind: str
+    data: bytes
+    rows: int
+    truncated: bool
+    lane: str = "cheap"
+
+
+# --------------------------------------------------------------------------------------------
+# Processes
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` server program: beside this Python first, then on PATH."""
+    beside = Path(sys.executable).with_name("oxigraph")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("oxigraph")
+    if found:
+        return found
+    raise EndpointError(
+        "the Oxigraph server program `oxigraph` is not installed — "
+        "pip install 'kg[server]' (PyPI package oxigraph)"
+    )
+
+
+def oxigraph_version() -> str:
+    """The version line of the installed Oxigraph server, e.g. ``oxigraph 0.5.13``."""
+    try:
+        done = subprocess.run(
+            [oxigraph_binary(), "--version"], capture_output=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "oxigraph"
+    return done.stdout.decode().strip() or "oxigraph"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+#: Starts every engine process: the parent-death signal fires when the forking thread ends.
+_LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-engine-launcher")
+
+
+def _child_setup(owner: int, niceness: int) -> Callable[[], None]:
+    """What runs in the child between fork and exec: die with the owner, lower the priority."""
+
+    def setup() -> None:
+        if _LIBC is not None:
+            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != owner:  # the owner died before the signal was armed
+                os._exit(1)
+        if niceness:
+            os.nice(niceness)
+
+    return setup
+
+
+class OxigraphProcess:
+    """A real Oxigraph server over the store at ``location``, on a free port of 127.0.0.1.
+
+    ``read_only=True`` runs ``oxigraph serve-read-only`` (what kg serve uses), otherwise
+    ``oxigraph serve`` (a writable store, as tests of ``kg push`` need). The process dies with
+    this Python process (Linux), runs at ``niceness``, and startup waits at most
+    ``startup_timeout`` seconds; :meth:`stop` ends it. Usable as a context manager.
+    """
+
+    def __init__(
+        self,
+        location: Path,
+        *,
+        read_only: bool = True,
+        startup_timeout: float = 10.0,
+        niceness: int = 0,
+    ) -> None:
+        self.location = Path(location)
+        self.read_only = read_only
+        self.startup_timeout = startup_timeout
+        self.niceness = niceness
+        self.port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The server's base URL (its SPARQL endpoint is ``url + "/query"``)."""
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> OxigraphProcess:
+        binary = oxigraph_binary()
+        command = "serve-read-only" if self.read_only else "serve"
+        for _attempt in range(3):
+            self.port = free_port()
+            self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
+            arguments = [
+                binary,
+                command,
+                "--location",
+                str(self.location),
+                "--bind",
+                f"{LOOPBACK}:{self.port}",
+            ]
+            self._process = _LAUNCHER.submit(
+                subprocess.Popen,
+                arguments,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._log,
+                start_new_session=True,
+                preexec_fn=_child_setup(os.getpid(), self.niceness),
+            ).result()
+            if self._wait_ready():
+                return self
+            said = self._said()
+            self.stop()
+            if "in use" not in said:  # another program took the port: try another one
+                raise EndpointError(
+                    f"the Oxigraph server did not start on {self.location}: "
+                    f"{said or 'no message'} — is the store folder valid?"
+                )
+        raise EndpointError("the Oxigraph server found no free port on 127.0.0.1")
+
+    def _wait_ready(self) -> bool:
+        assert self._process is not None
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                return False
+            try:
+                socket.create_connection((LOOPBACK, self.port), timeout=0.5).close()
+                return True
+            except OSError:
+                time.sleep(0.01)
+        self.stop()
+        raise EndpointError(f"the Oxigraph server did not listen within {self.startup_timeout:g} s")
+
+    def _said(self) -> str:
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return " ".join(self._log.read()[-2000:].decode("utf-8", "replace").split())
+
+    def alive(self, grace: float = 0.0) -> bool:
+        """Whether the process runs; with ``grace``, wait that long for a dying one to end."""
+        if self._process is None:
+            return False
+        try:
+            self._process.wait(timeout=grace) if grace else self._process.poll()
+        except subprocess.TimeoutExpired:
+            return True
+        return self._process.poll() is None
+
+    def stop(self) -> None:
+        """End the server: at once when read-only, else SIGTERM then SIGKILL after 5 s."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            if self.read_only:
+                process.kill()
+            else:
+                process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> OxigraphProcess:
+        return self.start() if self._process is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# Snapshot folders
+
+
+class Workdir:
+    """A ``kg-serve-*`` folder for snapshots, locked while open; stale ones are removed first.
+
+    >>> with Workdir() as work:
+    ...     work.path.name.startswith("kg-serve-"), (work.path / ".lock").exists()
+    (True, True)
+    """
+
+    def __init__(self, parent: Path | None = None) -> None:
+        self.parent = Path(parent or tempfile.gettempdir())
+        self.removed = remove_stale_workdirs(self.parent)
+        self.path = Path(tempfile.mkdtemp(prefix=_WORKDIR_PREFIX, dir=self.parent))
+        self._lock: IO[bytes] | None = (self.path / ".lock").open("wb")
+        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def close(self) -> None:
+        """Remove the folder and release its lock. Safe to call twice."""
+        if self._lock is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> Workdir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def remove_stale_workdirs(parent: Path, *, grace: float = 60.0) -> list[Path]:
+    """Remove ``kg-serve-*`` folders under ``parent`` that no running server holds.
+
+    A folder is held while its ``.lock`` file is locked; one without a lock file (an older kg,
+    or a start cut short) is removed once it is ``grace`` seconds old. Returns what was removed.
+    """
+    removed = []
+    for folder in sorted(Path(parent).glob(f"{_WORKDIR_PREFIX}*")):
+        if not folder.is_dir():
+            continue
+        lock = folder / ".lock"
+        try:
+            if not lock.exists():
+                if time.time() - folder.stat().st_mtime < grace:
+                    continue
+            else:
+                with lock.open("rb") as handle:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # locked by a live server, or not ours to read
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+# --------------------------------------------------------------------------------------------
+# Lanes and the engine
+
+
+class Lane:
+    """One Oxigraph process on one snapshot, with a bounded pool of kept-alive connections."""
+
+    def __init__(self, name: str, snapshot: Path, connections: int, niceness: int = 0) -> None:
+        self.name = name
+        self.snapshot = snapshot
+        self.connections = connections
+        self.niceness = niceness
+        self.process = OxigraphProcess(snapshot, read_only=True, niceness=niceness).start()
+        self.slots = threading.BoundedSemaphore(connections)
+        self.lock = threading.Lock()
+        self.idle: list[HTTPConnection] = []
+        self.inflight = 0
+        self.stopped = False
+
+    def fresh(self) -> Lane:
+        """A new process for the same lane and snapshot."""
+        return Lane(self.name, self.snapshot, self.connections, self.niceness)
+
+    def acquire(self, wait: float) -> tuple[HTTPConnection, bool] | None:
+        if not self.slots.acquire(timeout=max(wait, 0.0)):
+            return None
+        with self.lock:
+            self.inflight += 1
+            if self.idle:
+                return self.idle.pop(), True
+        return HTTPConnection(LOOPBACK, self.process.port), False
+
+    def release(self, conn: HTTPConnection, reusable: bool) -> None:
+        with self.lock:
+            self.inflight -= 1
+            keep = reusable and not self.stopped
+            if keep:
+                self.idle.append(conn)
+        if not keep:
+            conn.close()
+        self.slots.release()
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            idle, self.idle = self.idle, []
+        for conn in idle:
+            conn.close()
+        self.process.stop()
+
+
+_SHAPE = re.compile(
+    r"""<[^<>"\s]*>|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\b\d+(?:\.\d+)?\b"""
+    r"|\b(?:entity|article|claim|wd):[\w.%-]*"
+)
+
+
+def shape_of(text: str) -> str:
+    """A query with its IRIs, node names (``entity:ifs``), strings and numbers blanked: queries
+    that differ only in the nodes they name share a shape, and usually their cost.
+
+    >>> shape_of("ASK { entity:ifs kg:partOf entity:ministry-of-public-security }")
+    'ASK { <> kg:partOf <> }'
+    """
+    blank = {"<": "<>", '"': '""', "'": '""'}
+    return _SHAPE.sub(
+        lambda m: blank.get(m.group()[0], "0" if m.group()[0].isdigit() else "<>"), text
+    )
+
+
+class Engine:
+    """Snapshots of the dataset and the Oxigraph lanes that answer queries over them.
+
+    ``connections`` is the most queries the cheap lane runs at once, ``costly_connections`` the
+    most for the costly lane; ``max_rows`` caps answers. :meth:`load` builds a snapshot and
+    switches to it; :meth:`execute` runs one query before its deadline.
+    """
+
+    LANES = ("cheap", "costly")
+
+    def __init__(
+        self,
+        *,
+        max_rows: int = 10_000,
+        connections: int = 8,
+        costly_connections: int = 2,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.max_rows = max_rows
+        self.connections = connections
+        self.costly_connections = costly_connections
+        self.log = log or (lambda _msg: None)
+        self.workdir = Workdir()
+        if self.workdir.removed:
+            self.log(f"kg serve: removed {len(self.workdir.removed)} stale snapshot folder(s)")
+        self.generation = 0
+        self.restarts = 0
+        self.quads = 0
+        self.graphs: dict[str, int] = {}
+        self._lanes: dict[str, Lane] = {}
+        self._lock = threading.Lock()
+        self._restarting = {name: threading.Lock() for name in self.LANES}
+        self._costs: OrderedDict[str, float] = OrderedDict()
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def load(self, quads: Iterable[ox.Quad], drain: float = 60.0) -> int:
+        """Build a snapshot of ``quads``, start its lanes and switch to them; the generation.
+
+        Queries already running finish on the old lanes (for at most ``drain`` seconds), which
+        then stop.
+        """
+        quads = list(quads)
+        self.generation += 1
+        snapshot = build_store_dir(self.workdir.path / f"snapshot-{self.generation}", quads)
+        lanes = {
+            "cheap": Lane("cheap", snapshot, self.connections),
+            "costly": Lane("costly", snapshot, self.costly_connections, COSTLY_NICENESS),
+        }
+        graphs: dict[str, int] = {}
+        for quad in quads:
+            name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+            graphs[name] = graphs.get(name, 0) + 1
+        with self._lock:
+            old, self._lanes = self._lanes, lanes
+            self.quads, self.graphs = len(quads), graphs
+            self._costs.clear()
+        if old:
+            self._retire(old, drain)
+        return self.generation
+
+    def _retire(self, old: dict[str, Lane], wait: float) -> None:
+        until = time.monotonic() + wait
+        while any(lane.inflight for lane in old.values()) and time.monotonic() < until:
+            time.sleep(0.02)
+        for lane in old.values():
+            lane.stop()
+        shutil.rmtree(next(iter(old.values())).snapshot, ignore_errors=True)
+
+    def lane(self, name: str) -> Lane:
+        """The current lane called ``name`` (``cheap`` or ``costly``)."""
+        with self._lock:
+            if not self._lanes:
+                raise Refusal(503, "the server is stopping")
+            return self._lanes[name]
+
+    def pids(self) -> list[int]:
+        """The process ids of the current lanes."""
+        with self._lock:
+            return [pid for lane in self._lanes.values() if (pid := lane.process.pid)]
+
+    def close(self) -> None:
+        """Stop every lane and remove the snapshots. Safe to call twice."""
+        with self._lock:
+            lanes, self._lanes = self._lanes, {}
+        for lane in lanes.values():
+            lane.stop()
+        self.workdir.close()
+
+    def _restart(self, lane: Lane, why: str) -> None:
+        """Kill ``lane``'s process; if the lane is current, put a fresh process in its place."""
+        with self._restarting[lane.name]:
+            lane.stop()
+            with self._lock:
+                current = self._lanes.get(lane.name) is lane
+            if not current:
+                return
+            fresh = lane.fresh()
+            with self._lock:
+                if self._lanes.get(lane.name) is lane:
+                    self._lanes[lane.name] = fresh
+                    self.restarts += 1
+                    fresh = None  # type: ignore[assignment]
+            if fresh is not None:
+                fresh.stop()
+            else:
+                self.log(f"kg serve: {why}; {lane.name} lane restarted")
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def route(self, text: str) -> str:
+        """The lane for a query: its measured cost when known, else :func:`query_cost`."""
+        with self._lock:
+            took = self._costs.get(shape_of(text))
+        if took is not None:
+            return "cheap" if took < FAST_BUDGET else "costly"
+        return query_cost(text)
+
+    def _learn(self, text: str, took: float) -> None:
+        shape = shape_of(text)
+        with self._lock:
+            self._costs[shape] = took
+            self._costs.move_to_end(shape)
+            while len(self._costs) > 4096:
+                self._costs.popitem(last=False)
+
+    def execute(
+        self, text: str, dataset: Mapping[str, list[str]] | None, deadline: float, timeout: float
+    ) -> Answer:
+        """Check a query and run it in its lane before ``deadline`` (a ``time.monotonic()``).
+
+        ``timeout`` (seconds) is only named in messages. Raises :class:`Refusal` (503 when the
+        lane stayed busy, 504 past the deadline, 400 or 502 when the engine refused the query)
+        or :class:`QueryError` for refused query forms.
+        """
+        check_query(text)
+        for key, iris in (dataset or {}).items():
+            for iri in iris:
+                if not iri.startswith(BASE_IRI):
+                    raise QueryError(
+                        f"{key} must name one of kg's own graphs (under {BASE_IRI}), not {iri!r}"
+                    )
+        prefixed = declare_prefixes(text)
+        shift = len(prefixed) - len(text)
+        body = prefixed.encode()
+        pairs = [(key, iri) for key, iris in (dataset or {}).items() for iri in iris]
+        path = "/query" + ("?" + urllib.parse.urlencode(pairs) if pairs else "")
+        name = self.route(text)
+        for _attempt in range(3):
+            lane = self.lane(name)
+            got = lane.acquire(deadline - time.monotonic())
+            if got is None:
+                raise Refusal(
+                    503,
+                    f"all {lane.connections} connections of the {name} lane stayed busy until "
+                    "the deadline — retry in a moment",
+                    {"Retry-After": "1"},
+                )
+            conn, reused = got
+            reusable = False
+            started = time.monotonic()
+            try:
+                answer, reusable = self._exchange(conn, path, body, deadline, shift)
+                self._learn(text, time.monotonic() - started)
+                answer.lane = name
+                return answer
+            except TimeoutError:
+                self._learn(text, time.monotonic() - started)
+                self._restart(lane, f"a query ran past the {timeout:g} s deadline")
+                raise Refusal(
+                    504,
+                    f"the query ran past the {timeout:g} s deadline and was "
+                    "stopped — narrow it (LIMIT, more specific patterns) and retry",
+                ) from None
+            except (OSError, HTTPException) as err:
+                # A killed engine can still look alive for a moment: give it a grace period.
+                if not lane.process.alive(grace=0.1):
+                    self._restart(lane, "the engine stopped")
+                elif not reused:
+                    raise Refusal(502, f"the engine failed: {err}") from None
+                if time.monotonic() >= deadline:
+                    break
+            finally:
+                lane.release(conn, reusable)
+        raise Refusal(503, "the engine was restarting — retry in a moment", {"Retry-After": "1"})
+
+    def _exchange(
+        self, conn: HTTPConnection, path: str, body: bytes, deadline: float, shift: int = 0
+    ) -> tuple[Answer, bool]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        conn.timeout = remaining
+        if conn.sock is not None:
+            conn.sock.settimeout(remaining)
+        conn.request(
+            "POST",
+            path,
+            body,
+            {"Content-Type": "application/sparql-query", "Accept": _ENGINE_ACCEPT},
+        )
+        sock = conn.sock
+        response = conn.getresponse()
+        if response.status != 200:
+            said = engine_error(response.read(4000).decode("utf-8", "replace"), shift)
+            status = 400 if response.status == 400 else 502
+            raise Refusal(status, f"the query failed: {said or response.reason}")
+        media = (response.getheader("Content-Type") or "").split(";")[0].strip()
+        first = response.readline()
+        if media == _NT:
+            kind, header, lines = "graph", b"", [first] if first else []
+        elif first.strip() in (b"true", b"false"):
+            response.read()
+            return Answer("boolean", first.strip(), 1, False), True
+        else:
+            kind, header, lines = "solutions", first, []
+        truncated = False
+        while first:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if sock is not None:
+                sock.settimeout(remaining)
+            line = response.readline()
+            if not line:
+                break
+            if len(lines) >= self.max_rows:
+                truncated = True
+                break
+            lines.append(line)
+        if truncated:
+            response.close()  # the engine stops when it cannot write any more
+        else:
+            response.read()
+        return Answer(kind, header + b"".join(lines), len(lines), truncated), not truncated
+
+
+def engine_error(message: str, shift: int) -> str:
+    """The engine's error message with line 1 columns as the client wrote them, kept short.
+
+    >>> engine_error("error at 1:70: expected one of x", 60)
+    'error at 1:10: expected one of x'
+    """
+    message = " ".join(message.split())
+    found = re.match(r"error at 1:(\d+):", message)
+    if found and int(found.group(1)) > shift:
+        message = f"error at 1:{int(found.group(1)) - shift}:{message[found.end() :]}"
+    return message if len(message) <= 300 else message[:300] + "…"
