@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,12 +82,15 @@ class _Checker:
     broken_files: set[str] = field(default_factory=set)  # YAML files that could not be parsed
 
     @property
+    def articles_incomplete(self) -> bool:
+        """An article record file could not be read: a claims file without its article is
+        then most likely a follow-on of that one problem."""
+        return any(_is_records_file(f, "articles") for f in self.broken_files)
+
+    @property
     def entities_incomplete(self) -> bool:
         """An entity file could not be parsed: unknown-entity errors would only be noise."""
-        return any(
-            Path(f).name == "entities.yaml" or Path(f).parent.name == "entities"
-            for f in self.broken_files
-        )
+        return any(_is_records_file(f, "entities") for f in self.broken_files)
 
     def shown(self, path: Path) -> str:
         try:
@@ -103,6 +106,18 @@ class _Checker:
     def read_yaml(self, path: Path) -> tuple[str, Any]:
         shown = self.shown(path)
         text, problems = read_text(path, shown)
+        kind = next((k for k in ("articles", "entities") if _is_records_file(shown, k)), None)
+        if text is None and kind is not None:  # an oversize record file: say how to split it
+            problems = [
+                replace(
+                    p,
+                    hint=f"move some of its records to data/{kind}/*.yaml files "
+                    "(any number, read in name order; see data/README.md)",
+                )
+                if p.message.startswith("file is ")
+                else p
+                for p in problems
+            ]
         self.problems += problems
         if text is None:
             return shown, None
@@ -165,6 +180,30 @@ class _Checker:
             return None
 
 
+def _is_records_file(shown: str, kind: str) -> bool:
+    """Whether ``shown`` is one of the record files of ``kind`` (``articles`` or ``entities``):
+    ``data/KIND.yaml`` or ``data/KIND/*.yaml``.
+
+    >>> _is_records_file("data/articles/0001.yaml", "articles")
+    True
+    >>> _is_records_file("data/claims/x.yaml", "articles")
+    False
+    """
+    path = Path(shown)
+    return path.name == f"{kind}.yaml" or (path.parent.name == kind and path.suffix == ".yaml")
+
+
+def record_files(data: Path, kind: str) -> list[Path]:
+    """``data/KIND.yaml`` then ``data/KIND/*.yaml`` in name order: where records of ``kind``
+    (``articles`` or ``entities``) are read from. Large corpora split them, since each file
+    may hold at most 5 MB.
+
+    >>> [p.name for p in record_files(default_root() / "data", "articles")]
+    ['articles.yaml']
+    """
+    return [data / f"{kind}.yaml", *sorted((data / kind).glob("*.yaml"))]
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a build allocates millions of small
@@ -220,7 +259,7 @@ def _suggest(name: str, pool: Iterable[str]) -> str:
 
 
 def _load_entities(ck: _Checker, data: Path) -> dict[str, Entity]:
-    files = [data / "entities.yaml", *sorted((data / "entities").glob("*.yaml"))]
+    files = record_files(data, "entities")
     entities: dict[str, Entity] = {}
     first_seen: dict[str, str] = {}
     for path in files:
@@ -293,102 +332,116 @@ def _hint_names(names: list[str], what: str) -> str:
 
 
 def _load_articles(ck: _Checker, data: Path, entities: dict[str, Entity]) -> dict[str, Article]:
-    path = data / "articles.yaml"
     articles: dict[str, Article] = {}
     first_seen: dict[str, str] = {}
-    if not path.exists():
-        ck.add(ck.shown(path), None, "file is missing", "create it (see data/README.md)")
-        return articles
-    for shown, rec in ck.records(path, ARTICLE_KEYS):
-        ident = ck.text_of(shown, rec, "id")
-        if ident is None:
+    for path in record_files(data, "articles"):
+        if not path.exists():
+            ck.add(ck.shown(path), None, "file is missing", "create it (see data/README.md)")
             continue
-        if not ARTICLE_ID_PATTERN.match(ident):
-            ck.add(
-                shown,
-                rec["id"],
-                f"article id {ident!r} has characters not allowed in an IRI",
-                "use the file stem: letters, digits, '_' and '-'",
-            )
-            continue
-        if ident in first_seen:
-            ck.add(
-                shown,
-                rec["id"],
-                f"duplicate article id {ident!r}, also at {first_seen[ident]}",
-                "remove one of the two records",
-            )
-            continue
-        first_seen[ident] = f"{shown}:{rec['id'].line}"
-        file_name = ck.text_of(shown, rec, "file") or f"articles/{ident}.txt"
-        text_path = data / file_name
-        if Path(file_name).stem != ident:
-            ck.add(
-                shown,
-                rec["file"],
-                f"file {file_name!r} does not match id {ident!r}",
-                "the id is the file stem",
-            )
-        if not text_path.is_file():
-            ck.add(
-                shown,
-                rec["id"],
-                f"article text {ck.shown(text_path)} is missing",
-                "put the verbatim text there, or fix the id",
-            )
-            continue
-        text, problems = read_text(text_path, ck.shown(text_path), MAX_ARTICLE_BYTES)
-        ck.problems += problems
-        if text is None:
-            ck.unreadable.add(ident)
-        digest = hashlib.sha256(text_path.read_bytes()).hexdigest()
-        recorded = ck.text_of(shown, rec, "sha256")
-        if recorded is not None and recorded != digest:
-            ck.add(
-                shown,
-                rec["sha256"],
-                f"sha256 of {ck.shown(text_path)} is {digest}, not {recorded}",
-                "the text changed: restore the verbatim copy, or update the hash "
-                "if the new file is the right one",
-            )
-        outlet = ck.text_of(shown, rec, "outlet")
-        agency = ck.text_of(shown, rec, "agency")
-        for key, value, cls in (("outlet", outlet, "Outlet"), ("agency", agency, "NewsAgency")):
-            if value is None or (key == "outlet" and value == "unknown"):
-                continue
-            if value not in entities:
-                if ck.entities_incomplete:
-                    continue
-                ck.add(
-                    shown,
-                    rec[key],
-                    f"unknown {key} {value!r}",
-                    _suggest(value, entities) or f"add it to data/entities.yaml as a {cls}",
-                )
-            elif not ck.ontology.is_subclass(entities[value].type, cls):
-                ck.add(
-                    shown,
-                    rec[key],
-                    f"{key} {value!r} is a {entities[value].type}, not a {cls}",
-                    f"give it type {cls} in data/entities.yaml",
-                )
-        if text is None:
-            continue
-        articles[ident] = Article(
-            id=ident,
-            title=ck.text_of(shown, rec, "title") or "",
-            outlet=None if outlet in (None, "unknown") else outlet,
-            agency=agency,
-            published=ck.date_of(shown, rec, "published"),
-            language=ck.text_of(shown, rec, "language") or "",
-            sha256=digest,
-            text=text,
-            url=ck.text_of(shown, rec, "url"),
-            published_basis=ck.text_of(shown, rec, "published_basis"),
-            note=ck.text_of(shown, rec, "note"),
-            source=Source(shown, rec.line),
-        )
+        for shown, rec in ck.records(path, ARTICLE_KEYS):
+            article = _check_article(ck, data, shown, rec, entities, first_seen)
+            if article is not None:
+                articles[article.id] = article
     return articles
+
+
+def _check_article(
+    ck: _Checker,
+    data: Path,
+    shown: str,
+    rec: YMap,
+    entities: dict[str, Entity],
+    first_seen: dict[str, str],
+) -> Article | None:
+    """One article record checked (its text read and hashed), or None if it cannot be used."""
+    ident = ck.text_of(shown, rec, "id")
+    if ident is None:
+        return None
+    if not ARTICLE_ID_PATTERN.match(ident):
+        ck.add(
+            shown,
+            rec["id"],
+            f"article id {ident!r} has characters not allowed in an IRI",
+            "use the file stem: letters, digits, '_' and '-'",
+        )
+        return None
+    if ident in first_seen:
+        ck.add(
+            shown,
+            rec["id"],
+            f"duplicate article id {ident!r}, also at {first_seen[ident]}",
+            "remove one of the two records",
+        )
+        return None
+    first_seen[ident] = f"{shown}:{rec['id'].line}"
+    file_name = ck.text_of(shown, rec, "file") or f"articles/{ident}.txt"
+    text_path = data / file_name
+    if Path(file_name).stem != ident:
+        ck.add(
+            shown,
+            rec["file"],
+            f"file {file_name!r} does not match id {ident!r}",
+            "the id is the file stem",
+        )
+    if not text_path.is_file():
+        ck.add(
+            shown,
+            rec["id"],
+            f"article text {ck.shown(text_path)} is missing",
+            "put the verbatim text there, or fix the id",
+        )
+        return None
+    text, problems = read_text(text_path, ck.shown(text_path), MAX_ARTICLE_BYTES)
+    ck.problems += problems
+    if text is None:
+        ck.unreadable.add(ident)
+    digest = hashlib.sha256(text_path.read_bytes()).hexdigest()
+    recorded = ck.text_of(shown, rec, "sha256")
+    if recorded is not None and recorded != digest:
+        ck.add(
+            shown,
+            rec["sha256"],
+            f"sha256 of {ck.shown(text_path)} is {digest}, not {recorded}",
+            "the text changed: restore the verbatim copy, or update the hash "
+            "if the new file is the right one",
+        )
+    outlet = ck.text_of(shown, rec, "outlet")
+    agency = ck.text_of(shown, rec, "agency")
+    for key, value, cls in (("outlet", outlet, "Outlet"), ("agency", agency, "NewsAgency")):
+        if value is None or (key == "outlet" and value == "unknown"):
+            continue
+        if value not in entities:
+            if ck.entities_incomplete:
+                continue
+            ck.add(
+                shown,
+                rec[key],
+                f"unknown {key} {value!r}",
+                _suggest(value, entities) or f"add it to data/entities.yaml as a {cls}",
+            )
+        elif not ck.ontology.is_subclass(entities[value].type, cls):
+            ck.add(
+                shown,
+                rec[key],
+                f"{key} {value!r} is a {entities[value].type}, not a {cls}",
+                f"give it type {cls} in data/entities.yaml",
+            )
+    if text is None:
+        return None
+    return Article(
+        id=ident,
+        title=ck.text_of(shown, rec, "title") or "",
+        outlet=None if outlet in (None, "unknown") else outlet,
+        agency=agency,
+        published=ck.date_of(shown, rec, "published"),
+        language=ck.text_of(shown, rec, "language") or "",
+        sha256=digest,
+        text=text,
+        url=ck.text_of(shown, rec, "url"),
+        published_basis=ck.text_of(shown, rec, "published_basis"),
+        note=ck.text_of(shown, rec, "note"),
+        source=Source(shown, rec.line),
+    )
 
 
 def closest_span(text: str, quote: str) -> tuple[int, str]:
@@ -422,15 +475,18 @@ def _load_claims(
 ) -> list[Claim]:
     claims: list[Claim] = []
     seen: dict[tuple[str, ...], str] = {}
+    orphans = 0  # claims files whose article may be in an article file that could not be read
     for path in sorted((data / "claims").glob("*.yaml")):
         if path.stem in unreadable:
             continue  # its article's text is already reported; quotes cannot be checked
         article = articles.get(path.stem)
-        if article is None:
+        if article is None and ck.articles_incomplete:
+            orphans += 1
+        elif article is None:
             ck.add(
                 ck.shown(path),
                 None,
-                f"no article {path.stem!r} in data/articles.yaml",
+                f"no article {path.stem!r} in data/articles.yaml or data/articles/*.yaml",
                 "name the file after an article id",
             )
         with path.open("rb") as handle:
@@ -467,6 +523,19 @@ def _load_claims(
                 continue
             seen[key] = str(rec.line)
             claims.append(claim)
+    if orphans:
+        broken = sorted(f for f in ck.broken_files if _is_records_file(f, "articles"))
+        ck.problems.append(
+            Problem(
+                broken[0],
+                0,
+                0,
+                # "which ..." sorts after the file's own problem, so the two read together
+                f"which leaves {orphans:,} claims file{'s' if orphans != 1 else ''} that "
+                f"refer to {'its' if len(broken) == 1 else 'their'} articles unchecked",
+                "they are checked once the article records can be read",
+            )
+        )
     return claims
 
 

@@ -36,6 +36,8 @@ from kg.ontology import Ontology, Predicate, default_root, load_ontology
 
 #: Entities per YAML file under data/entities/ (the loader refuses files over 5 MB).
 ENTITIES_PER_FILE = 4000
+#: Article records in data/articles.yaml and then per file under data/articles/ (~2.3 MB each).
+ARTICLES_PER_FILE = 10_000
 CLAIMS_PER_ARTICLE = (8, 32)
 ZIPF_EXPONENT = 1.1
 #: Share of claims that repeat a triple another article already reported (corroboration).
@@ -551,7 +553,15 @@ def synthesize(
         (data / "claims" / f"{article_id}.yaml").write_text(
             _claims_yaml(article_claims), encoding="utf-8"
         )
-    (data / "articles.yaml").write_text("\n".join(article_lines) + "\n", encoding="utf-8")
+    # the first records in data/articles.yaml, the rest split under data/articles/*.yaml
+    for chunk in range(0, len(article_lines), ARTICLES_PER_FILE):
+        path = (
+            data / "articles.yaml"
+            if chunk == 0
+            else data / "articles" / f"{chunk // ARTICLES_PER_FILE:04d}.yaml"
+        )
+        lines = article_lines[chunk : chunk + ARTICLES_PER_FILE]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     head = [*outlets, *agencies]
     rest = entities[len(head) :]

@@ -180,7 +180,8 @@ def test_file_over_size_limit(make_tree):
     huge = "# padding\n" * 600_000
     assert problems(make_tree(files={"data/entities/huge.yaml": huge})) == [
         "data/entities/huge.yaml: file is 6,000,000 bytes, over the 5,000,000-byte limit — "
-        "split it into smaller files"
+        "move some of its records to data/entities/*.yaml files (any number, read in name "
+        "order; see data/README.md)"
     ]
 
 
@@ -212,3 +213,37 @@ def test_cli_build_prints_every_problem_and_exits_1(make_tree):
     assert "data/claims/a1.yaml:3:11: unknown entity 'ifss'" in result.output
     assert "1 problem(s); nothing was written." in result.output
     assert not (tree / "exports").exists()
+
+
+def test_article_records_may_be_split_and_ids_stay_unique_across_files(make_tree):
+    record = article_record("a1", BASE_TEXT)
+    tree = make_tree(articles="[]\n", files={"data/articles/0001.yaml": record})
+    assert [a for a in kg.validate(tree).articles] == ["a1"]
+    tree = make_tree(files={"data/articles/0001.yaml": record})
+    assert problems(tree) == [
+        "data/articles/0001.yaml:1:7: duplicate article id 'a1', also at data/articles.yaml:1 "
+        "— remove one of the two records"
+    ]
+
+
+def test_an_oversize_article_file_is_one_problem_and_its_claims_files_one_summary(make_tree):
+    """Its claims files are not listed one by one: they follow from the one refused file."""
+    claims = {f"data/claims/b{i}.yaml": BASE_CLAIMS for i in range(30)}
+    huge = article_record("a1", BASE_TEXT) + "# padding\n" * 600_000
+    tree = make_tree(articles=huge, files=claims)
+    assert problems(tree) == [
+        f"data/articles.yaml: file is {len(huge.encode()):,} bytes, over the 5,000,000-byte "
+        "limit — move some of its records to data/articles/*.yaml files (any number, read in "
+        "name order; see data/README.md)",
+        "data/articles.yaml: which leaves 31 claims files that refer to its articles "
+        "unchecked — they are checked once the article records can be read",
+    ]
+    # once split, the same records are accepted
+    text = BASE_TEXT.encode()
+    fine = make_tree(
+        articles="[]\n",
+        files={"data/articles/0001.yaml": article_record("a1", text), **claims}
+        | {f"data/articles/b{i}.txt": text for i in range(30)}
+        | {"data/articles/0002.yaml": "".join(article_record(f"b{i}", text) for i in range(30))},
+    )
+    assert len(kg.validate(fine).articles) == 31
