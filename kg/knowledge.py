@@ -163,14 +163,32 @@ class KnowledgeGraph:
 
     @cached_property
     def nx(self) -> nx.MultiDiGraph:
-        """The NetworkX projection of the RDF (built once): see :func:`kg.graph.project`.
-
-        Edges carry their sources at once and read their claims from the store when first
-        looked at, so this stays quick on a large graph.
+        """The graph as an ordinary NetworkX ``MultiDiGraph`` (built once): entity ids as nodes,
+        one edge per stated relation keyed by predicate, every attribute a plain value, so it
+        copies, pickles and serialises like any other (see :func:`kg.graph.plain_graph`). The quotes
+        behind an edge: ``g.sources(u, key, v)``.
 
         >>> import kg
-        >>> kg.load().nx.nodes["ifs"]["type"]
-        'GovernmentAgency'
+        >>> G = kg.load().nx
+        >>> G.nodes["ifs"]["type"], G.edges["united-states", "ifs", "delisted"]["sources"]
+        ('GovernmentAgency', 3)
+        """
+        if "evidence_graph" in self.__dict__:  # already projected: copy it, plainly
+            return graphs.plain_graph(self.evidence_graph)
+        return graphs.project(self.store, ontology=self.ontology, plain=True)
+
+    @cached_property
+    def evidence_graph(self) -> nx.MultiDiGraph:
+        """The projection kg's own page and analysis use (see :func:`kg.graph.project`): like
+        :attr:`nx`, but edges carry ``claims`` and entities ``facts`` (the evidence rows,
+        read from the store when first looked at, as :class:`kg.graph.Evidence`) and lists of
+        ``articles``, ``outlets`` and ``agencies``. It refers to the store, so it neither
+        pickles nor serialises: use :attr:`nx` for that.
+
+        >>> import kg
+        >>> claims = kg.load().evidence_graph.edges["ifs", "ministry-of-public-security", "partOf"]
+        >>> sorted({c["outlet"] or "?" for c in claims["claims"]})
+        ['?', 'scmp', 'voa']
         """
         return graphs.project(self.store, ontology=self.ontology)
 
@@ -253,7 +271,9 @@ class KnowledgeGraph:
         >>> kg.load().paths("Xi Jinping", "Ministry of Public Security")[0]["nodes"]
         ['xi-jinping', 'china', 'ministry-of-public-security']
         """
-        return graphs.paths(self.nx, self.entity(a).id, self.entity(b).id, max_hops, limit)
+        return graphs.paths(
+            self.evidence_graph, self.entity(a).id, self.entity(b).id, max_hops, limit
+        )
 
     def neighbours(self, name: EntityRef, hops: int = 1) -> list[dict[str, Any]]:
         """Entities within ``hops`` edges, nearest first, with the relations that reach them.
@@ -262,15 +282,15 @@ class KnowledgeGraph:
         >>> [n["id"] for n in kg.load().neighbours("ifs-listing")]
         ['counternarcotics-cooperation', 'ifs']
         """
-        return graphs.neighbours(self.nx, self.entity(name).id, hops)
+        return graphs.neighbours(self.evidence_graph, self.entity(name).id, hops)
 
     def centrality(self) -> list[dict[str, Any]]:
         """Degree and PageRank of every entity, highest PageRank first."""
-        return graphs.centrality(self.nx)
+        return graphs.centrality(self.evidence_graph)
 
     def communities(self) -> list[list[str]]:
         """Groups of densely linked entities (Louvain, fixed seed), largest first."""
-        return graphs.communities(self.nx)
+        return graphs.communities(self.evidence_graph)
 
     def conflicts(self) -> list[analysis.Conflict]:
         """Typed conflicts, each with every quote side by side: see :func:`kg.analysis.conflicts`.
@@ -279,7 +299,7 @@ class KnowledgeGraph:
         >>> [c.values for c in kg.load().conflicts() if c.predicate == "annualOverdoseDeaths"]
         [('100000', '110000')]
         """
-        return analysis.conflicts(self.claim_rows, self.ontology, self.nx)
+        return analysis.conflicts(self.claim_rows, self.ontology, self.evidence_graph)
 
     def timeline(self, entity: EntityRef | None = None) -> list[dict[str, Any]]:
         """Dated claims in date order (all, or those about one entity).
@@ -307,7 +327,7 @@ class KnowledgeGraph:
         'Matthew Miller'
         """
         info = self.entity(name)
-        entity = asdict(info) | {"articles": self.nx.nodes[info.id]["articles"]}
+        entity = asdict(info) | {"articles": self.evidence_graph.nodes[info.id]["articles"]}
         return {"entity": entity, **analysis.profile(self.claim_rows, info.id)}
 
     def article(self, article_id: str, root: Path | None = None) -> ArticleReport:
@@ -329,7 +349,7 @@ class KnowledgeGraph:
             {i: e.type for i, e in self.entities.items()},
             self.articles,
             len(self.store),
-            self.nx,
+            self.evidence_graph,
             self.ontology,
         )
 
@@ -342,7 +362,9 @@ class KnowledgeGraph:
         """
         if view.get("focus") is not None:
             view["focus"] = self.entity(view["focus"]).id
-        return write_html(self.store, path, graph=self.nx, ontology=self.ontology, **view)
+        return write_html(
+            self.store, path, graph=self.evidence_graph, ontology=self.ontology, **view
+        )
 
     def query_named(self, name: str, **params: Any) -> QueryResult:
         """Run a named query (``kg/queries/<name>.rq``); entity parameters by id, label or alias.

@@ -95,7 +95,9 @@ def open_page(browser: Any, path: Path, width: int = 1600, height: int = 1000) -
 def seed_html(graph: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("page") / "graph.html"
     texts = {a.id: a.text for a in kg.curation.load_curation(ROOT).articles.values()}
-    page = html.write_html(graph.store, out, graph=graph.nx, ontology=graph.ontology, texts=texts)
+    page = html.write_html(
+        graph.store, out, graph=graph.evidence_graph, ontology=graph.ontology, texts=texts
+    )
     assert page.path == out
     return out
 
@@ -162,10 +164,14 @@ def edge_point(opened: Opened, edge_id: str) -> tuple[float, float]:
 
 def test_seed_page_loads_offline_and_draws_the_projection(seed: Opened, graph: KnowledgeGraph):
     page = seed.page
-    shown = [n for n in graph.nx if graph.nx.degree(n) or graph.nx.nodes[n]["facts"]]
+    shown = [
+        n
+        for n in graph.evidence_graph
+        if graph.evidence_graph.degree(n) or graph.evidence_graph.nodes[n]["facts"]
+    ]
     assert page.locator("#kg-network canvas").count() == 1
     counts = page.evaluate("[network.body.data.nodes.length, network.body.data.edges.length]")
-    assert counts == [len(shown), graph.nx.number_of_edges()]
+    assert counts == [len(shown), graph.evidence_graph.number_of_edges()]
     assert page.evaluate(
         "Object.keys(network.body.nodes).filter(k => !k.startsWith('edgeId')).length"
     ) >= len(shown)
@@ -206,7 +212,7 @@ def test_clicking_an_edge_shows_its_quotes_in_their_paragraphs(seed: Opened, gra
     page.mouse.click(x, y)
     assert page.evaluate("network.getSelectedEdges()") == [edge]
     assert page.is_visible("#kg-evidence") and not page.is_visible("#kg-tip")
-    claims = graph.nx.edges["united-states", "ifs", "delisted"]["claims"]
+    claims = graph.evidence_graph.edges["united-states", "ifs", "delisted"]["claims"]
     marks = page.locator("#kg-evidence .kg-claim mark").all_text_contents()
     assert sorted(marks) == sorted(c["quote"] for c in claims)
     paragraph = page.locator("#kg-evidence .kg-paragraph").first.text_content()
