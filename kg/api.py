@@ -64,7 +64,6 @@ def validate(root: Path | None = None) -> Curation:
     return load_curation(root, load_ontology(root / "ontology" / "kg.ttl"))
 
 
-@paused_gc()  # millions of live objects: see kg.curation.paused_gc
 def build(
     root: Path | None = None,
     out_dir: Path | str | None = "exports",
@@ -73,14 +72,38 @@ def build(
     html: bool = True,
     store_path: Path | None = None,
     progress: Progress | None = None,
+    allow_drop: bool = False,
+    wait: bool = True,
 ) -> BuildReport:
     """Validate ``data/``, build the RDF dataset and write the exports atomically.
 
     ``out_dir`` is relative to ``root`` unless absolute; ``None`` checks and builds in memory
-    without writing. ``store_path`` also builds an on-disk pyoxigraph store there.
+    without writing. ``store_path`` also builds an on-disk pyoxigraph store there. A build
+    that writes holds the lock of ``out_dir`` throughout: another build waits for it (or,
+    with ``wait=False``, raises :class:`kg.errors.BuildLocked`). Unless ``allow_drop``, a
+    build that would drop more than a fifth of the exported claims or entities is refused
+    (:class:`kg.errors.ExportShrinkError`).
     """
-    say = progress or (lambda _msg: None)
     root = Path(root) if root else default_root()
+    if out_dir is None:
+        return _build(root, None, shacl, html, store_path, progress, allow_drop)
+    target = Path(out_dir) if Path(out_dir).is_absolute() else root / out_dir
+    with exports.build_lock(target, wait=wait, say=progress):
+        return _build(root, target, shacl, html, store_path, progress, allow_drop)
+
+
+@paused_gc()  # millions of live objects: see kg.curation.paused_gc
+def _build(
+    root: Path,
+    target: Path | None,
+    shacl: bool,
+    html: bool,
+    store_path: Path | None,
+    progress: Progress | None,
+    allow_drop: bool,
+) -> BuildReport:
+    say = progress or (lambda _msg: None)
+    out_dir = target
     clock: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -121,10 +144,9 @@ def build(
             check.wait()
             lap("shacl")  # what was left to wait for: the check ran alongside
             say("SHACL shapes conform")
-    if out_dir is None:
+    if target is None:
         return report
-    target = Path(out_dir) if Path(out_dir).is_absolute() else root / out_dir
-    report.files = exports.write_files(target, files)
+    report.files = exports.write_files(target, files, allow_drop=allow_drop)
     lap("write")
     if store_path:
         report.store = build_store_dir(Path(store_path), ox_quads)

@@ -16,7 +16,7 @@ import click
 
 from kg import api
 from kg.diff import format_diff
-from kg.errors import CurationError, KgError
+from kg.errors import CurationError, KgError, listing
 from kg.ingest import DEFAULT_MAX_BYTES
 
 ROOT_HELP = "Project folder holding data/ and ontology/ (default: found from the current folder)."
@@ -32,11 +32,19 @@ class KgGroup(click.Group):
             if ctx.meta.get("kg.debug"):
                 raise
             if isinstance(err, CurationError):
-                for problem in err.problems:
-                    click.echo(str(problem), err=True)
+                for line in listing(err.problems):
+                    click.echo(line, err=True)
                 click.echo(f"kg: {len(err.problems)} problem(s); nothing was written.", err=True)
             else:
                 click.echo(f"kg: {err}", err=True)
+            ctx.exit(1)
+        except OSError as err:  # a file kg could not read or write, not caught closer to it
+            if ctx.meta.get("kg.debug"):
+                raise
+            where = f"{err.filename}: " if err.filename else ""
+            click.echo(
+                f"kg: {where}{err.strerror or err} — rerun with --debug for details", err=True
+            )
             ctx.exit(1)
 
 
@@ -82,12 +90,27 @@ def _root_option(func: Any) -> Any:
 )
 @click.option("--no-shacl", is_flag=True, help="Skip the SHACL check (faster for huge corpora).")
 @click.option("--no-html", is_flag=True, help="Skip graph.html and the GraphML export.")
+@click.option(
+    "--allow-drop",
+    is_flag=True,
+    help="Write the exports even if they lose more than a fifth of their claims or entities.",
+)
+@click.option(
+    "--no-wait", is_flag=True, help="Fail at once if another build holds the exports' lock."
+)
 def build(
-    root: Path | None, out_dir: Path, store_path: Path | None, no_shacl: bool, no_html: bool
+    root: Path | None,
+    out_dir: Path,
+    store_path: Path | None,
+    no_shacl: bool,
+    no_html: bool,
+    allow_drop: bool,
+    no_wait: bool,
 ) -> None:
     """Validate data/, build the RDF dataset and write the exports atomically.
 
-    On any problem nothing under the output folder changes.
+    On any problem nothing under the output folder changes: the exports change all together
+    or not at all. A second build waits for the first (or fails with --no-wait).
 
     \b
     Example:
@@ -100,6 +123,8 @@ def build(
         html=not no_html,
         store_path=store_path,
         progress=lambda msg: click.echo(msg, err=True),
+        allow_drop=allow_drop,
+        wait=not no_wait,
     )
     click.echo(
         f"built {report.quads:,} quads from {report.articles} articles, "
