@@ -308,6 +308,7 @@ def push(
     *,
     root: Path | None = None,
     path: Path | str | None = None,
+    default_graph: str | None = None,
     timeout: float = 60.0,
     progress: Progress | None = None,
 ) -> PushReport:
@@ -315,11 +316,19 @@ def push(
 
     Uses the Graph Store Protocol (``graph_store``, or found next to the endpoint), else SPARQL
     Update; credentials come from KG_ENDPOINT_USER / KG_ENDPOINT_PASSWORD (see kg.remote).
+    ``default_graph`` names a graph for the default graph's triples (automatic for Virtuoso).
     """
     from kg.remote import push_quads
 
     source = _serve_source(root, path)
-    return push_quads(source.quads(), endpoint, graph_store, timeout=timeout, progress=progress)
+    return push_quads(
+        source.quads(),
+        endpoint,
+        graph_store,
+        default_graph=default_graph,
+        timeout=timeout,
+        progress=progress,
+    )
 
 
 def query(

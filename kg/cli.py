@@ -219,6 +219,13 @@ def serve(root: Path | None, port: int, path: Path | None, timeout: float, max_r
     "(Fuseki: .../DATASET/data; GraphDB: .../repositories/ID/rdf-graphs/service).",
 )
 @click.option(
+    "--default-graph",
+    metavar="IRI",
+    default=None,
+    help="Store the default graph's triples in this named graph (for Virtuoso, which has no "
+    "plain default graph, kg uses https://kg.example/graph/default by itself).",
+)
+@click.option(
     "--from", "path", type=click.Path(exists=True, path_type=Path), default=None, help=_FROM_HELP
 )
 @click.option(
@@ -229,32 +236,42 @@ def serve(root: Path | None, port: int, path: Path | None, timeout: float, max_r
     help="Seconds to wait for each HTTP answer (failed requests are retried twice).",
 )
 def push(
-    root: Path | None, endpoint: str, graph_store: str | None, path: Path | None, timeout: float
+    root: Path | None,
+    endpoint: str,
+    graph_store: str | None,
+    default_graph: str | None,
+    path: Path | None,
+    timeout: float,
 ) -> None:
     """Load every graph of the dataset into a SPARQL 1.1 store, replacing each one.
 
     One HTTP PUT per graph (Graph Store Protocol; SPARQL Update if the store has none), so
     pushing twice gives the same store. Then every graph's triples are counted on the endpoint:
-    kg reports success only when all counts match. Credentials for HTTP basic auth come from the
-    environment variables KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD, never from the command line.
+    kg reports success only when all counts match. Credentials come from the environment
+    variables KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD, never from the command line, and are
+    sent (HTTP digest or basic) only when the store asks for them. For Virtuoso, give its
+    /sparql endpoint: kg writes to /sparql-graph-crud-auth itself.
 
     \b
     Example:
       oxigraph serve --location /tmp/store --bind 127.0.0.1:7879 &
       kg push --endpoint http://127.0.0.1:7879/query
+      KG_ENDPOINT_USER=dba KG_ENDPOINT_PASSWORD=dba kg push --endpoint http://127.0.0.1:8890/sparql
     """
     report = api.push(
         endpoint,
         graph_store,
         root=root,
         path=path,
+        default_graph=default_graph,
         timeout=timeout,
         progress=lambda msg: click.echo(msg, err=True),
     )
     how = "Graph Store Protocol (PUT)" if report.protocol == "graph-store" else "SPARQL Update"
+    auth = f", HTTP {report.auth} auth" if report.auth else ""
     click.echo(
         f"pushed {report.graphs} graphs ({report.triples:,} triples) to {report.target} "
-        f"with the {how} in {report.seconds:.2f}s"
+        f"with the {how}{auth} in {report.seconds:.2f}s"
     )
     click.echo(f"verified: every graph at {report.endpoint} holds the triples pushed")
     for note in report.notes:
