@@ -146,7 +146,7 @@ class EntityNotFound(KgError, LookupError):
         hint = (
             f" — did you mean {', '.join(repr(s) for s in self.suggestions)}?"
             if suggestions
-            else ""
+            else " — `kg entities` lists them, `kg entities WORD` searches"
         )
         super().__init__(f"no entity called {name!r}{hint}")
 

@@ -1139,7 +1139,7 @@ def communities(graph: nx.MultiDiGraph, seed: int = 0) -> list[list[str]]:
 def support(claims: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """How well a set of claim rows (one triple) is supported: articles, outlets, sources.
 
-    ``outlets`` are the distinct publishers (an article of unknown outlet counts alone),
+    ``outlets`` are the distinct outlets named (an article whose outlet is unknown adds none),
     ``agencies`` the originating wire agencies named, ``sources`` the number of independent
     sources (:func:`source_key`: wire copy carried by two outlets is one source). A triple with
     one independent source is ``single_source``.
@@ -1151,7 +1151,7 @@ def support(claims: Iterable[dict[str, Any]]) -> dict[str, Any]:
     (['x', 'y'], ['afp'], 1, True)
     """
     rows = list(claims)
-    outlets = sorted({r["outlet"] or f"article:{r['article']}" for r in rows})
+    outlets = sorted({r["outlet"] for r in rows if r.get("outlet")})
     keys = sorted({source_key(r) for r in rows})
     return {
         "articles": sorted({r["article"] for r in rows}),
@@ -1164,7 +1164,7 @@ def support(claims: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def corroboration(graph: nx.MultiDiGraph, min_outlets: int = 1) -> list[dict[str, Any]]:
+def corroboration(graph: nx.MultiDiGraph, min_outlets: int = 0) -> list[dict[str, Any]]:
     """Every edge and literal fact with its :func:`support`, best supported first.
 
     >>> g = nx.MultiDiGraph()
@@ -1172,8 +1172,8 @@ def corroboration(graph: nx.MultiDiGraph, min_outlets: int = 1) -> list[dict[str
     ...           {"article": "a2", "outlet": None, "agency": "afp"}]
     >>> g.add_edge("ifs", "mps", key="partOf", claims=claims)
     'partOf'
-    >>> [(r["subject"], r["outlets"], r["sources"]) for r in corroboration(g, min_outlets=2)]
-    [('ifs', ['article:a2', 'voa'], 2)]
+    >>> [(r["subject"], r["outlets"], r["agencies"], r["sources"]) for r in corroboration(g)]
+    [('ifs', ['voa'], ['afp'], 2)]
     """
     found = []
     for u, v, key, data in graph.edges(keys=True, data=True):

@@ -33,7 +33,11 @@ FORMATS = {
     "nt": ox.RdfFormat.N_TRIPLES,
 }
 #: Formats kg reads back: only the ones it writes (never RDF/XML from outside).
-READABLE = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
+READABLE = {
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
 
 
 class _Converter:
@@ -93,12 +97,17 @@ def dataset_over(store: ox.Store) -> Dataset:
 
 
 def read_export(path: Path, store_path: Path | None = None) -> ox.Store:
-    """Load a TriG or N-Quads export (as kg writes them) into a fresh store."""
+    """Load a TriG, N-Quads or JSON-LD export (as kg writes them) into a fresh store."""
     suffix = path.suffix.lstrip(".")
+    if not path.exists():
+        raise StoreError(
+            f"{path}: no such file — give an export (kg.nq, kg.trig, kg.jsonld), an exports "
+            "folder or a store; `kg build` writes exports/"
+        )
     if suffix not in READABLE:
-        raise StoreError(f"{path}: kg reads only its own export formats (.trig, .nq)")
+        raise StoreError(f"{path}: kg reads only its own export formats (.trig, .nq, .jsonld)")
     if not path.is_file():
-        raise StoreError(f"{path}: no such export — run `kg build` first")
+        raise StoreError(f"{path}: not a file — give an export such as exports/kg.nq")
     store = new_store(store_path)
     # in memory, load() is as fast as bulk_load() (which is for disk) and peaks 7-20% lower
     read = store.bulk_load if store_path else store.load

@@ -350,8 +350,8 @@ def test_a_huge_file_is_refused_unless_the_limit_is_raised(tree, tmp_path):
     [
         (
             {"outlet": "reuters"},
-            "--outlet 'reuters' is not an entity of data/entities.yaml — add it "
-            "as an Outlet first, or leave --outlet out",
+            "--outlet 'reuters' is not an entity of data/entities.yaml — no outlet is known "
+            "yet; add it as an Outlet first, or leave --outlet out",
         ),
         ({"outlet": "ifs"}, "--outlet 'ifs' is a GovernmentAgency, not an Outlet"),
         ({"agency": "united-states"}, "--agency 'united-states' is a Country, not a NewsAgency"),
