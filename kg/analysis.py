@@ -46,9 +46,12 @@ __all__ = [
     "CONFLICT_KINDS",
     "Conflict",
     "as_of",
+    "claim_time",
     "conflicts",
     "corroboration",
     "evidence",
+    "held_on",
+    "in_period",
     "make_row",
     "profile",
     "similarity",
@@ -439,11 +442,144 @@ def as_of(rows: Iterable[Row], day: str) -> list[Row]:
     return held
 
 
-def corroboration(rows: Iterable[Row], min_outlets: int = 1) -> list[Row]:
+Period = tuple[dt.date, dt.date]  # the first and last day a date can denote
+
+
+def claim_time(row: Row, dated: Iterable[str] = ("occurredOn",)) -> tuple[Period, str] | None:
+    """When a claim is placed in time, and on what basis, or None when nothing dates it.
+
+    The basis is ``date`` (when the event happened), ``occurred`` (the value of a date-valued
+    predicate in ``dated``), ``validity`` (from ``valid_from`` through ``valid_until``, open ends
+    unbounded) or, when the claim has no date of its own, ``published``: the day its article
+    was published (it was reported by then).
+
+    >>> claim_time(make_row("us", "delisted", "ifs", date="2023-11-16"))
+    ((datetime.date(2023, 11, 16), datetime.date(2023, 11, 16)), 'date')
+    >>> claim_time(make_row("ifs", "listedOn", "list", valid_from="2020"))[0][1]
+    datetime.date(9999, 12, 31)
+    >>> claim_time(make_row("china", "combats", "x", published="2023"))
+    ((datetime.date(2023, 1, 1), datetime.date(2023, 12, 31)), 'published')
+    >>> claim_time(make_row("china", "combats", "x")) is None
+    True
+    """
+    if row.get("date"):
+        day = DateValue(row["date"])
+        return (day.start, day.end), "date"
+    if row["predicate"] in dated and _is_date(str(row["object"])):
+        day = DateValue(str(row["object"]))
+        return (day.start, day.end), "occurred"
+    if row.get("valid_from") or row.get("valid_until"):
+        start, end = _interval(row)
+        return (start or dt.date.min, end or dt.date.max), "validity"
+    if row.get("published"):
+        day = DateValue(row["published"])
+        return (day.start, day.end), "published"
+    return None
+
+
+def in_period(span: Period, after: Period | None = None, before: Period | None = None) -> bool:
+    """Whether a time span can fall after ``after`` and before ``before`` (both exclusive).
+
+    A span is after a date when it ends later than the date's last day, and before a date when
+    it starts earlier than the date's first day: a fact that held from 2020 onwards is after
+    2023; an event of "2023-11" can be after 15 November 2023.
+
+    >>> nov = (dt.date(2023, 11, 1), dt.date(2023, 11, 30))
+    >>> summit = (dt.date(2023, 11, 15), dt.date(2023, 11, 15))
+    >>> in_period(nov, after=summit), in_period(summit, after=summit), in_period(nov, before=nov)
+    (True, False, False)
+    """
+    if after is not None and not span[1] > after[1]:
+        return False
+    return before is None or span[0] < before[0]
+
+
+def held_on(rows: Iterable[Row], day: str) -> list[Row]:
+    """For each triple the claims place in time: did it hold (or had it happened) on ``day``?
+
+    One answer per triple: ``held`` is True or False, ``reason`` says why in a few words
+    (``removed on``-style: "ended 2023-11-16", "began 2020", "happened 2023-11-16"), and
+    ``because`` lists the evidence (article, quote, dates) behind the reason, ``evidence`` every
+    claim of the triple. Intervals follow :func:`as_of`: a triple holds from the earliest
+    ``valid_from`` through the earliest ``valid_until`` any article gives.
+
+    >>> rows = [make_row("ifs", "listedOn", "list", "a1", valid_from="2020",
+    ...                  valid_until="2023-11-16"),
+    ...         make_row("ifs", "listedOn", "list", "a2", valid_from="2020")]
+    >>> [(a["held"], a["reason"], [e["article"] for e in a["because"]])
+    ...  for a in held_on(rows, "2024-01-01")]
+    [(False, 'ended on 2023-11-16', ['a1'])]
+    >>> [(a["held"], a["reason"]) for a in held_on(rows, "2022-01-01")]
+    [(True, 'held from 2020 until 2023-11-16')]
+    """
+    when = dt.date.fromisoformat(day)
+    by_triple: dict[tuple[str, str, str], list[Row]] = {}
+    for row in rows:
+        by_triple.setdefault((row["subject"], row["predicate"], str(row["object"])), []).append(row)
+    answers = []
+    for (subject, predicate, obj), group in sorted(by_triple.items()):
+        starts = [(DateValue(r["valid_from"]), r) for r in group if r.get("valid_from")]
+        ends = [(DateValue(r["valid_until"]), r) for r in group if r.get("valid_until")]
+        events = [(DateValue(r["date"]), r) for r in group if r.get("date")]
+        if starts or ends:
+            first = min((d.start for d, _ in starts), default=None)
+            last = min((d.end for d, _ in ends), default=None)
+            began = [r for d, r in starts if d.start == first]
+            ended = [r for d, r in ends if d.end == last]
+            start_text = began[0]["valid_from"] if began else None
+            end_text = ended[0]["valid_until"] if ended else None
+            if first is not None and when < first:
+                held, reason, because = False, f"began in {start_text}, later", began
+            elif last is not None and when > last:
+                held, reason, because = False, f"ended on {end_text}", ended
+            else:
+                span = " ".join(
+                    part
+                    for part in (
+                        f"from {start_text}" if start_text else "",
+                        f"until {end_text}" if end_text else "",
+                    )
+                    if part
+                )
+                held, reason, because = True, f"held {span}", began + ended
+        elif events:
+            earliest = min(d.start for d, _ in events)
+            happened = [r for d, r in events if d.start == earliest]
+            text = happened[0]["date"]
+            if earliest <= when:
+                held, reason, because = True, f"happened on {text}", happened
+            else:
+                held, reason, because = False, f"happened later, on {text}", happened
+        else:
+            continue
+        answers.append(
+            {
+                "subject": subject,
+                "predicate": predicate,
+                "object": obj,
+                "day": day,
+                "held": held,
+                "reason": reason,
+                "because": [evidence(r) for r in _by_article(because)],
+                "evidence": [evidence(r) for r in _by_article(group)],
+            }
+        )
+    return answers
+
+
+def _by_article(rows: Iterable[Row]) -> list[Row]:
+    seen: dict[str, Row] = {}
+    for row in sorted(rows, key=lambda r: (r["article"], r.get("speaker") or "")):
+        seen.setdefault(row["article"], row)
+    return list(seen.values())
+
+
+def corroboration(rows: Iterable[Row], min_outlets: int = 0, min_articles: int = 1) -> list[Row]:
     """Every triple with the articles, outlets, agencies and independent sources behind it.
 
-    Outlets count distinct publishers (an article of unknown outlet counts alone); ``sources``
-    counts independent sources (wire copy carried by two outlets is one agency);
+    ``outlets`` are the outlets named (an article whose outlet is unknown names none),
+    ``agencies`` the wire agencies named, ``sources`` counts independent sources (wire copy
+    carried by two outlets is one agency; an article of unknown outlet and agency counts alone);
     ``single_source`` marks triples only one source stands behind. Best supported first.
 
     >>> rows = [make_row("ifs", "partOf", "mps", "a1", outlet="x", agency="afp"),
@@ -452,7 +588,9 @@ def corroboration(rows: Iterable[Row], min_outlets: int = 1) -> list[Row]:
     ...         make_row("us", "delisted", "ifs", "a4")]
     >>> [(r["subject"], r["outlets"], r["sources"], r["single_source"])
     ...  for r in corroboration(rows)]
-    [('us', ['article:a4', 'voa'], 2, False), ('ifs', ['x', 'y'], 1, True)]
+    [('us', ['voa'], 2, False), ('ifs', ['x', 'y'], 1, True)]
+    >>> [r["subject"] for r in corroboration(rows, min_outlets=2)]
+    ['ifs']
     """
     by_triple: dict[tuple[str, str, str], list[Row]] = {}
     for row in rows:
@@ -461,7 +599,11 @@ def corroboration(rows: Iterable[Row], min_outlets: int = 1) -> list[Row]:
         {"subject": s, "predicate": p, "object": o, **support(group)}
         for (s, p, o), group in by_triple.items()
     ]
-    found = [row for row in found if len(row["outlets"]) >= min_outlets]
+    found = [
+        row
+        for row in found
+        if len(row["outlets"]) >= min_outlets and len(row["articles"]) >= min_articles
+    ]
     found.sort(
         key=lambda r: (
             -r["sources"],
@@ -475,10 +617,13 @@ def corroboration(rows: Iterable[Row], min_outlets: int = 1) -> list[Row]:
     return found
 
 
-def single_source_entities(rows: Iterable[Row], entities: Iterable[str] = ()) -> list[Row]:
+def single_source_entities(
+    rows: Iterable[Row], entities: Iterable[str] = (), single_article: bool = False
+) -> list[Row]:
     """Entities that only one independent source mentions (as subject, object or speaker).
 
-    ``entities`` limits the answer to these ids (all entities in the claims by default).
+    ``entities`` limits the answer to these ids (all entities in the claims by default);
+    ``single_article`` keeps only those that a single article mentions.
 
     >>> rows = [make_row("ifs", "partOf", "mps", "a1", outlet="voa"),
     ...         make_row("ifs", "partOf", "mps", "a2", outlet="scmp"),
@@ -499,7 +644,7 @@ def single_source_entities(rows: Iterable[Row], entities: Iterable[str] = ()) ->
     return [
         {"id": e, "source": next(iter(keys[e])), "articles": sorted(articles[e])}
         for e in sorted(wanted)
-        if len(keys.get(e, ())) == 1
+        if len(keys.get(e, ())) == 1 and (not single_article or len(articles[e]) == 1)
     ]
 
 

@@ -21,7 +21,6 @@ import pyoxigraph as ox
 
 from kg import exports
 from kg import html as pages
-from kg.buildcache import BuildCache, assemble
 from kg.curation import load_curation, paused_gc
 from kg.diff import GraphDiff, diff_graph
 from kg.errors import QueryError
@@ -34,7 +33,7 @@ from kg.ontology import PREFIXES, Ontology, default_root, load_ontology
 from kg.rdf import iter_quads
 from kg.shacl import ShapesCheck
 from kg.sparql import QueryResult, bind_text, prepare_query
-from kg.store import build_store_dir, new_store, open_store, read_export, to_oxigraph
+from kg.store import build_store_dir, new_store, open_store, read_export, serialize, to_oxigraph
 
 if TYPE_CHECKING:
     from kg.remote import PushReport
@@ -59,18 +58,12 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def validate(root: Path | None = None, *, full: bool = False) -> Curation:
-    """Check ``data/`` against the ontology; raise on any problem.
-
-    Claims files unchanged since a check that found no problem are not checked again (see
-    :mod:`kg.buildcache`); ``full`` checks everything.
-    """
+def validate(root: Path | None = None) -> Curation:
+    """Check ``data/`` against the ontology without writing anything; raise on any problem."""
     root = Path(root) if root else default_root()
-    ontology = load_ontology(root / "ontology" / "kg.ttl")
-    return load_curation(root, ontology, reuse=BuildCache(root, read=not full))
+    return load_curation(root, load_ontology(root / "ontology" / "kg.ttl"))
 
 
-@paused_gc()  # millions of live objects: see kg.curation.paused_gc
 def build(
     root: Path | None = None,
     out_dir: Path | str | None = "exports",
@@ -78,18 +71,39 @@ def build(
     shacl: bool = True,
     html: bool = True,
     store_path: Path | None = None,
-    full: bool = False,
     progress: Progress | None = None,
+    allow_drop: bool = False,
+    wait: bool = True,
 ) -> BuildReport:
     """Validate ``data/``, build the RDF dataset and write the exports atomically.
 
     ``out_dir`` is relative to ``root`` unless absolute; ``None`` checks and builds in memory
-    without writing. ``store_path`` also builds an on-disk pyoxigraph store there. What an
-    earlier build found for unchanged articles is reused from ``root/.kg-cache`` (see
-    :mod:`kg.buildcache`; the exports are the same bytes); ``full`` ignores it.
+    without writing. ``store_path`` also builds an on-disk pyoxigraph store there. A build
+    that writes holds the lock of ``out_dir`` throughout: another build waits for it (or,
+    with ``wait=False``, raises :class:`kg.errors.BuildLocked`). Unless ``allow_drop``, a
+    build that would drop more than a fifth of the exported claims or entities is refused
+    (:class:`kg.errors.ExportShrinkError`).
     """
-    say = progress or (lambda _msg: None)
     root = Path(root) if root else default_root()
+    if out_dir is None:
+        return _build(root, None, shacl, html, store_path, progress, allow_drop)
+    target = Path(out_dir) if Path(out_dir).is_absolute() else root / out_dir
+    with exports.build_lock(target, wait=wait, say=progress):
+        return _build(root, target, shacl, html, store_path, progress, allow_drop)
+
+
+@paused_gc()  # millions of live objects: see kg.curation.paused_gc
+def _build(
+    root: Path,
+    target: Path | None,
+    shacl: bool,
+    html: bool,
+    store_path: Path | None,
+    progress: Progress | None,
+    allow_drop: bool,
+) -> BuildReport:
+    say = progress or (lambda _msg: None)
+    out_dir = target
     clock: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -100,61 +114,52 @@ def build(
         started = now
 
     ontology = load_ontology(root / "ontology" / "kg.ttl")
-    cache = BuildCache(root, read=not full, write=out_dir is not None)
-    curation = load_curation(root, ontology, reuse=cache)
+    curation = load_curation(root, ontology)
     lap("validate")
     say(
         f"checked {len(curation.articles)} articles, {len(curation.entities)} entities, "
         f"{len(curation.claims)} claims"
     )
-    dataset = assemble(
-        curation, ontology, cache, PREFIXES, exports=out_dir is not None, shacl=shacl
-    )
+    quads = list(iter_quads(curation, ontology))
     lap("rdf")
-    if dataset.reused:
-        say(f"reused {dataset.reused} of {dataset.reused + dataset.made} article graphs")
-    shapes = root / "ontology" / "shapes.ttl"
-    checking = shacl and bool(dataset.shacl_quads)
-    with ShapesCheck(dataset.shacl_quads, shapes) if checking else nullcontext() as check:
+    with ShapesCheck(quads, root / "ontology" / "shapes.ttl") if shacl else nullcontext() as check:
         # the exports are built while the shapes are checked; nothing is written before both
+        ox_quads = to_oxigraph(quads)
         report = BuildReport(
             len(curation.articles),
             len(curation.entities),
             len(curation.claims),
-            dataset.quads,
+            len(ox_quads),
             seconds=clock,
         )
-        files: dict[str, exports.Content] = {}
+        files: dict[str, bytes] = {}
         if out_dir is not None:
-            files = {f"kg.{fmt}": dataset.export(fmt) for fmt in EXPORT_FORMATS}
-            files["stats.json"] = exports.stats_json(exports.stats(curation, dataset.quads))
+            files = {f"kg.{fmt}": serialize(ox_quads, fmt, PREFIXES) for fmt in EXPORT_FORMATS}
+            files["stats.json"] = exports.stats_json(exports.stats(curation, len(ox_quads)))
             lap("serialize")
             if html:
-                files.update(_views(dataset.store(), curation, ontology))
+                files.update(_views(ox_quads, curation, ontology))
                 lap("html")
         if check is not None:
             check.wait()
-            cache.keep_conforms(dataset.shacl_keys)
             lap("shacl")  # what was left to wait for: the check ran alongside
-        if shacl:
             say("SHACL shapes conform")
-    if cache.trouble:
-        say(f"results not kept for the next build: {cache.trouble}")
-    if out_dir is None:
+    if target is None:
         return report
-    target = Path(out_dir) if Path(out_dir).is_absolute() else root / out_dir
-    report.files = exports.write_files(target, files)
+    report.files = exports.write_files(target, files, allow_drop=allow_drop)
     lap("write")
     if store_path:
-        report.store = build_store_dir(Path(store_path), target / "kg.nq")
+        report.store = build_store_dir(Path(store_path), ox_quads)
         lap("store")
     return report
 
 
-def _views(store: ox.Store, curation: Curation, ontology: Ontology) -> dict[str, bytes]:
+def _views(ox_quads: list[ox.Quad], curation: Curation, ontology: Ontology) -> dict[str, bytes]:
     """Exports computed from the RDF: the graph page (graph.html) and GraphML (kg.graphml)."""
     from kg.graph import project, to_graphml
 
+    store = new_store()
+    store.bulk_extend(ox_quads)
     graph = project(store, ontology=ontology)
     page = pages.page_from_store(store, graph=graph, texts=_texts(curation), ontology=ontology)
     return {"graph.html": page.html, "kg.graphml": to_graphml(graph)}
@@ -303,6 +308,7 @@ def push(
     *,
     root: Path | None = None,
     path: Path | str | None = None,
+    default_graph: str | None = None,
     timeout: float = 60.0,
     progress: Progress | None = None,
 ) -> PushReport:
@@ -310,11 +316,19 @@ def push(
 
     Uses the Graph Store Protocol (``graph_store``, or found next to the endpoint), else SPARQL
     Update; credentials come from KG_ENDPOINT_USER / KG_ENDPOINT_PASSWORD (see kg.remote).
+    ``default_graph`` names a graph for the default graph's triples (automatic for Virtuoso).
     """
     from kg.remote import push_quads
 
     source = _serve_source(root, path)
-    return push_quads(source.quads(), endpoint, graph_store, timeout=timeout, progress=progress)
+    return push_quads(
+        source.quads(),
+        endpoint,
+        graph_store,
+        default_graph=default_graph,
+        timeout=timeout,
+        progress=progress,
+    )
 
 
 def query(

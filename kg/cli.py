@@ -1,7 +1,9 @@
 """The ``kg`` command: each command parses its arguments, calls one API function and prints.
 
-Errors a person can act on (:class:`kg.errors.KgError`) print without a traceback and exit 1;
-usage errors exit 2; ``kg --debug ...`` re-raises for a traceback.
+Exit codes: 0 done; 1 an error the user can act on (:class:`kg.errors.KgError`: an unknown
+name, a missing file, bad data), printed as one line ``kg: what — hint``; 2 a usage error (an
+unknown command or option, a missing argument, a bad option value), also one line.
+``kg --debug ...`` re-raises for a traceback.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +19,49 @@ import click
 
 from kg import api
 from kg.diff import format_diff
-from kg.errors import CurationError, KgError
+from kg.errors import CurationError, KgError, listing
 from kg.ingest import DEFAULT_MAX_BYTES
 
 ROOT_HELP = "Project folder holding data/ and ontology/ (default: found from the current folder)."
+#: Exit code of an error the user can act on, and of a usage error (as the README says).
+USER_ERROR, USAGE_ERROR = 1, 2
+#: The longest path ``kg paths`` looks for.
+MAX_HOPS = 10
+
+
+def usage_line(err: click.ClickException) -> str:
+    """A click usage error as one line with a hint: ``kg: <what> — see 'kg CMD --help'``."""
+    message = " ".join(err.format_message().split()).rstrip(".")
+    ctx = getattr(err, "ctx", None)
+    where = " ".join(["kg", *(ctx.command_path.split()[1:] if ctx is not None else [])])
+    return f"kg: {message} — see '{where} --help'"
 
 
 class KgGroup(click.Group):
-    """Prints KgError messages in one place instead of tracebacks."""
+    """Prints KgError messages and usage errors as one line each instead of tracebacks."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as err:
+            click.echo(usage_line(err), err=True)
+            sys.exit(USAGE_ERROR)
+        except click.ClickException as err:  # e.g. a file click could not open
+            click.echo(usage_line(err), err=True)
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("kg: aborted", err=True)
+            sys.exit(USER_ERROR)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -32,12 +70,20 @@ class KgGroup(click.Group):
             if ctx.meta.get("kg.debug"):
                 raise
             if isinstance(err, CurationError):
-                for problem in err.problems:
-                    click.echo(str(problem), err=True)
+                for line in listing(err.problems):
+                    click.echo(line, err=True)
                 click.echo(f"kg: {len(err.problems)} problem(s); nothing was written.", err=True)
             else:
                 click.echo(f"kg: {err}", err=True)
-            ctx.exit(1)
+            ctx.exit(USER_ERROR)
+        except OSError as err:  # a file kg could not read or write, not caught closer to it
+            if ctx.meta.get("kg.debug"):
+                raise
+            where = f"{err.filename}: " if err.filename else ""
+            click.echo(
+                f"kg: {where}{err.strerror or err} — rerun with --debug for details", err=True
+            )
+            ctx.exit(USER_ERROR)
 
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,9 +129,12 @@ def _root_option(func: Any) -> Any:
 @click.option("--no-shacl", is_flag=True, help="Skip the SHACL check (faster for huge corpora).")
 @click.option("--no-html", is_flag=True, help="Skip graph.html and the GraphML export.")
 @click.option(
-    "--full",
+    "--allow-drop",
     is_flag=True,
-    help="Check and build everything anew, ignoring what earlier builds kept in .kg-cache/.",
+    help="Write the exports even if they lose more than a fifth of their claims or entities.",
+)
+@click.option(
+    "--no-wait", is_flag=True, help="Fail at once if another build holds the exports' lock."
 )
 def build(
     root: Path | None,
@@ -93,11 +142,13 @@ def build(
     store_path: Path | None,
     no_shacl: bool,
     no_html: bool,
-    full: bool,
+    allow_drop: bool,
+    no_wait: bool,
 ) -> None:
     """Validate data/, build the RDF dataset and write the exports atomically.
 
-    On any problem nothing under the output folder changes.
+    On any problem nothing under the output folder changes: the exports change all together
+    or not at all. A second build waits for the first (or fails with --no-wait).
 
     \b
     Example:
@@ -109,8 +160,9 @@ def build(
         shacl=not no_shacl,
         html=not no_html,
         store_path=store_path,
-        full=full,
         progress=lambda msg: click.echo(msg, err=True),
+        allow_drop=allow_drop,
+        wait=not no_wait,
     )
     click.echo(
         f"built {report.quads:,} quads from {report.articles} articles, "
@@ -125,17 +177,14 @@ def build(
 
 @main.command()
 @_root_option
-@click.option("--full", is_flag=True, help="Check every file, ignoring results kept in .kg-cache/.")
-def validate(root: Path | None, full: bool) -> None:
-    """Check data/ against the ontology without writing exports; print every problem.
-
-    Claims files unchanged since a clean check are not checked again (see .kg-cache/).
+def validate(root: Path | None) -> None:
+    """Check data/ against the ontology without writing anything; print every problem.
 
     \b
     Example:
       kg validate
     """
-    curation = api.validate(root, full=full)
+    curation = api.validate(root)
     click.echo(
         f"ok: {len(curation.articles)} articles, {len(curation.entities)} entities, "
         f"{len(curation.claims)} claims"
@@ -159,9 +208,7 @@ _FROM_HELP = (
     show_default=True,
     help="Port on 127.0.0.1 (kg serve never listens on any other address).",
 )
-@click.option(
-    "--from", "path", type=click.Path(exists=True, path_type=Path), default=None, help=_FROM_HELP
-)
+@click.option("--from", "path", type=click.Path(path_type=Path), default=None, help=_FROM_HELP)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
@@ -208,8 +255,13 @@ def serve(root: Path | None, port: int, path: Path | None, timeout: float, max_r
     "(Fuseki: .../DATASET/data; GraphDB: .../repositories/ID/rdf-graphs/service).",
 )
 @click.option(
-    "--from", "path", type=click.Path(exists=True, path_type=Path), default=None, help=_FROM_HELP
+    "--default-graph",
+    metavar="IRI",
+    default=None,
+    help="Store the default graph's triples in this named graph (for Virtuoso, which has no "
+    "plain default graph, kg uses https://kg.example/graph/default by itself).",
 )
+@click.option("--from", "path", type=click.Path(path_type=Path), default=None, help=_FROM_HELP)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
@@ -218,32 +270,42 @@ def serve(root: Path | None, port: int, path: Path | None, timeout: float, max_r
     help="Seconds to wait for each HTTP answer (failed requests are retried twice).",
 )
 def push(
-    root: Path | None, endpoint: str, graph_store: str | None, path: Path | None, timeout: float
+    root: Path | None,
+    endpoint: str,
+    graph_store: str | None,
+    default_graph: str | None,
+    path: Path | None,
+    timeout: float,
 ) -> None:
     """Load every graph of the dataset into a SPARQL 1.1 store, replacing each one.
 
     One HTTP PUT per graph (Graph Store Protocol; SPARQL Update if the store has none), so
     pushing twice gives the same store. Then every graph's triples are counted on the endpoint:
-    kg reports success only when all counts match. Credentials for HTTP basic auth come from the
-    environment variables KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD, never from the command line.
+    kg reports success only when all counts match. Credentials come from the environment
+    variables KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD, never from the command line, and are
+    sent (HTTP digest or basic) only when the store asks for them. For Virtuoso, give its
+    /sparql endpoint: kg writes to /sparql-graph-crud-auth itself.
 
     \b
     Example:
       oxigraph serve --location /tmp/store --bind 127.0.0.1:7879 &
       kg push --endpoint http://127.0.0.1:7879/query
+      KG_ENDPOINT_USER=dba KG_ENDPOINT_PASSWORD=dba kg push --endpoint http://127.0.0.1:8890/sparql
     """
     report = api.push(
         endpoint,
         graph_store,
         root=root,
         path=path,
+        default_graph=default_graph,
         timeout=timeout,
         progress=lambda msg: click.echo(msg, err=True),
     )
     how = "Graph Store Protocol (PUT)" if report.protocol == "graph-store" else "SPARQL Update"
+    auth = f", HTTP {report.auth} auth" if report.auth else ""
     click.echo(
         f"pushed {report.graphs} graphs ({report.triples:,} triples) to {report.target} "
-        f"with the {how} in {report.seconds:.2f}s"
+        f"with the {how}{auth} in {report.seconds:.2f}s"
     )
     click.echo(f"verified: every graph at {report.endpoint} holds the triples pushed")
     for note in report.notes:
@@ -297,7 +359,7 @@ def ingest(
 
     \b
     Example:
-      kg ingest ~/Downloads/reuters-ifs.txt --outlet reuters --date 2023-11-16
+      kg ingest ~/Downloads/story.txt --outlet voa --date 2023-11-16
     """
     report = api.ingest(
         path,
@@ -380,7 +442,7 @@ def _question_options(func: Any) -> Any:
     func = click.option(
         "--from",
         "path",
-        type=click.Path(exists=True, path_type=Path),
+        type=click.Path(path_type=Path),
         default=None,
         help=_GRAPH_FROM_HELP,
     )(func)
@@ -398,50 +460,119 @@ def _print(data: Any, as_json: bool, view: Any) -> None:
         return
     stdout = sys.stdout
     width = None if stdout.isatty() else int(os.environ.get("COLUMNS", "") or 160)
-    Console(file=stdout, width=width, highlight=False, soft_wrap=False).print(view())
+    console = Console(file=stdout, width=width, highlight=False, soft_wrap=False)
+    if stdout.isatty():
+        console.print(view())
+        return
+    with console.capture() as captured:  # no colours, no padding at the ends of lines
+        console.print(view())
+    click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
 
 
 def _graph(root: Path | None, path: Path | None) -> Any:
     return api.load(path, root=root)
 
 
+def _wide_option(func: Any) -> Any:
+    return click.option(
+        "--wide", is_flag=True, help="Print quotes and other text in full (no shortening)."
+    )(func)
+
+
+def _period_options(func: Any) -> Any:
+    """--after and --before: a date (YYYY, YYYY-MM, YYYY-MM-DD) or an event entity."""
+    func = click.option(
+        "--before",
+        metavar="DATE|EVENT",
+        default=None,
+        help="Only what can fall before this date or event (e.g. 2023-11 or biden-xi-summit).",
+    )(func)
+    return click.option(
+        "--after",
+        metavar="DATE|EVENT",
+        default=None,
+        help="Only what can fall after this date or event (an event by id, label or alias: "
+        "its date from the claims). Claims without a date of their own count at their "
+        "article's publication date.",
+    )(func)
+
+
 @main.command()
 @_question_options
+@_period_options
+@_wide_option
 @click.argument("entity")
-def show(root: Path | None, path: Path | None, as_json: bool, entity: str) -> None:
+def show(
+    root: Path | None,
+    path: Path | None,
+    as_json: bool,
+    after: str | None,
+    before: str | None,
+    wide: bool,
+    entity: str,
+) -> None:
     """Show an entity (by id, label or alias) and every claim about it, with sources.
 
-    Given an article id instead, show what the article contributes (its claims) and which of
-    its sentences no claim cites yet.
+    Each claim is one line: when it happened or held, its speaker, certainty, article and
+    quote. Given an article id (or its number, e.g. 004) instead, show what the article
+    contributes (its claims) and which of its sentences no claim cites yet.
 
     \b
     Example:
       kg show "Matt Miller"
+      kg show china --after biden-xi-summit
       kg show ifs --json
-      kg show 001_9a1418d7ed6deaae
+      kg show 004
     """
     from kg.tables import show_view
 
     graph = _graph(root, path)
-    if entity in graph.articles:  # an article id (kg.ingest.article_report)
+    article_id = _article_named(graph, entity)
+    if article_id:
         from rich.text import Text
 
         from kg.ingest import format_article_report
 
-        article = graph.article(entity, root)
+        article = graph.article(article_id, root)
         _print(article, as_json, lambda: Text(format_article_report(article)))
         return
-    report = graph.show(entity)
-    _print(report, as_json, lambda: show_view(report))
+    report = graph.show(entity, after=after, before=before)
+    _print(report, as_json, lambda: show_view(report, wide))
+
+
+def _article_named(graph: Any, name: str) -> str | None:
+    """The article ``name`` stands for (its id or number), unless it names an entity."""
+    from kg.errors import EntityNotFound
+
+    if name in graph.articles:
+        return name
+    try:
+        graph.entity(name)
+        return None
+    except EntityNotFound:
+        pass
+    except KgError:
+        return None
+    try:
+        return str(graph.article_id(name))
+    except KgError:
+        return None
 
 
 @main.command()
 @_question_options
+@_wide_option
 @click.argument("subject")
 @click.argument("predicate")
 @click.argument("object", metavar="OBJECT")
 def sources(
-    root: Path | None, path: Path | None, as_json: bool, subject: str, predicate: str, object: str
+    root: Path | None,
+    path: Path | None,
+    as_json: bool,
+    wide: bool,
+    subject: str,
+    predicate: str,
+    object: str,
 ) -> None:
     """Who says SUBJECT PREDICATE OBJECT: articles, outlets, speakers, quotes, offsets.
 
@@ -457,16 +588,17 @@ def sources(
     found = _graph(root, path).sources(subject, predicate, object)
     if not found:
         raise KgError(f"no article states {subject} {predicate} {object}")
-    _print(found, as_json, lambda: sources_table(f"{subject} {predicate} {object}", found))
+    _print(found, as_json, lambda: sources_table(f"{subject} {predicate} {object}", found, wide))
 
 
 @main.command()
+@_wide_option
 @_question_options
 @click.argument("a")
 @click.argument("b")
 @click.option(
     "--max-hops",
-    type=click.IntRange(1, 10),
+    type=click.IntRange(1, MAX_HOPS),
     default=3,
     show_default=True,
     help="Longest path to look for, in edges (direction is ignored).",
@@ -479,7 +611,14 @@ def sources(
     help="Most paths to show, shortest first.",
 )
 def paths(
-    root: Path | None, path: Path | None, as_json: bool, a: str, b: str, max_hops: int, limit: int
+    root: Path | None,
+    path: Path | None,
+    as_json: bool,
+    wide: bool,
+    a: str,
+    b: str,
+    max_hops: int,
+    limit: int,
 ) -> None:
     """Paths between two entities, shortest first, each hop with its articles and quote.
 
@@ -492,12 +631,21 @@ def paths(
     """
     from kg.tables import paths_view
 
-    found = _graph(root, path).paths(a, b, max_hops=max_hops, limit=limit)
+    graph = _graph(root, path)
+    found = graph.paths(a, b, max_hops=max_hops, limit=limit)
     if not found:
+        hops = graph.distance(a, b)
+        if hops is None:
+            raise KgError(
+                f"no path between {a!r} and {b!r}: they are in different components (no "
+                "chain of relations links them) — `kg neighbours` shows what each is linked to"
+            )
+        limit_hint = f"use --max-hops {hops}" if hops <= MAX_HOPS else "too far to list"
         raise KgError(
-            f"no path between {a!r} and {b!r} within {max_hops} hops — try a larger --max-hops"
+            f"no path between {a!r} and {b!r} within {max_hops} hops — the shortest has "
+            f"{hops}: {limit_hint}"
         )
-    _print(found, as_json, lambda: paths_view(a, b, found))
+    _print(found, as_json, lambda: paths_view(a, b, found, wide))
 
 
 @main.command()
@@ -510,36 +658,21 @@ def paths(
     show_default=True,
     help="How far to look, in edges (direction is ignored).",
 )
-@click.option(
-    "--top",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="K",
-    help="Only the K neighbours and K 2-hop paths with the most independent sources, and how "
-    "many were left out (quick from a hub; --hops is then 2).",
-)
-def neighbours(
-    root: Path | None, path: Path | None, as_json: bool, entity: str, hops: int, top: int | None
-) -> None:
+def neighbours(root: Path | None, path: Path | None, as_json: bool, entity: str, hops: int) -> None:
     """Entities within --hops edges of ENTITY, nearest first, with the claims linking them.
 
     \b
     Example:
       kg neighbours ifs --hops 2
-      kg neighbours china --top 10
     """
-    from kg.tables import neighbours_table, top_neighbours_view
+    from kg.tables import neighbours_table
 
-    graph = _graph(root, path)
-    if top is not None:
-        ranked = graph.top_neighbours(entity, top=top)
-        _print(ranked, as_json, lambda: top_neighbours_view(ranked))
-        return
-    found = graph.neighbours(entity, hops=hops)
+    found = _graph(root, path).neighbours(entity, hops=hops)
     _print(found, as_json, lambda: neighbours_table(entity, found))
 
 
 @main.command()
+@_wide_option
 @_question_options
 @click.option(
     "--kind",
@@ -547,7 +680,9 @@ def neighbours(
     multiple=True,
     help="Only conflicts of this kind (repeatable).",
 )
-def conflicts(root: Path | None, path: Path | None, as_json: bool, kind: tuple[str, ...]) -> None:
+def conflicts(
+    root: Path | None, path: Path | None, as_json: bool, wide: bool, kind: tuple[str, ...]
+) -> None:
     """Typed conflicts between claims, every quote side by side with article and outlet.
 
     contradiction: different values of a functional property (or one source denies what
@@ -563,54 +698,236 @@ def conflicts(root: Path | None, path: Path | None, as_json: bool, kind: tuple[s
     from kg.tables import conflicts_view
 
     found = [c for c in _graph(root, path).conflicts() if not kind or c.kind in kind]
-    _print(found, as_json, lambda: conflicts_view(found))
+    _print(found, as_json, lambda: conflicts_view(found, wide))
 
 
 @main.command()
 @_question_options
+@_period_options
+@_wide_option
 @click.argument("entity", required=False)
-def timeline(root: Path | None, path: Path | None, as_json: bool, entity: str | None) -> None:
+def timeline(
+    root: Path | None,
+    path: Path | None,
+    as_json: bool,
+    after: str | None,
+    before: str | None,
+    wide: bool,
+    entity: str | None,
+) -> None:
     """Dated claims in date order: events, and when facts started and stopped holding.
 
     \b
     Example:
       kg timeline
       kg timeline ifs
+      kg timeline --after biden-xi-summit
     """
     from kg.tables import timeline_table
 
-    found = _graph(root, path).timeline(entity)
-    _print(found, as_json, lambda: timeline_table(found, entity))
+    found = _graph(root, path).timeline(entity, after=after, before=before)
+    _print(found, as_json, lambda: timeline_table(found, entity, wide))
 
 
 @main.command()
 @_question_options
 @click.option(
     "--min-outlets",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Only triples stated by at least this many named outlets.",
+)
+@click.option(
+    "--min-articles",
     type=click.IntRange(1),
     default=1,
     show_default=True,
-    help="Only triples stated by at least this many distinct outlets.",
+    help="Only triples stated by at least this many articles.",
 )
 @click.option(
     "--single-source", is_flag=True, help="Only triples that one independent source stands behind."
 )
 def corroboration(
-    root: Path | None, path: Path | None, as_json: bool, min_outlets: int, single_source: bool
+    root: Path | None,
+    path: Path | None,
+    as_json: bool,
+    min_outlets: int,
+    min_articles: int,
+    single_source: bool,
 ) -> None:
-    """Each triple with its articles, outlets and independent sources (wire copy counts once).
+    """Each triple with its articles, named outlets, agencies and independent sources.
+
+    outlets and agencies count those the articles name (an article whose outlet is unknown
+    names none); sources counts independent sources: wire copy carried by two outlets is one
+    source (its agency), and an article with no outlet or agency named is a source of its own.
 
     \b
     Example:
-      kg corroboration --min-outlets 3
+      kg corroboration --min-articles 4
       kg corroboration --single-source --json
     """
     from kg.tables import corroboration_table
 
-    found = _graph(root, path).corroboration(min_outlets=min_outlets)
+    found = _graph(root, path).corroboration(min_outlets=min_outlets, min_articles=min_articles)
     if single_source:
         found = [r for r in found if r["single_source"]]
     _print(found, as_json, lambda: corroboration_table(found))
+
+
+@main.command("single-source")
+@_question_options
+@click.option("--single-article", is_flag=True, help="Only entities a single article mentions.")
+@click.option("--type", "type_", metavar="CLASS", default=None, help="Only entities of this class.")
+def single_source(
+    root: Path | None, path: Path | None, as_json: bool, single_article: bool, type_: str | None
+) -> None:
+    """Entities that only one independent source mentions (as subject, object or speaker).
+
+    \b
+    Example:
+      kg single-source
+      kg single-source --single-article --type Person --json
+    """
+    from kg.tables import single_source_table
+
+    found = _graph(root, path).single_source_entities(single_article=single_article, type=type_)
+    _print(found, as_json, lambda: single_source_table(found))
+
+
+@main.command()
+@_question_options
+@click.argument("text", required=False, metavar="[NAME]")
+@click.option(
+    "--type",
+    "type_",
+    metavar="CLASS",
+    default=None,
+    help="Only entities of this ontology class or its subclasses (e.g. Person, Organization).",
+)
+def entities(
+    root: Path | None, path: Path | None, as_json: bool, text: str | None, type_: str | None
+) -> None:
+    """List entities, or find them by any name: id, label or alias, its words in any order
+    or a close spelling ("Department of Commerce" finds the Commerce Department).
+
+    \b
+    Example:
+      kg entities
+      kg entities commerce
+      kg entities --type Person
+    """
+    from kg.tables import entities_table
+
+    found = _graph(root, path).find_entities(text, type=type_)
+    if text and not found:
+        raise KgError(f"no entity matches {text!r} — try one word of it, or `kg entities`")
+    _print(found, as_json, lambda: entities_table(found, text))
+
+
+@main.command()
+@_question_options
+@_wide_option
+@click.argument("article", required=False)
+@click.option("--outlet", default=None, help="Only articles of this outlet (unknown: none named).")
+@click.option("--agency", default=None, help="Only wire copy of this agency.")
+def articles(
+    root: Path | None,
+    path: Path | None,
+    as_json: bool,
+    wide: bool,
+    article: str | None,
+    outlet: str | None,
+    agency: str | None,
+) -> None:
+    """The articles: outlet, agency, publication date with its precision and basis, claims.
+
+    \b
+    Example:
+      kg articles
+      kg articles --outlet unknown
+      kg articles 004 --wide
+    """
+    from kg.tables import articles_table
+
+    found = _graph(root, path).find_articles(outlet=outlet, agency=agency, text=article)
+    _print(found, as_json, lambda: articles_table(found, wide))
+
+
+@main.command()
+@_question_options
+@_period_options
+@_wide_option
+@click.option("-s", "--subject", default=None, help="Subject entity (id, label or alias).")
+@click.option("-p", "--predicate", default=None, help="Predicate (e.g. delisted, partOf).")
+@click.option("-o", "--object", "object_", default=None, help="Object: an entity or a value.")
+@click.option("--article", default=None, help="Only claims of this article (id or number).")
+@click.option("--speaker", default=None, help="Only claims attributed to this speaker.")
+def claims(
+    root: Path | None,
+    path: Path | None,
+    as_json: bool,
+    after: str | None,
+    before: str | None,
+    wide: bool,
+    subject: str | None,
+    predicate: str | None,
+    object_: str | None,
+    article: str | None,
+    speaker: str | None,
+) -> None:
+    """Claims matching every option given, one line each, with when, speaker and quote.
+
+    \b
+    Example:
+      kg claims --subject china --after biden-xi-summit
+      kg claims --speaker "Matt Miller"
+      kg claims --article 004 --json
+    """
+    from kg.tables import claims_table
+
+    found = _graph(root, path).claims(
+        subject,
+        predicate,
+        object_,
+        article,
+        speaker=speaker,
+        after=after,
+        before=before,
+    )
+    _print(found, as_json, lambda: claims_table(found, wide))
+
+
+@main.command("as-of")
+@_question_options
+@_wide_option
+@click.argument("day")
+@click.argument("subject", required=False)
+@click.argument("predicate", required=False)
+@click.argument("object", required=False, metavar="[OBJECT]")
+def as_of(
+    root: Path | None,
+    path: Path | None,
+    as_json: bool,
+    wide: bool,
+    day: str,
+    subject: str | None,
+    predicate: str | None,
+    object: str | None,
+) -> None:
+    """Did it hold on DAY? yes or no for each matching triple the claims date, with the
+    evidence for the answer: when it began or ended, according to which articles, in which
+    words.
+
+    \b
+    Example:
+      kg as-of 2024-01-01 ifs listedOn entity-list
+      kg as-of 2022-01-01 ifs
+    """
+    from kg.tables import as_of_view
+
+    found = _graph(root, path).as_of(day, subject, predicate, object)
+    _print(found, as_json, lambda: as_of_view(found, wide))
 
 
 @main.command()
@@ -645,7 +962,7 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--from",
     "path",
-    type=click.Path(exists=True, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help=_GRAPH_FROM_HELP,
 )
@@ -674,6 +991,7 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
     default=None,
     help="Run on this SPARQL 1.1 endpoint instead of the local graph.",
 )
+@click.option("--wide", is_flag=True, help="Print long values in full (no shortening).")
 def query(
     root: Path | None,
     source: str | None,
@@ -683,6 +1001,7 @@ def query(
     params: tuple[str, ...],
     list_: bool,
     endpoint: str | None,
+    wide: bool,
 ) -> None:
     """Run a named query, a .rq file or SPARQL text; print a table, CSV, JSON, TSV or XML.
 
@@ -737,7 +1056,7 @@ def query(
         return
     from kg.tables import result_table
 
-    _print(answer, False, lambda: result_table(answer))
+    _print(answer, False, lambda: result_table(answer, wide))
 
 
 # --- kg html: the interactive graph page (kg.html) ------------------------------------------
@@ -748,7 +1067,7 @@ def query(
 @click.option(
     "--from",
     "path",
-    type=click.Path(exists=True, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help=_GRAPH_FROM_HELP + " Quotes then show with 32 characters of context.",
 )

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kg.buildcache import BuildCache
 from kg.errors import CurationError, Problem
 from kg.model import CERTAINTIES, Article, Claim, Curation, DateValue, Entity, Quote, Source, Value
 from kg.ontology import ARTICLE_ID_PATTERN, ID_PATTERN, Ontology, default_root, load_ontology
@@ -42,6 +41,7 @@ ARTICLE_KEYS = {
     "sha256": True,
     "note": False,
     "file": False,
+    "no_claims": False,
 }
 ENTITY_KEYS = {
     "id": True,
@@ -70,6 +70,22 @@ NUMBER_PATTERNS = {
     "decimal": re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$"),
 }
 WIKIDATA_PATTERN = re.compile(r"^Q[1-9]\d*$")
+#: Longest number kg accepts as a claim object or offset: no figure in the news needs more, and
+#: Python refuses to convert integers of more than 4,300 digits.
+MAX_NUMBER_DIGITS = 100
+#: How much of a long value a message shows.
+SHOWN_VALUE_CHARS = 40
+
+
+def shorten(value: str, limit: int = SHOWN_VALUE_CHARS) -> str:
+    """``value`` cut to ``limit`` characters for a message, saying how long it was.
+
+    >>> shorten("12345", 10)
+    '12345'
+    >>> shorten("9" * 5000, 10)
+    '9999999999… (5,000 characters)'
+    """
+    return value if len(value) <= limit else f"{value[:limit]}… ({len(value):,} characters)"
 
 
 @dataclass
@@ -81,6 +97,7 @@ class _Checker:
     problems: list[Problem] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)  # article ids whose text could not be read
     broken_files: set[str] = field(default_factory=set)  # YAML files that could not be parsed
+    no_claims: dict[str, Source] = field(default_factory=dict)  # articles said to have none
 
     @property
     def articles_incomplete(self) -> bool:
@@ -126,11 +143,20 @@ class _Checker:
         self.problems += problems
         return shown, doc
 
-    def records(self, path: Path, keys: dict[str, bool]) -> Iterable[tuple[str, YMap]]:
-        """Each mapping of a YAML list file, after checking required and unknown keys."""
+    def records(
+        self, path: Path, keys: dict[str, bool], empty_hint: str | None = None
+    ) -> Iterable[tuple[str, YMap]]:
+        """Each mapping of a YAML list file, after checking required and unknown keys.
+
+        A file that is empty or holds only comments is a problem (records may have been lost)
+        unless ``empty_hint`` is None; a file that means to hold nothing says ``[]``.
+        """
+        before = len(self.problems)
         shown, doc = self.read_yaml(path)
         if doc is None:
             self.broken_files.add(shown)
+            if len(self.problems) == before and empty_hint is not None:
+                self.add(shown, None, "no records: the file is empty or only comments", empty_hint)
             return
         if not isinstance(doc, YList):
             self.add(shown, doc, "expected a list of records", "start each record with '- '")
@@ -226,21 +252,15 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_curation(
-    root: Path | None = None, ontology: Ontology | None = None, reuse: BuildCache | None = None
-) -> Curation:
-    """Read and check ``data/`` under ``root``; raise :class:`CurationError` with every problem.
-
-    With ``reuse``, the claims of an article whose inputs did not change since a check that
-    found no problem are taken from it (see :mod:`kg.buildcache`).
-    """
+def load_curation(root: Path | None = None, ontology: Ontology | None = None) -> Curation:
+    """Read and check ``data/`` under ``root``; raise :class:`CurationError` with every problem."""
     root = Path(root) if root else default_root()
     checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
     data = root / "data"
     with paused_gc():
         entities = _load_entities(checker, data)
         articles = _load_articles(checker, data, entities)
-        claims = _load_claims(checker, data, articles, entities, checker.unreadable, reuse)
+        claims = _load_claims(checker, data, articles, entities, checker.unreadable)
     if checker.problems:
         raise CurationError(checker.problems)
     return Curation(articles=articles, entities=entities, claims=tuple(claims))
@@ -274,7 +294,13 @@ def _load_entities(ck: _Checker, data: Path) -> dict[str, Entity]:
             if path.name == "entities.yaml":
                 ck.add(ck.shown(path), None, "file is missing", "create it (see data/README.md)")
             continue
-        for shown, rec in ck.records(path, ENTITY_KEYS):
+        records = ck.records(
+            path,
+            ENTITY_KEYS,
+            "restore its records (git diff shows what was lost), or write [] "
+            "if it is meant to hold none",
+        )
+        for shown, rec in records:
             ident = ck.text_of(shown, rec, "id")
             cls = ck.text_of(shown, rec, "type")
             label = ck.text_of(shown, rec, "label")
@@ -345,7 +371,12 @@ def _load_articles(ck: _Checker, data: Path, entities: dict[str, Entity]) -> dic
         if not path.exists():
             ck.add(ck.shown(path), None, "file is missing", "create it (see data/README.md)")
             continue
-        for shown, rec in ck.records(path, ARTICLE_KEYS):
+        records = ck.records(
+            path,
+            ARTICLE_KEYS,
+            "restore its records (git diff shows what was lost), or write [] if there are none yet",
+        )
+        for shown, rec in records:
             article = _check_article(ck, data, shown, rec, entities, first_seen)
             if article is not None:
                 articles[article.id] = article
@@ -364,6 +395,8 @@ def _check_article(
     ident = ck.text_of(shown, rec, "id")
     if ident is None:
         return None
+    if "no_claims" in rec and ck.text_of(shown, rec, "no_claims") is not None:
+        ck.no_claims[ident] = Source(shown, rec["no_claims"].line)
     if not ARTICLE_ID_PATTERN.match(ident):
         ck.add(
             shown,
@@ -479,72 +512,100 @@ def _load_claims(
     articles: dict[str, Article],
     entities: dict[str, Entity],
     unreadable: set[str],
-    reuse: BuildCache | None = None,
 ) -> list[Claim]:
     claims: list[Claim] = []
     seen: dict[tuple[str, ...], str] = {}
     orphans = 0  # claims files whose article may be in an article file that could not be read
+    with_file: set[str] = set()
     for path in sorted((data / "claims").glob("*.yaml")):
+        with_file.add(path.stem)
         if path.stem in unreadable:
             continue  # its article's text is already reported; quotes cannot be checked
         article = articles.get(path.stem)
-        key = None
-        if reuse is not None and article is not None:
-            key = reuse.claims_key(ck.shown(path), path.read_bytes(), article.id, article.sha256)
-            reuse.keys[article.id] = key
-            kept = reuse.claims(key, entities)
-            if kept is not None:
-                claims.extend(kept)
-                continue
-        known_problems, first_claim = len(ck.problems), len(claims)
+        shown = ck.shown(path)
         if article is None and ck.articles_incomplete:
             orphans += 1
         elif article is None:
             ck.add(
-                ck.shown(path),
+                shown,
                 None,
                 f"no article {path.stem!r} in data/articles.yaml or data/articles/*.yaml",
                 "name the file after an article id",
             )
         with path.open("rb") as handle:
-            if handle.read(len(DRAFT_MARKER)) == DRAFT_MARKER.encode():
-                ck.problems.append(
-                    Problem(
-                        ck.shown(path),
-                        1,
-                        1,
-                        "unreviewed draft written by `kg ingest`",
-                        "review its candidate claims (see the "
-                        "comments in it), then delete its first line",
-                    )
+            draft = handle.read(len(DRAFT_MARKER)) == DRAFT_MARKER.encode()
+        if draft:
+            ck.problems.append(
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    "unreviewed draft written by `kg ingest`",
+                    "review its candidate claims (see the "
+                    "comments in it), then delete its first line",
                 )
-        records = 0
-        for shown, rec in ck.records(path, CLAIM_KEYS):
-            records += 1
+            )
+        said_none = ck.no_claims.get(path.stem)
+        empty_hint = (
+            None
+            if draft or said_none
+            else f"write its claims; if article {path.stem} supports none, write [] and say "
+            "why with `no_claims: <reason>` in its record in data/articles.yaml"
+        )
+        count = 0
+        for shown, rec in ck.records(path, CLAIM_KEYS, empty_hint):
+            count += 1
             claim = _check_claim(ck, shown, rec, article, entities)
             if claim is None:
                 continue
-            duplicate = (
+            key = (
                 claim.article,
                 claim.subject,
                 claim.predicate,
                 str(claim.object),
                 claim.attributed_to or "",
             )
-            if duplicate in seen:
+            if key in seen:
                 ck.add(
                     shown,
                     rec,
                     f"the same claim ({claim.subject} {claim.predicate} "
-                    f"{claim.object}) is already at line {seen[duplicate]}",
+                    f"{claim.object}) is already at line {seen[key]}",
                     "keep one record per (subject, predicate, object, speaker) per article",
                 )
                 continue
-            seen[duplicate] = str(rec.line)
+            seen[key] = str(rec.line)
             claims.append(claim)
-        clean = len(ck.problems) == known_problems and len(claims) - first_claim == records
-        if key is not None and clean and not ck.entities_incomplete:  # kept only when clean
-            reuse.keep_claims(key, claims[first_claim:], entities)  # type: ignore[union-attr]
+        if count and said_none:
+            ck.problems.append(
+                Problem(
+                    said_none.path,
+                    said_none.line,
+                    0,
+                    f"article {path.stem} says no_claims, but {shown} has {count} claim(s)",
+                    "remove no_claims, or the claims",
+                )
+            )
+        elif not count and not said_none and not draft and shown not in ck.broken_files:
+            ck.add(
+                shown,
+                None,
+                f"no claims for article {path.stem} (the file holds [])",
+                "write its claims, or say why it has none with `no_claims: <reason>` "
+                "in its record in data/articles.yaml",
+            )
+    for ident, article in sorted(articles.items()):
+        if ident in with_file or ident in ck.no_claims or article.source is None:
+            continue
+        ck.problems.append(
+            Problem(
+                article.source.path,
+                article.source.line,
+                0,
+                f"article {ident} has no claims: data/claims/{ident}.yaml is missing",
+                "write its claims there, or say why it has none with `no_claims: <reason>`",
+            )
+        )
     if orphans:
         broken = sorted(f for f in ck.broken_files if _is_records_file(f, "articles"))
         ck.problems.append(
@@ -613,6 +674,8 @@ def _check_claim(
         raw = ck.text_of(shown, rec, "object")
         if raw is not None:
             obj = _literal(ck, shown, rec["object"], raw, predicate.range)
+    elif predicate_name is not None:
+        _check_object_anyway(ck, shown, rec, predicate_name, entities, entity)
     speaker = entity("attributed_to", "Agent") if "attributed_to" in rec else None
     quote = _check_quote(ck, shown, rec, article)
     certainty = ck.text_of(shown, rec, "certainty") or "stated"
@@ -654,12 +717,42 @@ def _check_claim(
     )
 
 
+def _check_object_anyway(
+    ck: _Checker,
+    shown: str,
+    rec: YMap,
+    predicate_name: str,
+    entities: dict[str, Entity],
+    entity: Callable[[str, str | None], str | None],
+) -> None:
+    """Check the object of a claim whose predicate is unknown, so that a misspelt object is
+    reported now rather than after the predicate is fixed: as the closest predicate would, or
+    as an entity id when it is close to one."""
+    raw = ck.text_of(shown, rec, "object")
+    if raw is None:
+        return
+    close = ck.ontology.suggest(predicate_name, "predicates")
+    likely = ck.ontology.predicates[close[0]] if close else None
+    if likely is not None and likely.kind != "object":
+        _literal(ck, shown, rec["object"], raw, likely.range)
+    elif likely is not None or (raw not in entities and _suggest(raw, entities)):
+        entity("object", None)
+
+
 def _literal(ck: _Checker, shown: str, node: YStr, raw: str, kind: str) -> Value | None:
     checks: dict[str, Callable[[str], bool]] = {
         "integer": lambda s: bool(NUMBER_PATTERNS["integer"].match(s)),
         "decimal": lambda s: bool(NUMBER_PATTERNS["decimal"].match(s)),
         "string": lambda s: True,
     }
+    if kind in ("integer", "decimal") and len(raw) > MAX_NUMBER_DIGITS:
+        ck.add(
+            shown,
+            node,
+            f"number {shorten(raw)} is too long for a figure",
+            f"write at most {MAX_NUMBER_DIGITS} characters; check what was pasted here",
+        )
+        return None
     if kind == "date":
         try:
             DateValue.parse(raw)
@@ -691,11 +784,21 @@ def _check_quote(ck: _Checker, shown: str, rec: YMap, article: Article | None) -
         ck.add(
             shown,
             rec["start"],
-            f"start {raw_start!r} is not a character offset",
+            f"start {shorten(raw_start)!r} is not a character offset",
             "write the 0-based offset of the quote in the article",
         )
         return None
-    start, text = int(raw_start), article.text
+    text = article.text
+    if len(raw_start) > len(str(len(text))):  # past the end, and maybe too long for int()
+        ck.add(
+            shown,
+            rec["start"],
+            f"start {shorten(raw_start)} is past the end of {article.id} "
+            f"({len(text):,} characters)",
+            "write the 0-based offset of the quote in the article",
+        )
+        return None
+    start = int(raw_start)
     if text[start : start + len(exact)] == exact:
         return Quote(
             str(exact),

@@ -38,13 +38,59 @@ class KgError(Exception):
     """Base of every error kg raises on purpose; the CLI prints it without a traceback."""
 
 
+#: Most problems listed for one file, and in all; the rest are counted ("and N more").
+LISTED_PER_FILE = 50
+LISTED_IN_ALL = 500
+
+
+def listing(
+    problems: Sequence[Problem], per_file: int = LISTED_PER_FILE, in_all: int = LISTED_IN_ALL
+) -> list[str]:
+    """The lines that show ``problems`` (sorted) to a person: a file with very many problems
+    (a pasted list of a million aliases) shows its first ``per_file`` and how many more.
+
+    >>> many = [Problem("a.yaml", n, 1, "bad alias") for n in range(1, 5)]
+    >>> for line in listing([*many, Problem("b.yaml", 1, 1, "bad")], per_file=2):
+    ...     print(line)
+    a.yaml:1:1: bad alias
+    a.yaml:2:1: bad alias
+    a.yaml: … and 2 more problems in this file
+    b.yaml:1:1: bad
+    """
+    lines: list[str] = []
+    shown = 0
+    index = 0
+    while index < len(problems) and shown < in_all:
+        path = problems[index].path
+        end = index
+        while end < len(problems) and problems[end].path == path:
+            end += 1
+        room = min(per_file, in_all - shown)
+        lines += [str(p) for p in problems[index : min(end, index + room)]]
+        shown += min(room, end - index)
+        if end - index > room:
+            more = end - index - room
+            lines.append(
+                f"{path}: … and {more:,} more problem{'s' if more != 1 else ''} in this file"
+            )
+        index = end
+    if index < len(problems):
+        rest = len(problems) - index
+        files = len({p.path for p in problems[index:]})
+        lines.append(
+            f"… and {rest:,} more problem{'s' if rest != 1 else ''} in {files:,} more file"
+            f"{'s' if files != 1 else ''}"
+        )
+    return lines
+
+
 class CurationError(KgError):
     """The curation in ``data/`` has problems; ``.problems`` lists all of them, sorted."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: Sequence[Problem] = sorted(set(problems))
         count = len(self.problems)
-        lines = "\n".join(str(p) for p in self.problems)
+        lines = "\n".join(listing(self.problems))
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the curation:\n{lines}")
 
 
@@ -66,6 +112,23 @@ class StoreError(KgError):
     """An RDF store or export could not be read or written."""
 
 
+class ExportError(StoreError):
+    """The exports could not be written; the previous exports are unchanged."""
+
+
+class BuildLocked(KgError):
+    """Another build holds the lock of the output folder (and we were told not to wait)."""
+
+
+class ExportShrinkError(KgError):
+    """A build would drop a large share of what the current exports hold; ``.vanishing`` names
+    what would go. Building again with the explicit flag accepts it."""
+
+    def __init__(self, message: str, vanishing: Sequence[str]) -> None:
+        self.vanishing = list(vanishing)
+        super().__init__(message)
+
+
 class QueryError(KgError):
     """A SPARQL query was refused, malformed or failed."""
 
@@ -83,7 +146,7 @@ class EntityNotFound(KgError, LookupError):
         hint = (
             f" — did you mean {', '.join(repr(s) for s in self.suggestions)}?"
             if suggestions
-            else ""
+            else " — `kg entities` lists them, `kg entities WORD` searches"
         )
         super().__init__(f"no entity called {name!r}{hint}")
 

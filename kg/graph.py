@@ -503,9 +503,16 @@ def _terms(triple: tuple[str, str, Any]) -> tuple[ox.NamedNode, ox.NamedNode, An
 
 @paused_gc()  # tens of thousands of edge dicts: see kg.curation.paused_gc
 def project(
-    store: ox.Store, rows: Iterable[dict[str, Any]] | None = None, ontology: Ontology | None = None
+    store: ox.Store,
+    rows: Iterable[dict[str, Any]] | None = None,
+    ontology: Ontology | None = None,
+    *,
+    plain: bool = False,
 ) -> nx.MultiDiGraph:
     """Project the dataset to a MultiDiGraph keyed by predicate.
+
+    With ``plain`` the graph is what :func:`plain_graph` makes of it (every attribute a plain
+    value: counts instead of lists, no evidence), built straight from the store's indexes.
 
     Nodes carry ``type``, ``label``, ``aliases``, ``description``, ``articles`` and ``facts``
     (claims whose object is a literal). Edges carry ``label``, ``claims`` (each with article,
@@ -521,12 +528,20 @@ def project(
     predicates = (ontology or load_ontology()).predicates
     graph = nx.MultiDiGraph()
     _add_entities(graph, store)
+    if rows is None and plain:
+        graph.graph.update(PLAIN_GRAPH_ATTRIBUTES)
+        _add_stated(graph, store, predicates, plain=True)
+        for _node, data in graph.nodes(data=True):
+            data["aliases"] = "; ".join(data["aliases"])
+            data["articles"] = len(data["articles"])
+            data["facts"] = len(data["facts"])  # distinct (predicate, value) triples
+        return graph
     if rows is None:
         graph.graph["store"] = store  # where the claims of edges and facts are read from
         _add_stated(graph, store, predicates)
         for _node, data in graph.nodes(data=True):
             data["articles"] = sorted(data["articles"])
-        return graph
+        return graph if not plain else plain_graph(graph)
     for row in rows:
         involved = [row["subject"], row["speaker"]] + (
             [row["object"]] if row["object_is_entity"] else []
@@ -553,7 +568,79 @@ def project(
         data["articles"] = sorted(data["articles"])
     for _u, _v, data in graph.edges(data=True):
         data.update(edge_sources(data["claims"]))
-    return graph
+    return plain_graph(graph) if plain else graph
+
+
+#: What ``graph.graph`` of a plain projection holds.
+PLAIN_GRAPH_ATTRIBUTES = {"name": "kg", "entity_iri_prefix": ENTITY_PREFIX}
+
+
+@paused_gc()  # tens of thousands of small dicts: see kg.curation.paused_gc
+def plain_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The projection as an ordinary NetworkX graph: every attribute a str, int, float or bool.
+
+    It copies, pickles, reverses, serialises (GraphML, node-link JSON) and works with every
+    NetworkX algorithm, because it holds no store and no lazily read evidence. Nodes keep
+    ``type``, ``label``, ``aliases`` (joined with ``"; "``), ``description`` and ``note`` (``""``
+    when absent), and count the ``articles`` that mention them and their literal ``facts``.
+    Edges (keyed by predicate) keep ``predicate`` and ``label`` and count their ``articles``,
+    ``outlets``, ``agencies`` and independent ``sources``; the quotes behind an edge are one
+    call away (:meth:`kg.KnowledgeGraph.sources`, or :func:`find_claims`). ``graph.graph``
+    holds the IRI that an entity id extends.
+
+    >>> import copy, json, pickle
+    >>> import kg
+    >>> G = plain_graph(project(kg.load().store))
+    >>> G.edges["ifs", "ministry-of-public-security", "partOf"]["articles"]
+    4
+    >>> G.nodes["ifs"]["type"], G.graph
+    ('GovernmentAgency', {'name': 'kg', 'entity_iri_prefix': 'https://kg.example/entity/'})
+    >>> H = pickle.loads(pickle.dumps(copy.deepcopy(G.reverse())))
+    >>> H.has_edge("ministry-of-public-security", "ifs", "partOf")
+    True
+    >>> len(json.dumps(nx.node_link_data(G))) > 1000
+    True
+    """
+    out = nx.MultiDiGraph(**PLAIN_GRAPH_ATTRIBUTES)
+    out.add_nodes_from(
+        (
+            node,
+            {
+                "type": data.get("type") or "",
+                "label": data.get("label", node),
+                "aliases": "; ".join(data.get("aliases", ())),
+                "description": data.get("description") or "",
+                "note": data.get("note") or "",
+                "articles": len(data.get("articles", ())),
+                "facts": _fact_count(data.get("facts", ())),
+            },
+        )
+        for node, data in graph.nodes(data=True)
+    )
+    out.add_edges_from(
+        (
+            u,
+            v,
+            key,
+            {
+                "predicate": data.get("predicate", key),
+                "label": data.get("label", key),
+                "articles": len(data.get("articles", ())),
+                "outlets": len(data.get("outlets", ())),
+                "agencies": len(data.get("agencies", ())),
+                "sources": data.get("sources", 0),
+            },
+        )
+        for u, v, key, data in graph.edges(keys=True, data=True)
+    )
+    return out
+
+
+def _fact_count(facts: Sequence[dict[str, Any]]) -> int:
+    """How many distinct (predicate, value) facts, counted without reading an Evidence."""
+    if isinstance(facts, Evidence) and not facts.loaded:
+        return len(facts.triples)
+    return len({(r["predicate"], str(r["object"])) for r in facts})
 
 
 def edge_sources(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -659,8 +746,11 @@ def _article_sources(store: ox.Store) -> dict[str, tuple[str | None, str | None]
     return {ident: (meta[0], meta[1]) for ident, meta in found.items()}
 
 
-def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str, Any]) -> None:
-    """Edges and facts from the triples each article graph states (the claims stay unread).
+def _add_stated(
+    graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str, Any], plain: bool = False
+) -> None:
+    """Edges and facts from the triples each article graph states (the claims stay unread;
+    with ``plain``, counted as :func:`plain_graph` does).
 
     This runs once per quad of a large store, so it does as little as it can per quad: entity
     ids as strings (as claim rows give them), pyoxigraph terms only for literal objects.
@@ -733,8 +823,18 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
                 for a in articles
                 for o, g in [sources.get(a, (None, None))]
             )
-        data["predicate"], data["label"] = name, labels.get(name, name)
-        data["claims"] = Evidence(store, (key,), details)
+        if plain:
+            data = {
+                "predicate": name,
+                "label": labels.get(name, name),
+                "articles": len(data["articles"]),
+                "outlets": len(data["outlets"]),
+                "agencies": len(data["agencies"]),
+                "sources": data["sources"],
+            }
+        else:
+            data["predicate"], data["label"] = name, labels.get(name, name)
+            data["claims"] = Evidence(store, (key,), details)
         edges.append((subject, target, name, data))
     graph.add_edges_from(edges)
     facts: dict[str, list[tuple[str, str, Any]]] = {}
@@ -743,7 +843,7 @@ def _add_stated(graph: nx.MultiDiGraph, store: ox.Store, predicates: Mapping[str
             articles_of[key[0]].update(valued[key])
             facts.setdefault(key[0], []).append(key)
     for subject, triples in facts.items():
-        graph.nodes[subject]["facts"] = Evidence(store, triples, details)
+        graph.nodes[subject]["facts"] = triples if plain else Evidence(store, triples, details)
 
 
 def _literal_order(key: tuple[str, str, Any]) -> tuple[str, str, str, str]:
@@ -793,7 +893,7 @@ def said_by(graph: nx.MultiDiGraph, speaker: str) -> set[tuple[str, str, str]]:
     otherwise it looks through every edge's claims.
 
     >>> import kg
-    >>> sorted(said_by(kg.load().nx, "matthew-miller"))[0]
+    >>> sorted(said_by(kg.load().evidence_graph, "matthew-miller"))[0]
     ('biden-administration', 'china-fentanyl-commitments', 'monitors')
     """
     store = graph.graph.get("store")
@@ -1039,7 +1139,7 @@ def communities(graph: nx.MultiDiGraph, seed: int = 0) -> list[list[str]]:
 def support(claims: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """How well a set of claim rows (one triple) is supported: articles, outlets, sources.
 
-    ``outlets`` are the distinct publishers (an article of unknown outlet counts alone),
+    ``outlets`` are the distinct outlets named (an article whose outlet is unknown adds none),
     ``agencies`` the originating wire agencies named, ``sources`` the number of independent
     sources (:func:`source_key`: wire copy carried by two outlets is one source). A triple with
     one independent source is ``single_source``.
@@ -1051,7 +1151,7 @@ def support(claims: Iterable[dict[str, Any]]) -> dict[str, Any]:
     (['x', 'y'], ['afp'], 1, True)
     """
     rows = list(claims)
-    outlets = sorted({r["outlet"] or f"article:{r['article']}" for r in rows})
+    outlets = sorted({r["outlet"] for r in rows if r.get("outlet")})
     keys = sorted({source_key(r) for r in rows})
     return {
         "articles": sorted({r["article"] for r in rows}),
@@ -1064,7 +1164,7 @@ def support(claims: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def corroboration(graph: nx.MultiDiGraph, min_outlets: int = 1) -> list[dict[str, Any]]:
+def corroboration(graph: nx.MultiDiGraph, min_outlets: int = 0) -> list[dict[str, Any]]:
     """Every edge and literal fact with its :func:`support`, best supported first.
 
     >>> g = nx.MultiDiGraph()
@@ -1072,8 +1172,8 @@ def corroboration(graph: nx.MultiDiGraph, min_outlets: int = 1) -> list[dict[str
     ...           {"article": "a2", "outlet": None, "agency": "afp"}]
     >>> g.add_edge("ifs", "mps", key="partOf", claims=claims)
     'partOf'
-    >>> [(r["subject"], r["outlets"], r["sources"]) for r in corroboration(g, min_outlets=2)]
-    [('ifs', ['article:a2', 'voa'], 2)]
+    >>> [(r["subject"], r["outlets"], r["agencies"], r["sources"]) for r in corroboration(g)]
+    [('ifs', ['voa'], ['afp'], 2)]
     """
     found = []
     for u, v, key, data in graph.edges(keys=True, data=True):

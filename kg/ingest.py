@@ -800,8 +800,11 @@ def ingest(
         if value is None or (key == "outlet" and value == "unknown"):
             continue
         if value not in entities:
+            known = sorted(i for i, e in entities.items() if ontology.is_subclass(e.type, cls))
+            plural = "agencies" if key == "agency" else "outlets"
+            listed = f"known {plural}: {', '.join(known)}" if known else f"no {key} is known yet"
             raise IngestError(
-                f"--{key} {value!r} is not an entity of data/entities.yaml — add it "
+                f"--{key} {value!r} is not an entity of data/entities.yaml — {listed}; add it "
                 f"as {_a(cls)} first, or leave --{key} out"
             )
         if not ontology.is_subclass(entities[value].type, cls):

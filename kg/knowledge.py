@@ -23,7 +23,7 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
-from kg import analysis
+from kg import analysis, search
 from kg import graph as graphs
 from kg.errors import AmbiguousEntity, EntityNotFound, QueryError
 from kg.html import Page, write_html
@@ -34,6 +34,7 @@ from kg.rdf import DATE_TYPES, LITERAL_TYPES
 from kg.sparql import (
     NamedQuery,
     QueryResult,
+    named_queries,
     named_query,
     prepare_query,
     run_query,
@@ -149,10 +150,43 @@ class KnowledgeGraph:
             return self.entities[ids[0]]
         if len(ids) > 1:
             raise AmbiguousEntity(name, sorted(ids))
-        pool = {key: ids for key, ids in self._names.items()}
-        close = difflib.get_close_matches(name.casefold(), list(pool), n=5, cutoff=0.6)
-        suggestions = list(dict.fromkeys(self.entities[i].id for key in close for i in pool[key]))
-        raise EntityNotFound(name, suggestions[:3])
+        raise EntityNotFound(name, [m.id for m in self._rank(name)[:3]])
+
+    def _rank(self, text: str) -> list[search.Match]:
+        names = {i: (e.label, *e.aliases) for i, e in self.entities.items()}
+        return search.rank(names, text)
+
+    def find_entities(
+        self, text: str | None = None, type: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Entities whose id, label or any alias matches ``text`` (by words, in any order, or by
+        a close spelling), best first; all entities without it; ``type`` keeps one ontology
+        class and its subclasses: ``kg entities``.
+
+        >>> import kg
+        >>> g = kg.load()
+        >>> [(e["id"], e["matched"]) for e in g.find_entities("Department of Commerce")]
+        [('us-commerce-department', 'Commerce Department')]
+        >>> [e["id"] for e in g.find_entities("commerce")]
+        ['us-commerce-department', 'entity-list']
+        >>> len(g.find_entities(type="Person")) < len(g.find_entities(type="Agent"))
+        True
+        """
+        if type is not None:
+            self._is_a(type, type)  # an unknown class fails here, with suggestions
+        matches = self._rank(text) if text else [search.Match(i, "", 1.0) for i in self.entities]
+        found = []
+        for match in matches:
+            info = self.entities[match.id]
+            if type and not self._is_a(info.type, type):
+                continue
+            graph = self.evidence_graph
+            articles = graph.nodes[info.id]["articles"] if info.id in graph else []
+            found.append(
+                asdict(info)
+                | {"matched": match.name, "score": match.score, "articles": list(articles)}
+            )
+        return found
 
     # --- Questions: each a one-liner over kg.graph, kg.analysis or kg.sparql -------------------
 
@@ -163,20 +197,39 @@ class KnowledgeGraph:
 
     @cached_property
     def nx(self) -> nx.MultiDiGraph:
-        """The NetworkX projection of the RDF (built once): see :func:`kg.graph.project`.
-
-        Edges carry their sources at once and read their claims from the store when first
-        looked at, so this stays quick on a large graph.
+        """The graph as an ordinary NetworkX ``MultiDiGraph`` (built once): entity ids as nodes,
+        one edge per stated relation keyed by predicate, every attribute a plain value, so it
+        copies, pickles and serialises like any other (see :func:`kg.graph.plain_graph`). The quotes
+        behind an edge: ``g.sources(u, key, v)``.
 
         >>> import kg
-        >>> kg.load().nx.nodes["ifs"]["type"]
-        'GovernmentAgency'
+        >>> G = kg.load().nx
+        >>> G.nodes["ifs"]["type"], G.edges["united-states", "ifs", "delisted"]["sources"]
+        ('GovernmentAgency', 3)
+        """
+        if "evidence_graph" in self.__dict__:  # already projected: copy it, plainly
+            return graphs.plain_graph(self.evidence_graph)
+        return graphs.project(self.store, ontology=self.ontology, plain=True)
+
+    @cached_property
+    def evidence_graph(self) -> nx.MultiDiGraph:
+        """The projection kg's own page and analysis use (see :func:`kg.graph.project`): like
+        :attr:`nx`, but edges carry ``claims`` and entities ``facts`` (the evidence rows,
+        read from the store when first looked at, as :class:`kg.graph.Evidence`) and lists of
+        ``articles``, ``outlets`` and ``agencies``. It refers to the store, so it neither
+        pickles nor serialises: use :attr:`nx` for that.
+
+        >>> import kg
+        >>> claims = kg.load().evidence_graph.edges["ifs", "ministry-of-public-security", "partOf"]
+        >>> sorted({c["outlet"] or "?" for c in claims["claims"]})
+        ['?', 'scmp', 'voa']
         """
         return graphs.project(self.store, ontology=self.ontology)
 
     @cached_property
     def articles(self) -> Mapping[str, dict[str, Any]]:
-        """Every article by id: headline, outlet, agency, publication date (as written)."""
+        """Every article by id: headline, outlet, agency, publication date (as written), its
+        precision (year, month or day) and basis (how it follows from the text)."""
         rows = run_query(self.store, ARTICLES_QUERY)
         return {
             r["id"]: {
@@ -185,9 +238,46 @@ class KnowledgeGraph:
                 "outlet": _entity_id(r["outlet"]),
                 "agency": _entity_id(r["agency"]),
                 "published": r["published"],
+                "precision": DateValue(r["published"]).precision if r["published"] else None,
+                "basis": r["basis"],
             }
             for r in rows
         }
+
+    def _is_a(self, cls: str, wanted: str) -> bool:
+        """Whether ontology class ``cls`` is ``wanted`` or below it; QueryError if ``wanted``
+        is not a class of the ontology."""
+        if wanted not in self.ontology.classes:
+            close = self.ontology.suggest(wanted, "classes")
+            hint = f"did you mean {', '.join(close)}?" if close else "see ontology/kg.ttl"
+            raise QueryError(f"unknown type {wanted!r} — {hint}")
+        return self.ontology.is_subclass(cls, wanted)
+
+    def find_articles(
+        self, outlet: str | None = None, agency: str | None = None, text: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Articles with outlet, agency, publication date (precision and basis) and how many
+        claims each supports; ``outlet``/``agency`` by any name (``unknown``: none named),
+        ``text`` an article id or its short form (``004``): ``kg articles``.
+
+        >>> import kg
+        >>> found = kg.load().find_articles(agency="AFP")
+        >>> [(a["id"][:3], a["outlet"], a["published"], a["precision"]) for a in found]
+        [('000', None, '2023-11', 'month')]
+        """
+        wanted = {}
+        for key, name in (("outlet", outlet), ("agency", agency)):
+            if name is not None:
+                wanted[key] = None if name == "unknown" else self.entity(name).id
+        ident = self.article_id(text) if text else None
+        counts: dict[str, int] = {}
+        for row in self.claim_rows:
+            counts[row["article"]] = counts.get(row["article"], 0) + 1
+        return [
+            article | {"claims": counts.get(article["id"], 0)}
+            for article in self.articles.values()
+            if all(article[k] == v for k, v in wanted.items()) and ident in (None, article["id"])
+        ]
 
     def claims(
         self,
@@ -196,14 +286,23 @@ class KnowledgeGraph:
         object: EntityRef | Any = None,
         article: str | None = None,
         as_of: str | None = None,
+        *,
+        speaker: EntityRef | None = None,
+        after: str | None = None,
+        before: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Claims matching every given part, each with its evidence (see ``claim_rows``).
+        """Claims matching every given part, each with its evidence (see ``claim_rows``):
+        ``kg claims``.
 
         Entities are given by id, label, alias, IRI or :meth:`entity`'s object; ``predicate`` by
         its ontology name (an inverse such as ``hasPart`` swaps subject and object); ``object``
         may be a literal (``110000``, ``"110,000"``); ``article`` by id or a unique prefix
         (``001``); ``as_of`` an ISO day (see :func:`kg.analysis.as_of`). A name that is neither
-        an entity nor a value any claim has raises :class:`EntityNotFound`.
+        an entity nor a value any claim has raises :class:`EntityNotFound`. ``speaker`` is who
+        the claim is attributed to; ``after`` and ``before`` a date (``2023-11-15``,
+        ``2023-11``) or an event entity whose date the claims give (``biden-xi-summit``): see
+        :meth:`period`. Each claim then carries ``when`` (the time it is placed at, as written)
+        and ``when_basis`` (see :func:`kg.analysis.claim_time`).
 
         >>> import kg
         >>> g = kg.load()
@@ -211,8 +310,113 @@ class KnowledgeGraph:
         ['000', '001', '002', '003']
         >>> len(g.claims(subject="ifs", predicate="listedOn", as_of="2024-01-01"))
         0
+        >>> [(c["when"], c["when_basis"], c["article"][:3])
+        ...  for c in g.claims(subject="us", predicate="delisted", after="biden-xi-summit")][0]
+        ('2023-11-16', 'date', '000')
+        >>> g.claims(subject="us", predicate="delisted", before="2023-11-16")
+        []
         """
-        return self._select(subject, predicate, object, article, as_of)
+        rows = self._select(subject, predicate, object, article, as_of)
+        if speaker is not None:
+            ident = self.entity(speaker).id
+            rows = [r for r in rows if r["speaker"] == ident]
+        return self._in_period(rows, after, before)
+
+    def as_of(
+        self,
+        day: str,
+        subject: EntityRef | None = None,
+        predicate: str | None = None,
+        object: EntityRef | Any = None,
+    ) -> list[dict[str, Any]]:
+        """Did it hold on ``day``? For each matching triple the claims place in time: ``held``
+        (True, False, or None when no article dates it), ``reason`` ("ended on 2023-11-16") and
+        the evidence behind the reason (``because``) and behind the triple (``evidence``):
+        ``kg as-of``.
+
+        >>> import kg
+        >>> [answer] = kg.load().as_of("2024-01-01", "ifs", "listedOn", "entity-list")
+        >>> answer["held"], answer["reason"], [e["article"][:3] for e in answer["because"]]
+        (False, 'ended on 2023-11-16', ['000', '001', '002'])
+        """
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            raise QueryError(f"{day!r} is not a day — write YYYY-MM-DD") from None
+        rows = self._select(subject, predicate, object, None, None)
+        answers = analysis.held_on(rows, day)
+        if subject and predicate and object is not None and not answers:
+            if not rows:
+                raise QueryError(f"no article states {subject} {predicate} {object}")
+            first = rows[0]
+            answers = [
+                {
+                    "subject": first["subject"],
+                    "predicate": first["predicate"],
+                    "object": str(first["object"]),
+                    "day": day,
+                    "held": None,
+                    "reason": "no article says when it held",
+                    "because": [],
+                    "evidence": [analysis.evidence(r) for r in rows],
+                }
+            ]
+        return answers
+
+    def period(self, when: str) -> tuple[str, analysis.Period]:
+        """A date as written (``2023``, ``2023-11``, ``2023-11-15``) or an event's date, and the
+        days it can denote. An event's date is the most precise one its claims give
+        (``occurredOn``, else the ``date`` of a claim about it).
+
+        >>> import kg
+        >>> text, (first, last) = kg.load().period("biden-xi-summit")
+        >>> text, first.isoformat(), last.isoformat()
+        ('2023-11-15', '2023-11-15', '2023-11-15')
+        """
+        try:
+            day = DateValue.parse(when)
+        except ValueError:
+            day = None
+        if day is None:
+            try:
+                info = self.entity(when)
+            except EntityNotFound as err:
+                raise QueryError(
+                    f"{when!r} is neither a date (YYYY, YYYY-MM or YYYY-MM-DD) nor an entity"
+                    + (
+                        f" — did you mean {', '.join(repr(s) for s in err.suggestions)}?"
+                        if err.suggestions
+                        else " — `kg entities` lists the entities"
+                    )
+                ) from None
+            dates = [
+                str(r["object"]) if r["predicate"] == "occurredOn" else r["date"]
+                for r in graphs.find_claims(self.store, ox.NamedNode(info.iri))
+                if r["predicate"] == "occurredOn" or r["date"]
+            ]
+            dates = [d for d in dates if d and analysis._is_date(d)]
+            if not dates:
+                raise QueryError(
+                    f"no claim dates {info.id!r} — give a date instead "
+                    "(YYYY, YYYY-MM or YYYY-MM-DD)"
+                )
+            day = min((DateValue(d) for d in dates), key=lambda d: (d.end - d.start, d.start))
+        return day.text, (day.start, day.end)
+
+    def _in_period(
+        self, rows: list[dict[str, Any]], after: str | None, before: str | None
+    ) -> list[dict[str, Any]]:
+        if not after and not before:
+            return rows
+        low = self.period(after)[1] if after else None
+        high = self.period(before)[1] if before else None
+        dated = [n for n, p in self.ontology.predicates.items() if p.range == "date"]
+        kept = []
+        for row in rows:
+            placed = analysis.claim_time(row, dated)
+            if placed and analysis.in_period(placed[0], low, high):
+                kept.append(row | {"when": _when_text(row, placed[1]), "when_basis": placed[1]})
+        return kept
 
     def sources(
         self,
@@ -253,7 +457,24 @@ class KnowledgeGraph:
         >>> kg.load().paths("Xi Jinping", "Ministry of Public Security")[0]["nodes"]
         ['xi-jinping', 'china', 'ministry-of-public-security']
         """
-        return graphs.paths(self.nx, self.entity(a).id, self.entity(b).id, max_hops, limit)
+        return graphs.paths(
+            self.evidence_graph, self.entity(a).id, self.entity(b).id, max_hops, limit
+        )
+
+    def distance(self, a: EntityRef, b: EntityRef) -> int | None:
+        """How many edges (direction ignored) separate two entities; None when no chain of
+        relations links them (they are in different components).
+
+        >>> import kg
+        >>> g = kg.load()
+        >>> g.distance("xi-jinping", "ministry-of-public-security"), g.distance("ifs", "france")
+        (2, None)
+        """
+        source, target = self.entity(a).id, self.entity(b).id
+        try:
+            return int(nx.shortest_path_length(self.nx.to_undirected(as_view=True), source, target))
+        except nx.NetworkXNoPath:
+            return None
 
     def neighbours(self, name: EntityRef, hops: int = 1) -> list[dict[str, Any]]:
         """Entities within ``hops`` edges, nearest first, with the relations that reach them.
@@ -262,29 +483,15 @@ class KnowledgeGraph:
         >>> [n["id"] for n in kg.load().neighbours("ifs-listing")]
         ['counternarcotics-cooperation', 'ifs']
         """
-        return graphs.neighbours(self.nx, self.entity(name).id, hops)
-
-    def top_neighbours(self, name: EntityRef, top: int = 10) -> dict[str, Any]:
-        """The ``top`` neighbours and 2-hop paths of an entity with the most independent
-        sources, and how many of each were left out: quick even from a hub (see
-        :func:`kg.neighbourhood.ranked_neighbourhood`).
-
-        >>> import kg
-        >>> found = kg.load().top_neighbours("IFS", top=2)
-        >>> len(found["neighbours"]), found["more_neighbours"] >= 0
-        (2, True)
-        """
-        from kg.neighbourhood import ranked_neighbourhood
-
-        return ranked_neighbourhood(self.nx, self.entity(name).id, top)
+        return graphs.neighbours(self.evidence_graph, self.entity(name).id, hops)
 
     def centrality(self) -> list[dict[str, Any]]:
         """Degree and PageRank of every entity, highest PageRank first."""
-        return graphs.centrality(self.nx)
+        return graphs.centrality(self.evidence_graph)
 
     def communities(self) -> list[list[str]]:
         """Groups of densely linked entities (Louvain, fixed seed), largest first."""
-        return graphs.communities(self.nx)
+        return graphs.communities(self.evidence_graph)
 
     def conflicts(self) -> list[analysis.Conflict]:
         """Typed conflicts, each with every quote side by side: see :func:`kg.analysis.conflicts`.
@@ -293,36 +500,84 @@ class KnowledgeGraph:
         >>> [c.values for c in kg.load().conflicts() if c.predicate == "annualOverdoseDeaths"]
         [('100000', '110000')]
         """
-        return analysis.conflicts(self.claim_rows, self.ontology, self.nx)
+        return analysis.conflicts(self.claim_rows, self.ontology, self.evidence_graph)
 
-    def timeline(self, entity: EntityRef | None = None) -> list[dict[str, Any]]:
-        """Dated claims in date order (all, or those about one entity).
+    def timeline(
+        self, entity: EntityRef | None = None, after: str | None = None, before: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Dated claims in date order (all, or those about one entity), optionally only those
+        after and/or before a date or an event (see :meth:`period`).
 
         >>> import kg
-        >>> [e["when"] for e in kg.load().timeline("IFS") if e["predicate"] == "delisted"]
+        >>> g = kg.load()
+        >>> [e["when"] for e in g.timeline("IFS") if e["predicate"] == "delisted"]
         ['2023-11-16']
+        >>> [(e["when"], e["predicate"]) for e in g.timeline("ifs", after="biden-xi-summit")]
+        [('2023-11-16', 'delisted'), ('2023-11-16', 'listedOn')]
         """
         ident = self.entity(entity).id if entity is not None else None
-        return analysis.timeline(self.claim_rows, ident, self.ontology)
+        found = analysis.timeline(self.claim_rows, ident, self.ontology)
+        low = self.period(after)[1] if after else None
+        high = self.period(before)[1] if before else None
+        return [
+            e
+            for e in found
+            if analysis.in_period(
+                (dt.date.fromisoformat(e["start"]), dt.date.fromisoformat(e["end"])), low, high
+            )
+        ]
 
-    def corroboration(self, min_outlets: int = 1) -> list[dict[str, Any]]:
-        """Every triple with its articles, outlets, agencies and independent sources."""
-        return analysis.corroboration(self.claim_rows, min_outlets)
-
-    def single_source_entities(self) -> list[dict[str, Any]]:
-        """Entities that only one independent source mentions."""
-        return analysis.single_source_entities(self.claim_rows, self.entities)
-
-    def show(self, name: EntityRef) -> dict[str, Any]:
-        """An entity and everything the claims say about it, with sources: ``kg show``.
+    def corroboration(self, min_outlets: int = 0, min_articles: int = 1) -> list[dict[str, Any]]:
+        """Every triple with its articles, named outlets, agencies and independent sources.
 
         >>> import kg
-        >>> kg.load().show("Matt Miller")["entity"]["label"]
+        >>> found = kg.load().corroboration(min_articles=4)
+        >>> [(r["outlets"], r["agencies"], r["sources"]) for r in found if r["object"] == "china"]
+        [(['scmp', 'voa'], ['afp'], 4), (['voa'], ['afp'], 4)]
+        """
+        return analysis.corroboration(self.claim_rows, min_outlets, min_articles)
+
+    def single_source_entities(
+        self, single_article: bool = False, type: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Entities that only one independent source mentions (``single_article``: only one
+        article; ``type``: of this class or a subclass), with label and type:
+        ``kg single-source``.
+
+        >>> import kg
+        >>> found = kg.load().single_source_entities(single_article=True)
+        >>> all(len(e["articles"]) == 1 for e in found), "rayhan-asat" in {e["id"] for e in found}
+        (True, True)
+        """
+        wanted = [i for i, e in self.entities.items() if not type or self._is_a(e.type, type)]
+        found = analysis.single_source_entities(self.claim_rows, wanted, single_article)
+        return [
+            {
+                "id": e["id"],
+                "label": self.entities[e["id"]].label,
+                "type": self.entities[e["id"]].type,
+                **e,
+            }
+            for e in found
+        ]
+
+    def show(
+        self, name: EntityRef, after: str | None = None, before: str | None = None
+    ) -> dict[str, Any]:
+        """An entity and everything the claims say about it, with sources: ``kg show``;
+        ``after``/``before`` keep the claims placed in that period (see :meth:`claims`).
+
+        >>> import kg
+        >>> g = kg.load()
+        >>> g.show("Matt Miller")["entity"]["label"]
         'Matthew Miller'
+        >>> [r["predicate"] for r in g.show("IFS", before="2023")["incoming"]]
+        ['listed']
         """
         info = self.entity(name)
-        entity = asdict(info) | {"articles": self.nx.nodes[info.id]["articles"]}
-        return {"entity": entity, **analysis.profile(self.claim_rows, info.id)}
+        entity = asdict(info) | {"articles": self.evidence_graph.nodes[info.id]["articles"]}
+        rows = self._in_period(self.claim_rows, after, before)
+        return {"entity": entity, **analysis.profile(rows, info.id)}
 
     def article(self, article_id: str, root: Path | None = None) -> ArticleReport:
         """An article's claims and the sentences no claim cites yet: ``kg show ARTICLE``.
@@ -343,7 +598,7 @@ class KnowledgeGraph:
             {i: e.type for i, e in self.entities.items()},
             self.articles,
             len(self.store),
-            self.nx,
+            self.evidence_graph,
             self.ontology,
         )
 
@@ -356,7 +611,9 @@ class KnowledgeGraph:
         """
         if view.get("focus") is not None:
             view["focus"] = self.entity(view["focus"]).id
-        return write_html(self.store, path, graph=self.nx, ontology=self.ontology, **view)
+        return write_html(
+            self.store, path, graph=self.evidence_graph, ontology=self.ontology, **view
+        )
 
     def query_named(self, name: str, **params: Any) -> QueryResult:
         """Run a named query (``kg/queries/<name>.rq``); entity parameters by id, label or alias.
@@ -379,9 +636,10 @@ class KnowledgeGraph:
         >>> kg.load().query("ASK { entity:ifs kg:partOf ?x }")
         QueryResult(kind='ask', variables=[], rows=[], boolean=False, triples=[])
         """
+        named = named_queries().get(source)
+        if named is not None:  # entity names ("Matt Miller") to ids before they are bound
+            params = self._named_params(named, params or {})
         text, bindings, named = prepare_query(source, params)
-        if named is not None:
-            bindings = named.bind(self._named_params(named, params or {}))
         if fmt is None:
             return run_query(self.store, text, bindings)
         return serialize_query(self.store, text, fmt, bindings)
@@ -417,7 +675,13 @@ class KnowledgeGraph:
         )
         raise QueryError(f"unknown predicate {name!r} — {hint}")
 
-    def _article(self, name: str) -> str:
+    def article_id(self, name: str) -> str:
+        """An article's id from the id itself or a unique start of it (``004``).
+
+        >>> import kg
+        >>> kg.load().article_id("004")
+        '004_1e9b86b4597b81cb'
+        """
         if name in self.articles:
             return name
         starts = [a for a in self.articles if a.startswith(name)]
@@ -458,7 +722,7 @@ class KnowledgeGraph:
                     if kind == "object":
                         raise
                     literal, unknown = obj, err
-        ident = self._article(article) if article else None
+        ident = self.article_id(article) if article else None
         if ident and not as_of:
             bindings["g"] = ox.NamedNode(article_iri(ident))
         if as_of:
@@ -504,15 +768,27 @@ class KnowledgeGraph:
 
 
 ARTICLES_QUERY = """
-SELECT ?id ?headline ?outlet ?agency ?published WHERE {
+SELECT ?id ?headline ?outlet ?agency ?published ?basis WHERE {
   ?article a kg:NewsArticle ; dcterms:identifier ?id .
   OPTIONAL { ?article schema:headline ?headline }
   OPTIONAL { ?article schema:publisher ?outlet }
   OPTIONAL { ?article kg:originatingAgency ?agency }
   OPTIONAL { ?article schema:datePublished ?published }
+  OPTIONAL { ?article kg:publishedBasis ?basis }
 }
 ORDER BY ?id
 """
+
+
+def _when_text(row: dict[str, Any], basis: str) -> str:
+    """The time a claim is placed at, as written (see :func:`kg.analysis.claim_time`)."""
+    if basis == "date":
+        return str(row["date"])
+    if basis == "occurred":
+        return str(row["object"])
+    if basis == "published":
+        return str(row["published"])
+    return f"{row.get('valid_from') or '…'} to {row.get('valid_until') or '…'}"
 
 
 def _entity_id(iri: str | None) -> str | None:

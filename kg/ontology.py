@@ -103,6 +103,7 @@ class Predicate:
     functional: bool = False
     inverse: str | None = None
     unit: str | None = None
+    synonyms: tuple[str, ...] = ()  # skos:altLabel: words people use for it ("removed")
 
     @property
     def iri(self) -> URIRef:
@@ -130,11 +131,30 @@ class Ontology:
         return parent in self.ancestors.get(cls, frozenset())
 
     def suggest(self, name: str, among: str) -> list[str]:
-        """Closest names among ``classes`` or ``predicates`` (case-insensitive)."""
-        pool = self.classes if among == "classes" else self.predicates
-        lowered = {n.lower(): n for n in pool}
-        hits = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
-        return [lowered[h] for h in hits]
+        """Closest names among ``classes`` or ``predicates`` (case-insensitive); predicates are
+        also found by their label and synonyms (``skos:altLabel``), so "removed" suggests
+        ``delisted``.
+
+        >>> onto = load_ontology()
+        >>> onto.suggest("partof", "predicates"), onto.suggest("removed", "predicates")
+        (['partOf'], ['delisted'])
+        >>> onto.suggest("remove", "predicates")
+        ['delisted', 'resumed']
+        """
+        names = {n.lower(): n for n in (self.classes if among == "classes" else self.predicates)}
+        typed = " ".join(name.lower().replace("_", " ").split())
+        found = [names[h] for h in difflib.get_close_matches(typed, list(names), n=3, cutoff=0.6)]
+        if among == "predicates":
+            words = {
+                " ".join(w.lower().split()): p.name
+                for p in self.predicates.values()
+                for w in (p.label, *p.synonyms)
+            }
+            if typed in words:
+                return [words[typed]]
+            close = difflib.get_close_matches(typed, list(words), n=3, cutoff=0.7)
+            found = [*(words[w] for w in close), *found]
+        return list(dict.fromkeys(found))[:3]
 
 
 def default_root() -> Path:
@@ -216,6 +236,7 @@ def _load(path: Path) -> Ontology:
             functional=OWL.FunctionalProperty in types,
             inverse=local_name(inverse) if inverse is not None else None,
             unit=text(prop, KG.unit) or None,
+            synonyms=tuple(sorted(str(w) for w in graph.objects(prop, SKOS.altLabel))),
         )
     for pred in predicates.values():
         for cls in (pred.domain, pred.range if pred.kind == "object" else None):

@@ -1,45 +1,67 @@
 """Talk to any SPARQL 1.1 store over HTTP: push the dataset, run queries against it.
 
-Only the standard library's HTTP client is used. ``push_quads`` replaces every graph of the
-dataset in the target store with the Graph Store HTTP Protocol (one ``PUT`` per graph, so pushing
-twice gives the same store), falls back to SPARQL Update (``DROP SILENT`` + ``INSERT DATA`` per
-graph) only when no Graph Store is found, and then counts the triples of every graph through the
-query endpoint: a push succeeds only when every count matches.
+``push_quads`` replaces every graph of the dataset in the target store with the Graph Store HTTP
+Protocol (one ``PUT`` per graph, so pushing twice gives the same store), falls back to SPARQL
+Update (``DROP SILENT`` + ``INSERT DATA`` per graph) only when no Graph Store is found, and then
+counts the triples of every graph through the query endpoint: a push succeeds only when every
+count matches.
 
-Credentials come from the environment only (``KG_ENDPOINT_USER``, ``KG_ENDPOINT_PASSWORD``), never
-from the command line, and are sent as HTTP basic auth.
+Queries are sent by GET, or as a form-encoded POST when long: every SPARQL 1.1 store answers
+both, while a POST of ``application/sparql-query`` is never answered by Virtuoso 7.2.5.
+
+Virtuoso is recognised by its ``Server`` header: kg then writes to its authenticated endpoints
+(``/sparql-graph-crud-auth``, ``/sparql-auth``, HTTP digest) and, as Virtuoso has no plain default
+graph, stores the default graph's triples in the named graph :data:`DEFAULT_GRAPH_IRI`.
+Credentials come from the environment only (see :mod:`kg.httpclient`).
 
 >>> declare_prefixes("SELECT * WHERE { ?s a kg:Person }").startswith("PREFIX kg: <")
 True
 >>> graph_store_candidates("http://localhost:3030/news/sparql")
 ['http://localhost:3030/news/store', 'http://localhost:3030/news/data', \
+'http://localhost:3030/news/sparql-graph-crud-auth', \
 'http://localhost:3030/news/sparql-graph-crud']
 """
 
 from __future__ import annotations
 
-import base64
-import ipaddress
-import os
 import re
-import socket
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from email.message import Message
 
 import pyoxigraph as ox
 
 from kg.errors import EndpointError
-from kg.ontology import PREFIXES
+from kg.httpclient import (
+    PASSWORD_ENV,
+    USER_ENV,
+    Client,
+    HttpError,
+    Progress,
+    Response,
+    Unreachable,
+    credentials,
+    is_loopback,
+)
+from kg.ontology import BASE_IRI, PREFIXES
 from kg.sparql import QueryResult, check_query, python_value
 
-USER_ENV = "KG_ENDPOINT_USER"
-PASSWORD_ENV = "KG_ENDPOINT_PASSWORD"
+__all__ = [
+    "DEFAULT_GRAPH_IRI",
+    "PASSWORD_ENV",
+    "USER_ENV",
+    "Client",
+    "PushReport",
+    "UnverifiedPush",
+    "push_quads",
+    "query_endpoint",
+    "remote_query",
+]
+
+#: Where the default graph's triples go in a store without a plain default graph (Virtuoso).
+DEFAULT_GRAPH_IRI = f"{BASE_IRI}graph/default"
 
 #: ``kg query --format`` names → the media type asked of the server.
 MEDIA_TYPES = {
@@ -53,10 +75,10 @@ MEDIA_TYPES = {
     "jsonld": "application/ld+json",
 }
 _GRAPH_FORMATS = {"ttl", "nt", "nq", "jsonld"}
-#: Statuses worth another attempt: the server is busy, restarting or behind a failing proxy.
-RETRY_STATUSES = {429, 502, 503, 504}
-
-Progress = Callable[[str], None]
+#: Longest URL sent as GET; longer queries go as a form-encoded POST.
+MAX_GET_URL = 2000
+#: Seconds allowed to the first request that finds out what the store is.
+PROBE_TIMEOUT = 10.0
 
 
 def declare_prefixes(text: str) -> str:
@@ -72,163 +94,24 @@ def declare_prefixes(text: str) -> str:
     return " ".join([*missing, text]) if missing else text
 
 
-# --------------------------------------------------------------------------------------------
-# HTTP with clear errors and bounded retries
+def is_virtuoso(response: Response) -> bool:
+    """Whether an answer came from OpenLink Virtuoso (by its ``Server`` header)."""
+    return response.server.lower().startswith("virtuoso")
 
 
-class Unreachable(EndpointError):
-    """No HTTP answer at all: connection refused, timed out, or the host is unknown."""
+def authenticated_url(endpoint: str) -> str | None:
+    """Virtuoso's authenticated twin of a ``/sparql`` endpoint, if ``endpoint`` is one.
 
-
-@dataclass
-class Response:
-    """An HTTP answer: status, headers and the whole body."""
-
-    status: int
-    headers: Message
-    body: bytes
-
-    @property
-    def media_type(self) -> str:
-        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-
-
-def _is_loopback(url: str) -> bool:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _auth_header() -> dict[str, str]:
-    user = os.environ.get(USER_ENV)
-    if not user:
-        return {}
-    token = f"{user}:{os.environ.get(PASSWORD_ENV, '')}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(token).decode("ascii")}
-
-
-def _snippet(body: bytes, limit: int = 300) -> str:
-    text = " ".join(body.decode("utf-8", "replace").split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Never follow a redirect: a PUT or an Authorization header must not travel elsewhere."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-@dataclass
-class Client:
-    """An HTTP client for one push or query: timeout, retries and basic auth from the environment.
-
-    ``retries`` more attempts are made after connection failures, timeouts and 429/502/503/504
-    answers, waiting ``backoff`` seconds and doubling; other errors are raised at once.
+    >>> authenticated_url("http://127.0.0.1:8890/sparql")
+    'http://127.0.0.1:8890/sparql-auth'
+    >>> authenticated_url("http://127.0.0.1:7878/query") is None
+    True
     """
-
-    timeout: float = 30.0
-    retries: int = 2
-    backoff: float = 0.5
-    progress: Progress | None = None
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Response:
-        """Send one request; raise :class:`EndpointError` with what to do when it fails."""
-        handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
-        if _is_loopback(url):
-            handlers.append(urllib.request.ProxyHandler({}))
-        opener = urllib.request.build_opener(*handlers)
-        all_headers = {"User-Agent": "kg", **_auth_header(), **(headers or {})}
-        wait = self.backoff
-        for attempt in range(self.retries + 1):
-            last = attempt == self.retries
-            request = urllib.request.Request(url, data=body, headers=all_headers, method=method)
-            try:
-                with opener.open(request, timeout=self.timeout) as answer:
-                    return Response(answer.status, answer.headers, answer.read())
-            except urllib.error.HTTPError as err:
-                response = Response(err.code, err.headers, err.read() if err.fp else b"")
-                if err.code in RETRY_STATUSES and not last:
-                    retry_after = response.headers.get("Retry-After", "")
-                    pause = float(retry_after) if retry_after.isdigit() else wait
-                    self._note(f"{method} {url}: {err.code}, retrying in {min(pause, 30):g} s")
-                    time.sleep(min(pause, 30))
-                    wait *= 2
-                    continue
-                raise EndpointError(_http_message(method, url, response, attempt + 1)) from None
-            except (urllib.error.URLError, OSError) as err:
-                reason = err.reason if isinstance(err, urllib.error.URLError) else err
-                if last:
-                    raise Unreachable(
-                        _network_message(method, url, reason, self.timeout, attempt + 1)
-                    ) from None
-                self._note(f"{method} {url}: {reason}, retrying in {wait:g} s")
-                time.sleep(wait)
-                wait *= 2
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _note(self, message: str) -> None:
-        if self.progress:
-            self.progress(message)
-
-
-def _attempts(count: int) -> str:
-    return f" after {count} attempts" if count > 1 else ""
-
-
-def _network_message(method: str, url: str, reason: object, timeout: float, count: int) -> str:
-    tries = _attempts(count)
-    if isinstance(reason, TimeoutError | socket.timeout):
-        return (
-            f"{url} did not answer {method} within {timeout:g} s{tries} — the server is "
-            "overloaded or stuck; try again later or raise --timeout"
-        )
-    if isinstance(reason, ConnectionRefusedError):
-        return (
-            f"cannot connect to {url}: connection refused{tries} — is the SPARQL server "
-            "running, and is the port right?"
-        )
-    if isinstance(reason, socket.gaierror):
-        return f"cannot resolve the host of {url} ({reason}) — check the URL"
-    return f"{method} {url} failed{tries}: {reason} — check that the server is up and the URL"
-
-
-def _http_message(method: str, url: str, response: Response, count: int) -> str:
-    status, tries = response.status, _attempts(count)
-    said = _snippet(response.body)
-    detail = f": {said}" if said else ""
-    if status == 401:
-        return (
-            f"{url} answered 401 Unauthorized to {method} — set {USER_ENV} and "
-            f"{PASSWORD_ENV} in the environment"
-        )
-    if status == 403:
-        return (
-            f"{url} answered 403 Forbidden to {method}{detail} — the account lacks write "
-            "access, or the store is read-only"
-        )
-    if status == 404:
-        return f"{url} answered 404 Not Found to {method} — check the URL{detail}"
-    if status == 405:
-        return (
-            f"{url} does not allow {method} (405){detail} — it may be read-only, or this is "
-            "not its Graph Store / update URL"
-        )
-    if status == 413:
-        return f"{url} refused {method}: request too large (413) — raise the server's upload limit"
-    if 400 <= status < 500:
-        return f"{url} refused {method} ({status}){detail}"
-    return f"{url} failed on {method} ({status}){tries}{detail} — see the server's log"
+    parts = urllib.parse.urlsplit(endpoint)
+    path = parts.path.rstrip("/")
+    if not path.endswith("/sparql"):
+        return None
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path + "-auth", "", ""))
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,7 +142,8 @@ def query_endpoint(
         accept = f"{MEDIA_TYPES[fmt]}, {MEDIA_TYPES['json']};q=0.5"
     else:
         accept = f"{MEDIA_TYPES[fmt]}, {MEDIA_TYPES['ttl']};q=0.5"
-    return _post_query(url, text, accept, client or Client(timeout=timeout)).body
+    with _client_for(client, timeout) as session:
+        return send_query(url, text, accept, session).body
 
 
 def remote_query(
@@ -267,7 +151,30 @@ def remote_query(
 ) -> QueryResult:
     """Run a read-only query on a remote endpoint; answer as :func:`kg.sparql.run_query` does."""
     accept = f"{MEDIA_TYPES['json']}, {MEDIA_TYPES['nt']};q=0.9, {MEDIA_TYPES['ttl']};q=0.8"
-    response = _post_query(url, text, accept, client or Client(timeout=timeout))
+    with _client_for(client, timeout) as session:
+        response = send_query(url, text, accept, session)
+    return parse_answer(url, response)
+
+
+class _Borrowed:
+    """A caller's client used in a ``with`` block without closing it."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def __enter__(self) -> Client:
+        return self.client
+
+    def __exit__(self, *_exc: object) -> None:
+        pass
+
+
+def _client_for(client: Client | None, timeout: float) -> Client | _Borrowed:
+    return Client(timeout=timeout) if client is None else _Borrowed(client)
+
+
+def parse_answer(url: str, response: Response) -> QueryResult:
+    """A store's answer (SPARQL results, N-Triples or Turtle) as a :class:`QueryResult`."""
     try:
         if response.media_type in ("application/n-triples", "text/turtle"):
             rdf = (
@@ -296,14 +203,36 @@ def remote_query(
     return QueryResult("select", variables=names, rows=rows)
 
 
-def _post_query(url: str, text: str, accept: str, client: Client) -> Response:
+def send_query(
+    url: str, text: str, accept: str, client: Client, *, timeout: float | None = None
+) -> Response:
+    """Check the query, declare kg's prefixes and send it by GET (form POST when long).
+
+    A store that refuses an anonymous query (401/403) at Virtuoso's ``/sparql`` is asked again
+    at ``/sparql-auth`` when credentials are set.
+    """
     check_query(text)
-    return client.request(
-        "POST",
-        url,
-        declare_prefixes(text).encode(),
-        {"Content-Type": "application/sparql-query", "Accept": accept},
-    )
+    try:
+        return _send_query(url, declare_prefixes(text), accept, client, timeout)
+    except HttpError as err:
+        twin = authenticated_url(url)
+        if err.status not in (401, 403) or twin is None or credentials() is None:
+            raise
+        client._note(f"{url} refused the query ({err.status}): asking {twin}")
+        return _send_query(twin, declare_prefixes(text), accept, client, timeout)
+
+
+def _send_query(
+    url: str, text: str, accept: str, client: Client, timeout: float | None
+) -> Response:
+    form = urllib.parse.urlencode({"query": text})
+    joiner = "&" if "?" in url else "?"
+    if len(url) + len(form) + 1 <= MAX_GET_URL:
+        return client.request(
+            "GET", f"{url}{joiner}{form}", None, {"Accept": accept}, timeout=timeout
+        )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+    return client.request("POST", url, form.encode(), headers, timeout=timeout)
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,16 +249,26 @@ class PushReport:
     graphs: int
     triples: int
     verified: bool = False
+    default_graph: str | None = None
+    auth: str | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+class UnverifiedPush(EndpointError):
+    """Every graph was stored, but the counts could not be read back (``report`` says where)."""
+
+    def __init__(self, message: str, report: PushReport) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 def graph_store_candidates(endpoint: str) -> list[str]:
     """Graph Store URLs that usually sit next to a query endpoint, most likely first.
 
     Oxigraph: ``/query`` → ``/store``; Fuseki: ``/ds/sparql`` → ``/ds/data``; Virtuoso:
-    ``/sparql`` → ``/sparql-graph-crud``; GraphDB / RDF4J: ``/repositories/ID`` →
-    ``/repositories/ID/rdf-graphs/service``.
+    ``/sparql`` → ``/sparql-graph-crud-auth`` (writable, digest auth) or ``/sparql-graph-crud``;
+    GraphDB / RDF4J: ``/repositories/ID`` → ``/repositories/ID/rdf-graphs/service``.
 
     >>> graph_store_candidates("http://127.0.0.1:7878/query")[0]
     'http://127.0.0.1:7878/store'
@@ -344,20 +283,22 @@ def graph_store_candidates(endpoint: str) -> list[str]:
     elif last in ("query", "sparql"):
         paths = [f"{base}/store", f"{base}/data"]
         if last == "sparql":
-            paths.append(f"{path}-graph-crud")
+            paths += [f"{path}-graph-crud-auth", f"{path}-graph-crud"]
     else:
         paths = [f"{path}/store", f"{path}/data"]
     return [urllib.parse.urlunsplit((parts.scheme, parts.netloc, p, "", "")) for p in paths]
 
 
-def update_url(endpoint: str) -> str:
-    """Where SPARQL Update usually goes for a query endpoint (Oxigraph, Fuseki, GraphDB).
+def update_url(endpoint: str, authenticated: bool = False) -> str:
+    """Where SPARQL Update usually goes for a query endpoint (Oxigraph, Fuseki, GraphDB, Virtuoso).
 
     >>> update_url("http://127.0.0.1:7878/query")
     'http://127.0.0.1:7878/update'
-    >>> update_url("http://localhost:8890/sparql")
-    'http://localhost:8890/sparql'
+    >>> update_url("http://localhost:8890/sparql"), update_url("http://h/sparql", True)
+    ('http://localhost:8890/sparql', 'http://h/sparql-auth')
     """
+    if authenticated and (twin := authenticated_url(endpoint)):
+        return twin
     parts = urllib.parse.urlsplit(endpoint)
     path = parts.path.rstrip("/")
     if path.endswith("/query"):
@@ -374,17 +315,90 @@ def _graph_url(store: str, graph: str | None) -> str:
     return f"{store}{joiner}graph={urllib.parse.quote(graph, safe='')}"
 
 
+#: A graph no store holds: GETting it tells a Graph Store (404 or an empty 200) from no endpoint.
+_PROBE_GRAPH = f"{BASE_IRI}graph/kg-push-probe-absent"
+
+
 def _find_graph_store(endpoint: str, client: Client) -> str | None:
+    """The first candidate that answers like a Graph Store; a 401 counts (it wants credentials).
+
+    ``HEAD ?default`` first (Oxigraph, Fuseki, GraphDB answer 200); a store that refuses that
+    (Virtuoso: 501 to HEAD, 500 for ``?default``) is asked for an absent named graph by GET.
+    """
+    probe = min(client.timeout, PROBE_TIMEOUT)
     for candidate in graph_store_candidates(endpoint):
         try:
-            response = client.request("HEAD", _graph_url(candidate, None))
+            response = client.request("HEAD", _graph_url(candidate, None), timeout=probe, retries=0)
+            if response.status < 300:
+                return candidate
         except Unreachable:
             raise  # the server is down or the host is wrong: say so, do not guess further
-        except EndpointError:
+        except HttpError as err:
+            if err.status == 401:
+                return candidate
+            if err.status == 404:
+                continue
+        try:
+            response = client.request(
+                "GET", _graph_url(candidate, _PROBE_GRAPH), timeout=probe, retries=0
+            )
+        except HttpError as err:
+            if err.status in (401, 404):
+                return candidate
             continue
-        if 200 <= response.status < 300:
+        if response.status < 300:
             return candidate
     return None
+
+
+@dataclass
+class _Store:
+    """What kg found out about the target store before writing."""
+
+    graph_store: str | None
+    update: str
+    virtuoso: bool
+
+
+def _discover(endpoint: str, graph_store: str | None, protocol: str, client: Client) -> _Store:
+    """Ask the endpoint a trivial query (is it up? which server?), then find where to write."""
+    probe = min(client.timeout, PROBE_TIMEOUT)
+    try:
+        answer = send_query(endpoint, "ASK {}", MEDIA_TYPES["json"], client, timeout=probe)
+    except HttpError as err:
+        if graph_store is None:
+            raise EndpointError(f"{err} (is it the store's SPARQL query endpoint?)") from None
+        answer = err.response  # the Graph Store is known: the writes will tell
+    except Unreachable:
+        if graph_store is None:
+            raise
+        answer = None
+    virtuoso = answer is not None and is_virtuoso(answer)
+    signed_in = credentials() is not None
+    if virtuoso and graph_store is None and protocol != "update":
+        # Virtuoso's anonymous /sparql-graph-crud is read-only: writes go to the -auth twin
+        twin = authenticated_url(endpoint)
+        if twin is not None:
+            graph_store = twin.replace("/sparql-auth", "/sparql-graph-crud-auth")
+            if not signed_in:
+                raise EndpointError(
+                    f"{endpoint} is Virtuoso, which accepts writes only at "
+                    f"{graph_store} (HTTP digest auth) — set {USER_ENV} and {PASSWORD_ENV} "
+                    "(a stock database has dba / dba)"
+                )
+    if graph_store is None and protocol != "update":
+        graph_store = _find_graph_store(endpoint, client)
+        if graph_store is None and protocol == "graph-store":
+            tried = ", ".join(graph_store_candidates(endpoint))
+            raise EndpointError(
+                f"no Graph Store found next to {endpoint} (tried {tried}) — pass --graph-store URL"
+            )
+    use_gsp = protocol != "update" and graph_store is not None
+    return _Store(
+        graph_store if use_gsp else None,
+        update_url(endpoint, authenticated=virtuoso and signed_in),
+        virtuoso,
+    )
 
 
 Graphs = dict[str | None, list[ox.Triple]]
@@ -405,6 +419,7 @@ def push_quads(
     graph_store: str | None = None,
     *,
     protocol: str = "auto",
+    default_graph: str | None = None,
     timeout: float = 60.0,
     retries: int = 2,
     backoff: float = 0.5,
@@ -413,66 +428,111 @@ def push_quads(
     """Replace every graph of ``quads`` in the store behind ``endpoint``, then verify the counts.
 
     ``protocol`` is ``"auto"`` (the Graph Store Protocol at ``graph_store`` or at a URL found next
-    to the endpoint, else SPARQL Update), ``"graph-store"`` or ``"update"``. Raises
-    :class:`EndpointError` when any graph was not stored or any count differs.
+    to the endpoint, else SPARQL Update), ``"graph-store"`` or ``"update"``. ``default_graph``
+    names the graph that receives the default graph's triples (automatic for Virtuoso:
+    :data:`DEFAULT_GRAPH_IRI`). Raises :class:`EndpointError` when any graph was not stored or
+    any count differs, :class:`UnverifiedPush` when all were stored but could not be counted.
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    client = Client(timeout=timeout, retries=retries, backoff=backoff, progress=say)
     if protocol not in ("auto", "graph-store", "update"):
         raise EndpointError(f"unknown protocol {protocol!r} — use auto, graph-store or update")
     graphs = group_by_graph(quads)
-    notes: list[str] = []
-    if _auth_header() and not _is_loopback(endpoint) and endpoint.startswith("http:"):
-        notes.append(f"credentials from {USER_ENV} were sent over plain http; prefer https")
-    if graph_store is None and protocol != "update":
-        graph_store = _find_graph_store(endpoint, client)
-        if graph_store is None and protocol == "graph-store":
-            tried = ", ".join(graph_store_candidates(endpoint))
-            raise EndpointError(
-                f"no Graph Store found next to {endpoint} (tried {tried}) — pass --graph-store URL"
+    with Client(timeout=timeout, retries=retries, backoff=backoff, progress=say) as client:
+        store = _discover(endpoint, graph_store, protocol, client)
+        notes: list[str] = []
+        if store.virtuoso and default_graph is None and None in graphs:
+            default_graph = DEFAULT_GRAPH_IRI
+            notes.append(
+                f"Virtuoso has no plain default graph: the default graph's "
+                f"{len(graphs[None]):,} triples are in <{default_graph}>"
             )
-    use_gsp = protocol != "update" and graph_store is not None
-    target = graph_store if use_gsp and graph_store else update_url(endpoint)
-    if not use_gsp:
-        notes.append("no Graph Store found: used SPARQL Update (DROP SILENT + INSERT DATA)")
-    for index, (name, triples) in enumerate(graphs.items(), 1):
-        label = f"<{name}>" if name else "the default graph"
+        if default_graph is not None and None in graphs:
+            graphs = _rename_default(graphs, default_graph)
+        target = store.graph_store or store.update
+        if store.graph_store is None:
+            notes.append("no Graph Store found: used SPARQL Update (DROP SILENT + INSERT DATA)")
+        for index, (name, triples) in enumerate(graphs.items(), 1):
+            _store_graph(client, store, endpoint, name, triples, index, len(graphs))
+            if index % 100 == 0:
+                say(f"  stored {index:,} of {len(graphs):,} graphs")
+        report = PushReport(
+            endpoint,
+            target,
+            "graph-store" if store.graph_store else "update",
+            len(graphs),
+            sum(len(t) for t in graphs.values()),
+            default_graph=default_graph,
+            auth=client.auth_scheme,
+            notes=notes,
+        )
+        if client.auth_scheme == "basic" and not is_loopback(target) and target.startswith("http:"):
+            notes.append(f"credentials from {USER_ENV} were sent over plain http; prefer https")
+        expected = {name: len(set(t)) for name, t in graphs.items()}
         try:
-            if use_gsp:
-                # N-Triples is a subset of Turtle, and text/turtle is what every store accepts
-                body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-                client.request(
-                    "PUT", _graph_url(target, name), body, {"Content-Type": "text/turtle"}
-                )
-            else:
-                client.request(
-                    "POST",
-                    target,
-                    _update_text(name, triples).encode(),
-                    {"Content-Type": "application/sparql-update"},
-                )
-        except EndpointError as err:
-            if not use_gsp and not isinstance(err, Unreachable):
-                tried = ", ".join(graph_store_candidates(endpoint))
-                err = EndpointError(
-                    f"{err} (no Graph Store answered at {tried}: pass "
-                    "--graph-store URL if the store has one)"
-                )
-            raise EndpointError(
-                f"push failed at {label} ({index} of {len(graphs)}; {index - 1} "
-                f"stored before it): {err} — fix that and run kg push again "
-                "(it replaces graphs, so repeating it is safe)"
+            verify_counts(endpoint, expected, client, report)
+        except (Unreachable, HttpError) as err:
+            raise UnverifiedPush(
+                f"stored all {report.graphs} graphs ({report.triples:,} triples) at {target}, "
+                f"but could not count them at {endpoint}: {err}",
+                report,
             ) from None
-        if index % 100 == 0:
-            say(f"  stored {index:,} of {len(graphs):,} graphs")
-    total = sum(len(t) for t in graphs.values())
-    report = PushReport(
-        endpoint, target, "graph-store" if use_gsp else "update", len(graphs), total, notes=notes
-    )
-    verify_counts(endpoint, {name: len(set(t)) for name, t in graphs.items()}, client, report)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _rename_default(graphs: Graphs, name: str) -> Graphs:
+    if name in graphs:
+        raise EndpointError(
+            f"the dataset already has a graph <{name}>: choose another --default-graph"
+        )
+    renamed = {(name if g is None else g): t for g, t in graphs.items()}
+    return dict(sorted(renamed.items(), key=lambda item: item[0] or ""))
+
+
+def _store_graph(
+    client: Client,
+    store: _Store,
+    endpoint: str,
+    name: str | None,
+    triples: Sequence[ox.Triple],
+    index: int,
+    total: int,
+) -> None:
+    label = f"<{name}>" if name else "the default graph"
+    try:
+        if store.graph_store:
+            # N-Triples is a subset of Turtle, and text/turtle is what every store accepts
+            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+            client.request(
+                "PUT", _graph_url(store.graph_store, name), body, {"Content-Type": "text/turtle"}
+            )
+        else:
+            form = urllib.parse.urlencode({"update": _update_text(name, triples)})
+            client.request(
+                "POST",
+                store.update,
+                form.encode(),
+                {"Content-Type": "application/x-www-form-urlencoded"},
+            )
+    except EndpointError as err:
+        hint = ""
+        if name is None and isinstance(err, HttpError) and err.status >= 500:
+            hint = (
+                " (if this store has no plain default graph, pass --default-graph IRI to "
+                "store its triples in a named graph)"
+            )
+        if not store.graph_store and not isinstance(err, Unreachable):
+            tried = ", ".join(graph_store_candidates(endpoint))
+            hint += (
+                f" (no Graph Store answered at {tried}: pass --graph-store URL if the store "
+                "has one)"
+            )
+        raise EndpointError(
+            f"push failed at {label} ({index} of {total}; {index - 1} stored before it): "
+            f"{err}{hint} — fix that and run kg push again (it replaces graphs, so repeating "
+            "it is safe)"
+        ) from None
 
 
 def _update_text(name: str | None, triples: Sequence[ox.Triple]) -> str:

@@ -68,6 +68,7 @@ class ShapesCheck:
         shapes_path: Path | None = None,
     ) -> None:
         import multiprocessing
+        import os
         import sys
 
         self._child: Any = None
@@ -78,7 +79,7 @@ class ShapesCheck:
         context = multiprocessing.get_context("fork")
         self._outcome, send = context.Pipe(duplex=False)
         self._child = context.Process(
-            target=_check_in_child, args=(quads, shapes_path, send), daemon=True
+            target=_check_in_child, args=(quads, shapes_path, send, os.getpid()), daemon=True
         )
         self._child.start()
         send.close()
@@ -122,9 +123,29 @@ def _threads() -> int:
         return 0  # unknown: do not fork
 
 
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this (forked) process when its parent dies, even by SIGKILL
+    (Linux ``prctl(PR_SET_PDEATHSIG)``); exit at once if the parent is already gone."""
+    import ctypes
+    import os
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the pipe's end still stops the parent's wait
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _check_in_child(
-    quads: Iterable[tuple[Node, Node, Node, URIRef | None]], shapes_path: Path | None, send: Any
+    quads: Iterable[tuple[Node, Node, Node, URIRef | None]],
+    shapes_path: Path | None,
+    send: Any,
+    parent: int,
 ) -> None:
+    die_with_parent(parent)
     try:
         check_shapes(quads, shapes_path)
         send.send(("ok", None))

@@ -24,7 +24,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.ontology import BASE_IRI, KG, PREFIXES, entity_iri
+from kg.ontology import BASE_IRI, ID_PATTERN, KG, PREFIXES, entity_iri
 
 _TOKEN = re.compile(
     r"""(?P<comment>\#[^\n]*)
@@ -335,8 +335,13 @@ class QueryParam:
         """The RDF term for a value given as text (entity ids and predicate names as IRIs)."""
         text = str(value).strip()
         if self.type == "entity":
-            if re.match(r"^[a-z][a-z0-9+.-]*://", text):
+            if re.match(r"^[a-z][a-z0-9+.-]*://", text) and " " not in text:
                 return ox.NamedNode(text)
+            if not ID_PATTERN.match(text):
+                raise QueryError(
+                    f"parameter {self.name}: {text!r} is not an entity id — give its id "
+                    f"(`kg entities {_shell_word(text)}` finds it)"
+                )
             return ox.NamedNode(str(entity_iri(text)))
         if self.type == "predicate":
             return ox.NamedNode(str(KG[text.removeprefix("kg:")]))
@@ -356,6 +361,11 @@ class QueryParam:
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as one shell word (quoted when it holds spaces or quotes)."""
+    return text if re.fullmatch(r"[\w.-]+", text) else '"' + text.replace('"', '\\"') + '"'
 
 
 @dataclass(frozen=True)
@@ -503,6 +513,16 @@ def parse_param(value: str) -> Any:
     return ox.Literal(text)
 
 
+def _is_file(source: str) -> bool:
+    """Whether ``source`` names an existing file (query text never does, however long)."""
+    if "\n" in source or "{" in source:
+        return False
+    try:
+        return Path(source).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL
+        return False
+
+
 def prepare_query(
     source: str, params: Mapping[str, Any] | None = None
 ) -> tuple[str, dict[str, Any], NamedQuery | None]:
@@ -524,7 +544,7 @@ def prepare_query(
         named = named_queries()[source]
         return named.text, named.bind(params), named
     ad_hoc = {k: parse_param(str(v)) for k, v in params.items()}
-    if "\n" not in source and len(source) < 4096 and Path(source).is_file():
+    if _is_file(source):
         try:
             text = Path(source).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:

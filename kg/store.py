@@ -33,7 +33,11 @@ FORMATS = {
     "nt": ox.RdfFormat.N_TRIPLES,
 }
 #: Formats kg reads back: only the ones it writes (never RDF/XML from outside).
-READABLE = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
+READABLE = {
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
 
 
 class _Converter:
@@ -93,12 +97,17 @@ def dataset_over(store: ox.Store) -> Dataset:
 
 
 def read_export(path: Path, store_path: Path | None = None) -> ox.Store:
-    """Load a TriG or N-Quads export (as kg writes them) into a fresh store."""
+    """Load a TriG, N-Quads or JSON-LD export (as kg writes them) into a fresh store."""
     suffix = path.suffix.lstrip(".")
+    if not path.exists():
+        raise StoreError(
+            f"{path}: no such file — give an export (kg.nq, kg.trig, kg.jsonld), an exports "
+            "folder or a store; `kg build` writes exports/"
+        )
     if suffix not in READABLE:
-        raise StoreError(f"{path}: kg reads only its own export formats (.trig, .nq)")
+        raise StoreError(f"{path}: kg reads only its own export formats (.trig, .nq, .jsonld)")
     if not path.is_file():
-        raise StoreError(f"{path}: no such export — run `kg build` first")
+        raise StoreError(f"{path}: not a file — give an export such as exports/kg.nq")
     store = new_store(store_path)
     # in memory, load() is as fast as bulk_load() (which is for disk) and peaks 7-20% lower
     read = store.bulk_load if store_path else store.load
@@ -133,7 +142,7 @@ def serialize(quads: list[ox.Quad], fmt: str, prefixes: dict[str, str]) -> bytes
     return buffer.getvalue()
 
 
-def build_store_dir(target: Path, quads: list[ox.Quad] | Path) -> Path:
+def build_store_dir(target: Path, quads: list[ox.Quad]) -> Path:
     """Build an on-disk store in a fresh sibling folder, then swap it in place of ``target``.
 
     A store rebuilt in place loses data when the process is killed midway; a fresh folder
@@ -143,10 +152,7 @@ def build_store_dir(target: Path, quads: list[ox.Quad] | Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     store = ox.Store(str(fresh))
-    if isinstance(quads, Path):  # an N-Quads file
-        store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
-    else:
-        store.bulk_extend(quads)
+    store.bulk_extend(quads)
     store.flush()
     del store
     old = target.with_name(f".{target.name}.old-{os.getpid()}")

@@ -2,16 +2,37 @@
 # The README's test command: installs what the tests need, then runs every test.
 #   - the project with its [test] extra (pytest, hypothesis, playwright, ruff, mypy, oxigraph server)
 #   - Debian's chromium for the browser tests (playwright cannot download its own browser here)
+#   - Debian's virtuoso-opensource for the tests of kg push / kg query against Virtuoso
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+APT_UPDATED=""
+apt_install() {  # apt_install PACKAGE...: non-interactive, no service started by the package
+  if [ -z "$APT_UPDATED" ]; then $SUDO apt-get update -qq; APT_UPDATED=1; fi
+  local guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then  # the tests run their own servers, never the system's
+    guard=1
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >/dev/null
+  if [ -n "$guard" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+}
+
 if ! command -v chromium >/dev/null 2>&1; then
   echo "tests/run.sh: installing Debian's chromium for the browser tests" >&2
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
+fi
+
+if ! command -v virtuoso-t >/dev/null 2>&1; then
+  # the tests start their own Virtuoso (fresh database in a temporary folder, loopback ports);
+  # the package's questions (a new dba password) are left at their defaults
+  echo "tests/run.sh: installing Debian's virtuoso-opensource for the Virtuoso tests" >&2
+  apt_install virtuoso-opensource
 fi
 
 echo "tests/run.sh: ruff"

@@ -15,7 +15,15 @@ from tests.conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 # The API function or KnowledgeGraph method each command calls, where its name differs.
 # A twin outside kg.api is written "module:function" (kg.bench is a client of the API, not in it).
-TWINS = {"show": "entity", "html": "write_html", "stats": "stats", "bench": "kg.bench:run_bench"}
+TWINS = {
+    "show": "entity",
+    "html": "write_html",
+    "stats": "stats",
+    "bench": "kg.bench:run_bench",
+    "entities": "find_entities",
+    "articles": "find_articles",
+    "single-source": "single_source_entities",
+}
 
 
 @pytest.mark.parametrize("name", sorted(main.commands))
@@ -42,7 +50,12 @@ def test_command_is_in_the_readme(name):
 
 def test_usage_error_exits_2_and_user_error_exits_1():
     runner = CliRunner()
-    assert runner.invoke(main, ["paths"]).exit_code == 2
+    usage = runner.invoke(main, ["paths"])
+    assert (usage.exit_code, usage.output) == (
+        2,
+        "kg: Missing argument 'A' — see 'kg paths --help'\n",
+    )
+    assert "exit code 2" in README and "exit code 1" in README
     result = runner.invoke(main, ["show", "Institute of Forensic Sciense"])
     assert result.exit_code == 1
     assert "did you mean" in result.output

@@ -247,3 +247,167 @@ def test_an_oversize_article_file_is_one_problem_and_its_claims_files_one_summar
         | {"data/articles/0002.yaml": "".join(article_record(f"b{i}", text) for i in range(30))},
     )
     assert len(kg.validate(fine).articles) == 31
+
+
+# --- nothing vanishes silently ----------------------------------------------------------------
+
+EMPTY_CLAIMS_HINT = (
+    "write its claims; if article a1 supports none, write [] and say why with "
+    "`no_claims: <reason>` in its record in data/articles.yaml"
+)
+
+
+@pytest.mark.parametrize("content", ["", "# all claims were here\n\n# and here\n", "\n  \n"])
+def test_an_empty_or_comment_only_claims_file_is_an_error(make_tree, content):
+    assert problems(make_tree(claims=content)) == [
+        f"data/claims/a1.yaml: no records: the file is empty or only comments — {EMPTY_CLAIMS_HINT}"
+    ]
+
+
+def test_an_explicitly_empty_claims_file_needs_a_reason(make_tree):
+    assert problems(make_tree(claims="[]\n")) == [
+        "data/claims/a1.yaml: no claims for article a1 (the file holds []) — write its claims, "
+        "or say why it has none with `no_claims: <reason>` in its record in data/articles.yaml"
+    ]
+
+
+def test_an_article_said_to_have_no_claims_validates_without_them(make_tree):
+    record = article_record("a1", BASE_TEXT, no_claims='"obituary: no claims about the graph"')
+    for claims in ("[]\n", "# nothing to extract\n"):
+        curation = kg.validate(make_tree(claims=claims, articles=record))
+        assert curation.claims == () and list(curation.articles) == ["a1"]
+
+
+def test_no_claims_with_claims_is_a_contradiction(make_tree):
+    record = article_record("a1", BASE_TEXT, no_claims="opinion piece")
+    assert problems(make_tree(articles=record)) == [
+        "data/articles.yaml:7: article a1 says no_claims, but data/claims/a1.yaml has "
+        "2 claim(s) — remove no_claims, or the claims"
+    ]
+
+
+def test_an_article_without_a_claims_file_is_an_error(make_tree):
+    tree = make_tree()
+    (tree / "data" / "claims" / "a1.yaml").unlink()
+    assert problems(tree) == [
+        "data/articles.yaml:1: article a1 has no claims: data/claims/a1.yaml is missing — "
+        "write its claims there, or say why it has none with `no_claims: <reason>`"
+    ]
+
+
+@pytest.mark.parametrize("content", ["", "# entities\n"])
+def test_an_empty_entities_file_is_one_error_not_a_flood(make_tree, content):
+    assert problems(make_tree(entities=content)) == [
+        "data/entities.yaml: no records: the file is empty or only comments — restore its "
+        "records (git diff shows what was lost), or write [] if it is meant to hold none"
+    ]
+
+
+def test_an_empty_extra_entities_file_is_an_error(make_tree):
+    tree = make_tree(files={"data/entities/people.yaml": "# to do\n"})
+    assert [p.split(":")[0] for p in problems(tree)] == ["data/entities/people.yaml"]
+
+
+def test_an_empty_articles_file_is_an_error(make_tree):
+    assert problems(make_tree(articles="# none\n")) == [
+        "data/articles.yaml: no records: the file is empty or only comments — restore its "
+        "records (git diff shows what was lost), or write [] if there are none yet",
+        "data/articles.yaml: which leaves 1 claims file that refer to its articles unchecked — "
+        "they are checked once the article records can be read",
+    ]
+
+
+def test_a_build_that_drops_many_claims_names_them_and_needs_a_flag(make_tree):
+    tree = make_tree()
+    kg.build(tree, html=False, shacl=False)
+    before = (tree / "exports" / "kg.nq").read_bytes()
+    one_claim = BASE_CLAIMS.split("- subject: ifs")[0]
+    (tree / "data" / "claims" / "a1.yaml").write_text(one_claim)
+    result = CliRunner().invoke(main, ["build", "--root", str(tree), "--no-html", "--no-shacl"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "kg: this build would drop 1 of 2 claims (articles: a1 2 → 1) compared with "
+        f"{tree / 'exports' / 'stats.json'} — if that is intended, build again with "
+        "--allow-drop (kg.build(..., allow_drop=True)); nothing was written"
+    )
+    assert (tree / "exports" / "kg.nq").read_bytes() == before
+    result = CliRunner().invoke(
+        main, ["build", "--root", str(tree), "--no-html", "--no-shacl", "--allow-drop"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tree / "exports" / "kg.nq").read_bytes() != before
+
+
+def test_a_build_that_drops_entities_names_their_types(make_tree):
+    extra = "".join(f"- id: person-{n}\n  type: Person\n  label: Person {n}\n" for n in range(9))
+    tree = make_tree(entities=BASE_ENTITIES + extra)
+    kg.build(tree, html=False, shacl=False)
+    (tree / "data" / "entities.yaml").write_text(BASE_ENTITIES)
+    with pytest.raises(kg.KgError) as caught:
+        kg.build(tree, html=False, shacl=False)
+    assert str(caught.value).startswith(
+        "this build would drop 9 of 12 entities (types: Person 9 → 0) compared with"
+    )
+
+
+# --- every error one line ---------------------------------------------------------------------
+
+
+def test_a_start_of_5000_digits_is_one_located_error(make_tree):
+    claims = BASE_CLAIMS.replace("start: 82", f"start: {'9' * 5000}")
+    assert problems(make_tree(claims=claims)) == [
+        f"data/claims/a1.yaml:11:10: start {'9' * 40}… (5,000 characters) is past the end of a1 "
+        "(138 characters) — write the 0-based offset of the quote in the article"
+    ]
+    result = CliRunner().invoke(main, ["validate", "--root", str(make_tree(claims=claims))])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_an_integer_object_of_5001_digits_is_refused_at_validate(make_tree):
+    claims = BASE_CLAIMS + (
+        "- subject: united-states\n  predicate: annualOverdoseDeaths\n"
+        f"  object: {'1' * 5001}\n  quote: The United States\n  start: 0\n"
+    )
+    assert problems(make_tree(claims=claims)) == [
+        f"data/claims/a1.yaml:14:11: number {'1' * 40}… (5,001 characters) is too long for a "
+        "figure — write at most 100 characters; check what was pasted here"
+    ]
+
+
+# --- all problems at once -------------------------------------------------------------------
+
+
+def test_an_unknown_predicate_does_not_hide_a_misspelt_object(make_tree):
+    claims = BASE_CLAIMS.replace("predicate: partOf", "predicate: partof").replace(
+        "object: ministry-of-public-security", "object: ministry-of-public-securty"
+    )
+    assert problems(make_tree(claims=claims)) == [
+        "data/claims/a1.yaml:8:14: unknown predicate 'partof' — did you mean 'partOf'?",
+        "data/claims/a1.yaml:9:11: unknown entity 'ministry-of-public-securty' — "
+        "did you mean 'ministry-of-public-security'?",
+    ]
+
+
+def test_an_unknown_predicate_close_to_a_datatype_one_checks_the_literal(make_tree):
+    claims = BASE_CLAIMS + (
+        "- subject: united-states\n  predicate: annualOverdoseDeath\n  object: 11O000\n"
+        "  quote: The United States\n  start: 0\n"
+    )
+    found = problems(make_tree(claims=claims))
+    assert [p.split(" — ")[0] for p in found] == [
+        "data/claims/a1.yaml:13:14: unknown predicate 'annualOverdoseDeath'",
+        "data/claims/a1.yaml:14:11: '11O000' is not a plain integer",
+    ]
+
+
+def test_a_long_listing_is_capped_with_how_many_more(make_tree):
+    claims = "".join(
+        f"- subject: nobody-{n}\n  predicate: partOf\n  object: ifs\n"
+        "  quote: The IFS\n  start: 82\n"
+        for n in range(3000)
+    )
+    result = CliRunner().invoke(main, ["validate", "--root", str(make_tree(claims=claims))])
+    lines = result.output.splitlines()
+    assert len(lines) == 52
+    assert lines[-2] == "data/claims/a1.yaml: … and 2,950 more problems in this file"
+    assert lines[-1] == "kg: 3000 problem(s); nothing was written."

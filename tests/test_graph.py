@@ -44,7 +44,7 @@ def toy() -> nx.MultiDiGraph:
 
 
 def test_projection_is_built_from_the_rdf(graph):
-    g = graph.nx
+    g = graph.evidence_graph
     assert set(g.nodes) == set(graph.entities)
     for node, data in g.nodes(data=True):
         assert data["label"] == graph.entities[node].label
@@ -59,7 +59,7 @@ def test_projection_edges_carry_their_sources(graph):
     records = []
     for path in sorted((ROOT / "data" / "claims").glob("*.yaml")):
         records += [(path.stem, r) for r in yaml.safe_load(path.read_text(encoding="utf-8"))]
-    edge = graph.nx.edges["ifs", "ministry-of-public-security", "partOf"]
+    edge = graph.evidence_graph.edges["ifs", "ministry-of-public-security", "partOf"]
     expected = sorted(
         {
             a
@@ -76,7 +76,7 @@ def test_projection_edges_carry_their_sources(graph):
 
 def test_projection_reuses_given_rows_and_ontology(graph):
     again = project(graph.store, graph.claim_rows, graph.ontology)
-    assert nx.utils.edges_equal(again.edges(keys=True), graph.nx.edges(keys=True))
+    assert nx.utils.edges_equal(again.edges(keys=True), graph.evidence_graph.edges(keys=True))
 
 
 def test_relations_both_directions(toy):
@@ -100,7 +100,7 @@ def test_paths_shortest_first_with_limits(toy):
 
 
 def test_paths_are_deterministic_and_limited(graph):
-    first = paths(graph.nx, "xi-jinping", "ifs", max_hops=4, limit=5)
+    first = paths(graph.evidence_graph, "xi-jinping", "ifs", max_hops=4, limit=5)
     second = paths(project(graph.store), "xi-jinping", "ifs", max_hops=4, limit=5)
     assert [p["nodes"] for p in first] == [p["nodes"] for p in second]
     assert len(first) == 5
@@ -117,14 +117,18 @@ def test_ego_network_and_neighbours(toy):
 
 
 def test_centrality_on_the_seed_graph(graph):
-    found = centrality(graph.nx)
-    assert len(found) == graph.nx.number_of_nodes()
+    found = centrality(graph.evidence_graph)
+    assert len(found) == graph.evidence_graph.number_of_nodes()
     assert abs(sum(r["pagerank"] for r in found) - 1) < 1e-3
     ranks = [r["pagerank"] for r in found]
     assert ranks == sorted(ranks, reverse=True)
     assert [r["id"] for r in found[:2]] == ["united-states", "china"]
     china = next(r for r in found if r["id"] == "china")
-    assert china["degree"] == china["in_degree"] + china["out_degree"] == graph.nx.degree("china")
+    assert (
+        china["degree"]
+        == china["in_degree"] + china["out_degree"]
+        == graph.evidence_graph.degree("china")
+    )
 
 
 def test_centrality_of_an_empty_graph():
@@ -133,15 +137,16 @@ def test_centrality_of_an_empty_graph():
 
 
 def test_communities_partition_the_nodes_the_same_way_every_time(graph):
-    first = communities(graph.nx)
-    assert sorted(n for group in first for n in group) == sorted(graph.nx)
+    first = communities(graph.evidence_graph)
+    assert sorted(n for group in first for n in group) == sorted(graph.evidence_graph)
     assert communities(project(graph.store)) == first
     assert any({"nancy-pelosi", "pelosi-taiwan-visit", "taiwan"} <= set(g) for g in first)
 
 
 def test_corroboration_on_the_graph_matches_the_rows(graph):
     from_graph = {
-        (r["subject"], r["predicate"], str(r["object"])): r for r in corroboration(graph.nx)
+        (r["subject"], r["predicate"], str(r["object"])): r
+        for r in corroboration(graph.evidence_graph)
     }
     from_rows = {
         (r["subject"], r["predicate"], r["object"]): r for r in row_corroboration(graph.claim_rows)
@@ -153,25 +158,25 @@ def test_corroboration_on_the_graph_matches_the_rows(graph):
 
 
 def test_transitive_part_of(graph, toy):
-    assert transitive(graph.nx, "ifs") == ["china", "ministry-of-public-security"]
-    assert transitive(graph.nx, "woodside") == ["california"]
+    assert transitive(graph.evidence_graph, "ifs") == ["china", "ministry-of-public-security"]
+    assert transitive(graph.evidence_graph, "woodside") == ["california"]
     assert transitive(toy, "ifs") == ["china", "mps"]
     assert transitive(toy, "nobody") == []
 
 
 def test_graphml_is_deterministic_and_readable(graph):
-    data = to_graphml(graph.nx)
+    data = to_graphml(graph.evidence_graph)
     assert data == to_graphml(project(graph.store))
     back = nx.read_graphml(io.BytesIO(data), force_multigraph=True)
-    assert set(back.nodes) == set(graph.nx.nodes)
-    assert back.number_of_edges() == graph.nx.number_of_edges()
+    assert set(back.nodes) == set(graph.evidence_graph.nodes)
+    assert back.number_of_edges() == graph.evidence_graph.number_of_edges()
     ifs = back.nodes["ifs"]
     assert ifs["label"] == "Institute of Forensic Science"
-    assert json.loads(ifs["aliases"]) == graph.nx.nodes["ifs"]["aliases"]
+    assert json.loads(ifs["aliases"]) == graph.evidence_graph.nodes["ifs"]["aliases"]
     edge = back.edges["ifs", "ministry-of-public-security", "partOf"]
     claims = json.loads(edge["claims"])
     assert {c["article"] for c in claims} == set(
-        graph.nx.edges["ifs", "ministry-of-public-security", "partOf"]["articles"]
+        graph.evidence_graph.edges["ifs", "ministry-of-public-security", "partOf"]["articles"]
     )
     text = data.decode()
     node_ids = [line.split('"')[1] for line in text.splitlines() if "<node id=" in line]
@@ -226,10 +231,10 @@ def test_make_row_refuses_unknown_fields():
 def test_pagerank_matches_networkx(graph):
     # networkx's pagerank needs scipy (a test-only dependency); kg's own does not
     simple = nx.DiGraph()
-    simple.add_nodes_from(graph.nx.nodes)
-    simple.add_edges_from((u, v) for u, v in graph.nx.edges() if u != v)
+    simple.add_nodes_from(graph.evidence_graph.nodes)
+    simple.add_edges_from((u, v) for u, v in graph.evidence_graph.edges() if u != v)
     expected = nx.pagerank(simple)
-    found = graphs.pagerank(graph.nx)
+    found = graphs.pagerank(graph.evidence_graph)
     assert found.keys() == expected.keys()
     assert max(abs(found[n] - expected[n]) for n in expected) < 1e-9
 

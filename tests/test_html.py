@@ -93,7 +93,7 @@ def blocks(page: bytes) -> dict[str, Any]:
 def seed_page(graph: KnowledgeGraph) -> html.Page:
     return html.page_from_store(
         graph.store,
-        graph=graph.nx,
+        graph=graph.evidence_graph,
         ontology=graph.ontology,
         texts={a.id: a.text for a in kg.curation.load_curation().articles.values()},
     )
@@ -195,12 +195,16 @@ def test_build_writes_the_page_and_graphml(built_exports: Path, seed_page: html.
 
 def test_seed_page_counts_legend_and_caption(graph: KnowledgeGraph, seed_page: html.Page):
     data = blocks(seed_page.html)
-    shown = {n for n in graph.nx if graph.nx.degree(n) or graph.nx.nodes[n]["facts"]}
+    shown = {
+        n
+        for n in graph.evidence_graph
+        if graph.evidence_graph.degree(n) or graph.evidence_graph.nodes[n]["facts"]
+    }
     assert seed_page.entities == len(shown) == len(data["kg-nodes"])
-    assert seed_page.relations == graph.nx.number_of_edges() == len(data["kg-edges"])
+    assert seed_page.relations == graph.evidence_graph.number_of_edges() == len(data["kg-edges"])
     onto = load_ontology()
     legend = {c["name"]: c["label"] for c in data["kg-data"]["classes"]}
-    assert set(legend) == {graph.nx.nodes[n]["type"] for n in shown}
+    assert set(legend) == {graph.evidence_graph.nodes[n]["type"] for n in shown}
     for name, label in legend.items():
         assert label.lower() == onto.classes[name].label.lower()
     caption = data["kg-data"]["caption"]
@@ -224,7 +228,7 @@ def test_edges_carry_predicate_labels_widths_and_evidence(
     edge = edges[delisted[0]]
     assert edge["label"] == onto.predicates["delisted"].label
     assert vis[delisted[0]]["label"] in ("", edge["label"])
-    expected = graph.nx.edges["united-states", "ifs", "delisted"]
+    expected = graph.evidence_graph.edges["united-states", "ifs", "delisted"]
     assert edge["sources"] == expected["sources"] >= 2
     assert vis[delisted[0]]["width"] == 1 + 1.5 * (expected["sources"] - 1)
     quotes = {data["kg-data"]["claims"][i]["quote"] for i in edge["claims"]}
@@ -269,7 +273,7 @@ def test_conflicts_come_from_the_functional_properties(seed_page: html.Page):
 
 def test_quote_context_falls_back_to_prefix_and_suffix(graph: KnowledgeGraph):
     page = html.page_from_store(
-        graph.store, graph=graph.nx, ontology=graph.ontology, predicate="partOf"
+        graph.store, graph=graph.evidence_graph, ontology=graph.ontology, predicate="partOf"
     )
     claims = blocks(page.html)["kg-data"]["claims"]
     assert claims and all(
@@ -283,46 +287,48 @@ def test_quote_context_falls_back_to_prefix_and_suffix(graph: KnowledgeGraph):
 
 
 def test_focus_view_keeps_the_neighbourhood_and_what_the_focus_said(graph: KnowledgeGraph):
-    view = html.select_view(graph.nx, focus="Matt Miller", hops=1)
+    view = html.select_view(graph.evidence_graph, focus="Matt Miller", hops=1)
     assert view.focus == "matthew-miller" and "matthew-miller" in view.graph
     said = {
         (u, v)
-        for u, v, d in graph.nx.edges(data=True)
+        for u, v, d in graph.evidence_graph.edges(data=True)
         if any(c["speaker"] == "matthew-miller" for c in d["claims"])
     }
     assert said and all(u in view.graph and v in view.graph for u, v in said)
-    two = html.select_view(graph.nx, focus="ifs", hops=2)
-    one = html.select_view(graph.nx, focus="ifs", hops=1)
+    two = html.select_view(graph.evidence_graph, focus="ifs", hops=2)
+    one = html.select_view(graph.evidence_graph, focus="ifs", hops=1)
     assert set(one.graph) < set(two.graph)
-    assert set(one.graph) >= set(graph.nx.successors("ifs")) | set(graph.nx.predecessors("ifs"))
+    assert set(one.graph) >= set(graph.evidence_graph.successors("ifs")) | set(
+        graph.evidence_graph.predecessors("ifs")
+    )
 
 
 def test_article_view_shows_only_that_article(graph: KnowledgeGraph):
-    view = html.select_view(graph.nx, article="004")
+    view = html.select_view(graph.evidence_graph, article="004")
     assert view.description == "What article 004_1e9b86b4597b81cb says"
     articles = {c["article"] for _u, _v, d in view.graph.edges(data=True) for c in d["claims"]}
     assert articles == {"004_1e9b86b4597b81cb"}
 
 
 def test_predicate_view_and_errors(graph: KnowledgeGraph):
-    view = html.select_view(graph.nx, predicate="partOf")
+    view = html.select_view(graph.evidence_graph, predicate="partOf")
     assert {k for _u, _v, k in view.graph.edges(keys=True)} == {"partOf"}
     with pytest.raises(html.ViewError, match="did you mean partOf"):
-        html.select_view(graph.nx, predicate="partof")
+        html.select_view(graph.evidence_graph, predicate="partof")
     with pytest.raises(html.ViewError, match="no claims from article '999'"):
-        html.select_view(graph.nx, article="999")
+        html.select_view(graph.evidence_graph, article="999")
     with pytest.raises(EntityNotFound, match="no entity called 'Institute of Forensics'"):
-        html.select_view(graph.nx, focus="Institute of Forensics")
+        html.select_view(graph.evidence_graph, focus="Institute of Forensics")
 
 
 def test_cap_keeps_the_most_connected_and_says_what_was_left_out(graph: KnowledgeGraph):
-    view = html.select_view(graph.nx, max_edges=20)
+    view = html.select_view(graph.evidence_graph, max_edges=20)
     assert view.graph.number_of_edges() <= 20
     assert {"united-states", "china"} <= set(view.graph)
     assert view.notes and "left out" in view.notes[0]
-    top = html.select_view(graph.nx, top_k=5)
+    top = html.select_view(graph.evidence_graph, top_k=5)
     assert len(top.graph) == 5 and "5 most connected" in top.notes[0]
-    page = html.render_page(graph.nx, ontology=graph.ontology, max_edges=20)
+    page = html.render_page(graph.evidence_graph, ontology=graph.ontology, max_edges=20)
     assert page.notes[0].split(";")[0] in page.html.decode()
 
 
@@ -448,9 +454,9 @@ def _touching(conflicts: list[Any], view: nx.MultiDiGraph) -> set[tuple[Any, ...
 def test_page_conflicts_compare_only_nearby_claims_and_miss_none(
     graph: KnowledgeGraph, view: dict[str, Any]
 ):
-    shown = html.select_view(graph.nx, **view).graph
-    everything = html.view_conflicts(graph.nx, graph.ontology)
-    nearby = html.view_conflicts(graph.nx, graph.ontology, view=shown)
+    shown = html.select_view(graph.evidence_graph, **view).graph
+    everything = html.view_conflicts(graph.evidence_graph, graph.ontology)
+    nearby = html.view_conflicts(graph.evidence_graph, graph.ontology, view=shown)
     assert _touching(everything, shown), "every view here shows a conflict"
     assert _touching(nearby, shown) == _touching(everything, shown)
     assert len(nearby) < len(everything)
@@ -496,15 +502,15 @@ def test_pyvis_is_imported_without_ipython_and_notebook_display_still_works():
 
 
 def test_a_page_stops_at_about_max_claims_and_says_so(graph: KnowledgeGraph):
-    view = html.select_view(graph.nx, max_claims=40)
+    view = html.select_view(graph.evidence_graph, max_claims=40)
     shown = sum(len(d["claims"]) for _u, _v, d in view.graph.edges(data=True)) + sum(
         len(d["facts"]) for _n, d in view.graph.nodes(data=True)
     )
-    assert 1 < len(view.graph) < len(html.select_view(graph.nx).graph)
+    assert 1 < len(view.graph) < len(html.select_view(graph.evidence_graph).graph)
     assert shown <= 40 + 10  # claims are estimated per article; a speaker can add one more
     assert "about 40 claims" in view.notes[0]
     with pytest.raises(html.ViewError, match="--max-claims must be at least 1"):
-        html.select_view(graph.nx, max_claims=0)
+        html.select_view(graph.evidence_graph, max_claims=0)
 
 
 def test_facts_past_the_cap_are_left_out_but_still_checked_for_conflicts(

@@ -223,7 +223,11 @@ def test_the_draft_blocks_validate_and_build_until_reviewed(tree, source):
 
     lines = report.claims_path.read_text().splitlines(keepends=True)
     report.claims_path.write_text("".join(lines[1:]))  # reviewed: nothing accepted yet
-    assert len(kg.validate(tree).claims) == 2
+    with pytest.raises(CurationError) as caught:  # a file of comments only is not silence
+        kg.validate(tree)
+    assert [f"{p.path} {p.message}" for p in caught.value.problems] == [
+        f"{shown} no records: the file is empty or only comments"
+    ]
 
     start = next(i for i, line in enumerate(lines) if line.startswith("# - subject:"))
     block = [line[2:] for line in lines[start : start + 5]]  # accept the first candidate
@@ -346,8 +350,8 @@ def test_a_huge_file_is_refused_unless_the_limit_is_raised(tree, tmp_path):
     [
         (
             {"outlet": "reuters"},
-            "--outlet 'reuters' is not an entity of data/entities.yaml — add it "
-            "as an Outlet first, or leave --outlet out",
+            "--outlet 'reuters' is not an entity of data/entities.yaml — no outlet is known "
+            "yet; add it as an Outlet first, or leave --outlet out",
         ),
         ({"outlet": "ifs"}, "--outlet 'ifs' is a GovernmentAgency, not an Outlet"),
         ({"agency": "united-states"}, "--agency 'united-states' is a Country, not a NewsAgency"),
@@ -473,6 +477,12 @@ def test_cli_validate_ok_line(tree):
 # --- what an article contributes ---------------------------------------------------------------
 
 
+def _no_claims_yet(tree: Path) -> None:
+    """Say in the last article record that its claims are still to be written."""
+    articles = tree / "data" / "articles.yaml"
+    articles.write_text(articles.read_text() + '  no_claims: "not curated yet"\n')
+
+
 def test_article_report_lists_claims_and_uncited_sentences(tree, source):
     report = article_report(api.load(root=tree).store, "a1", tree)
     assert [(c["start"], c["predicate"]) for c in report.claims] == [
@@ -483,6 +493,7 @@ def test_article_report_lists_claims_and_uncited_sentences(tree, source):
 
     added = ingest(source, tree)
     added.claims_path.write_text(added.claims_path.read_text().split("\n", 1)[1])
+    _no_claims_yet(tree)
     report = article_report(api.load(root=tree).store, NEW_ID, tree)
     assert report.claims == []
     assert [(start, named) for start, _, named in report.uncited] == [
@@ -574,6 +585,7 @@ def test_ingest_finds_every_alias_occurrence_of_the_curated_entities(article_id,
 def test_cli_show_article_id_reports_the_article(tree, source):
     added = ingest(source, tree)
     added.claims_path.write_text(added.claims_path.read_text().split("\n", 1)[1])
+    _no_claims_yet(tree)
     runner = CliRunner()
     result = runner.invoke(main, ["show", NEW_ID, "--root", str(tree)])
     assert result.exit_code == 0, result.output

@@ -3,8 +3,12 @@ accepted wherever an entity is asked for, and nothing fails silently."""
 
 from __future__ import annotations
 
+import copy
+import json
+import pickle
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from click.testing import CliRunner
 
@@ -96,3 +100,106 @@ def test_entity_of_another_graph_is_found_by_id_or_not_at_all(graph):
 def test_literal_objects_still_match_values(graph):
     assert graph.claims(object=110000) == graph.claims(object="110,000")
     assert graph.claims(object=110000)
+
+
+# --- 2. g.nx is an ordinary NetworkX graph ---------------------------------------------------
+
+PLAIN = (str, int, float, bool)
+
+
+def test_nx_holds_only_plain_values(graph):
+    G = graph.nx
+    assert type(G) is nx.MultiDiGraph
+    assert all(isinstance(v, PLAIN) for v in G.graph.values())
+    for _node, data in G.nodes(data=True):
+        assert all(type(v) in PLAIN for v in data.values()), data
+    for _u, _v, _key, data in G.edges(keys=True, data=True):
+        assert all(type(v) in PLAIN for v in data.values()), data
+
+
+def test_nx_matches_the_evidence_graph(graph):
+    G, rich = graph.nx, graph.evidence_graph
+    assert list(G.nodes) == list(rich.nodes) and list(G.edges(keys=True)) == list(
+        rich.edges(keys=True)
+    )
+    edge = G.edges["ifs", "ministry-of-public-security", "partOf"]
+    sources = graph.sources("ifs", "partOf", "ministry-of-public-security")
+    assert edge["articles"] == len({s["article"] for s in sources})
+    assert edge["outlets"] == len({s["outlet"] for s in sources if s["outlet"]})
+    assert G.nodes["ifs"]["aliases"].split("; ") == list(graph.entity("ifs").aliases)
+
+
+def test_nx_deep_copies_and_pickles(graph):
+    G = graph.nx
+    for other in (copy.deepcopy(G), pickle.loads(pickle.dumps(G))):
+        assert nx.utils.graphs_equal(other, G)
+        assert (
+            other.edges["united-states", "ifs", "delisted"]
+            == G.edges["united-states", "ifs", "delisted"]
+        )
+
+
+def test_nx_reverses_and_turns_undirected(graph):
+    G = graph.nx
+    assert G.reverse().has_edge("ministry-of-public-security", "ifs", "partOf")
+    assert G.reverse(copy=False).has_edge("ministry-of-public-security", "ifs", "partOf")
+    undirected = G.to_undirected()
+    assert undirected.has_edge("ministry-of-public-security", "ifs")
+    view = G.to_undirected(as_view=True)
+    assert view.has_edge("ministry-of-public-security", "ifs", "partOf")
+    assert nx.utils.graphs_equal(view.copy(), undirected)
+
+
+def test_nx_subgraph_views_and_ego_graph(graph):
+    G = graph.nx
+    view = G.subgraph(["ifs", "ministry-of-public-security", "united-states"])
+    assert view.has_edge("ifs", "ministry-of-public-security", "partOf")
+    assert nx.restricted_view(G, ["ifs"], []).number_of_nodes() == G.number_of_nodes() - 1
+    ego = nx.ego_graph(G, "ifs", radius=2, undirected=True)
+    assert {"ifs", "united-states", "ministry-of-public-security"} <= set(ego)
+    assert (
+        ego.number_of_nodes() > nx.ego_graph(G, "ifs", radius=1, undirected=True).number_of_nodes()
+    )
+
+
+def test_nx_writes_graphml(graph, tmp_path):
+    G = graph.nx
+    nx.write_graphml(G, tmp_path / "kg.graphml")
+    back = nx.read_graphml(tmp_path / "kg.graphml", force_multigraph=True)
+    assert back.number_of_nodes() == G.number_of_nodes()
+    assert back.number_of_edges() == G.number_of_edges()
+    assert back.nodes["ifs"]["label"] == "Institute of Forensic Science"
+    assert (
+        back.edges["ifs", "ministry-of-public-security", "partOf"]["sources"]
+        == (G.edges["ifs", "ministry-of-public-security", "partOf"]["sources"])
+    )
+
+
+def test_nx_node_link_json_round_trips(graph):
+    G = graph.nx
+    text = json.dumps(nx.node_link_data(G))
+    back = nx.node_link_graph(json.loads(text))
+    assert nx.utils.graphs_equal(back, G)
+
+
+def test_graph_functions_work_on_the_plain_graph(graph):
+    from kg import graph as graphs
+
+    assert (
+        graphs.paths(graph.nx, "xi-jinping", "ifs")[0]["nodes"]
+        == graph.paths(graph.entity("Xi Jinping"), "ifs")[0]["nodes"]
+    )
+    assert [r["id"] for r in graphs.centrality(graph.nx)] == [r["id"] for r in graph.centrality()]
+    assert nx.pagerank(nx.DiGraph(graph.nx))  # an ordinary NetworkX algorithm
+
+
+def test_plain_projection_straight_from_the_store_equals_the_plain_copy(graph):
+    from kg import graph as graphs
+
+    straight = graphs.project(graph.store, ontology=graph.ontology, plain=True)
+    copied = graphs.plain_graph(graphs.project(graph.store, ontology=graph.ontology))
+    from_rows = graphs.project(graph.store, graph.claim_rows, graph.ontology, plain=True)
+    for other in (copied, from_rows):
+        assert nx.utils.graphs_equal(straight, other)
+        assert list(straight.nodes(data=True)) == list(other.nodes(data=True))
+        assert list(straight.edges(keys=True, data=True)) == list(other.edges(keys=True, data=True))

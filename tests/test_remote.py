@@ -228,6 +228,7 @@ def answer(status: int, body: bytes = b"", media: str = "text/plain") -> Behavio
         handler.send_response(status)
         handler.send_header("Content-Type", media)
         handler.send_header("Content-Length", str(len(body)))
+        handler.send_header("Connection", "close")
         handler.end_headers()
         handler.wfile.write(body)
 
@@ -240,9 +241,9 @@ def test_server_down_is_a_clear_error() -> None:
     with pytest.raises(EndpointError, match="connection refused after 3 attempts — is the SPARQL"):
         push_quads(SAMPLE, endpoint, graph_store=endpoint.replace("query", "store"), **FAST)
     with pytest.raises(EndpointError) as caught:
-        push_quads(SAMPLE, endpoint, **FAST)  # while looking for its Graph Store
+        push_quads(SAMPLE, endpoint, **FAST)  # while asking the endpoint what it is
     assert str(caught.value) == (
-        f"cannot connect to {endpoint.replace('query', 'store')}?default: connection refused "
+        f"cannot connect to {endpoint}: connection refused "
         "after 3 attempts — is the SPARQL server running, and is the port right?"
     )
     assert time.monotonic() - started < 5
@@ -307,19 +308,86 @@ def test_a_store_that_drops_data_is_never_a_success(stub: Callable[[Behaviour], 
     assert server.methods("PUT") == 2
 
 
-def test_basic_auth_comes_from_the_environment(
+TRUE = b'{"head":{},"boolean":true}'
+
+
+def challenge(scheme: str, password: str = "s3cret") -> Behaviour:
+    """Answer 401 with a ``scheme`` challenge unless basic credentials editor:password came."""
+    wanted = "Basic " + base64.b64encode(f"editor:{password}".encode()).decode()
+
+    def respond(handler: BaseHTTPRequestHandler) -> None:
+        if handler.headers.get("Authorization") == wanted:
+            answer(200, TRUE, "application/sparql-results+json")(handler)
+            return
+        handler.send_response(401)
+        handler.send_header("WWW-Authenticate", f'{scheme} realm="kg"')
+        handler.send_header("Content-Length", "0")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+
+    return respond
+
+
+def test_credentials_go_only_where_a_challenge_asks_for_them(
     stub: Callable[[Behaviour], Stub], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(USER_ENV, "editor")
     monkeypatch.setenv(PASSWORD_ENV, "s3cret")
-    server = stub(answer(200, b'{"head":{},"boolean":true}', "application/sparql-results+json"))
-    assert query_endpoint(f"{server.url}/query", "ASK {}", "json") == b'{"head":{},"boolean":true}'
-    expected = "Basic " + base64.b64encode(b"editor:s3cret").decode()
-    assert server.requests[0][2]["Authorization"] == expected
+    server = stub(challenge("Basic"))
+    assert query_endpoint(f"{server.url}/query", "ASK {}", "json") == TRUE
+    first, second = (headers for _, _, headers in server.requests)
+    assert "Authorization" not in first  # nothing in clear text before the server asks
+    assert second["Authorization"] == "Basic " + base64.b64encode(b"editor:s3cret").decode()
+    assert all(method == "GET" for method, _, _ in server.requests)
+
+
+def test_wrong_password_and_missing_credentials_are_told_apart(
+    stub: Callable[[Behaviour], Stub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = stub(challenge("Basic", password="other"))
+    monkeypatch.delenv(USER_ENV, raising=False)
+    with pytest.raises(EndpointError, match=f"asks for Basic auth\\) — set {USER_ENV} and"):
+        query_endpoint(f"{server.url}/query", "ASK {}", "json")
+    monkeypatch.setenv(USER_ENV, "editor")
+    monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+    with pytest.raises(EndpointError, match="were sent — check the user name and password"):
+        query_endpoint(f"{server.url}/query", "ASK {}", "json")
+    digest = stub(challenge("Digest"))
+    monkeypatch.delenv(USER_ENV)
+    with pytest.raises(EndpointError, match="it asks for Digest auth"):
+        query_endpoint(f"{digest.url}/query", "ASK {}", "json")
+
+
+def test_long_queries_are_form_posts_never_direct_posts(
+    stub: Callable[[Behaviour], Stub],
+) -> None:
+    server = stub(answer(200, TRUE, "application/sparql-results+json"))
+    long_filter = " || ".join(f"?x = {n}" for n in range(400))
+    remote_query(f"{server.url}/query", "ASK {}")
+    remote_query(f"{server.url}/query", f"ASK {{ BIND(1 AS ?x) FILTER({long_filter}) }}")
+    (short_method, short_path, _), (long_method, _, long_headers) = server.requests
+    assert short_method == "GET" and short_path.startswith("/query?query=PREFIX+")
+    assert long_method == "POST"
+    assert long_headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+def test_a_wrong_endpoint_fails_before_anything_is_written(
+    stub: Callable[[Behaviour], Stub],
+) -> None:
+    server = stub(answer(404, b"no such path"))
+    with pytest.raises(EndpointError, match=r"query endpoint\?\)$"):
+        push_quads(SAMPLE, f"{server.url}/query", **FAST)
+    assert [method for method, _, _ in server.requests] == ["GET"]
 
 
 def test_no_graph_store_and_no_update_is_an_error(stub: Callable[[Behaviour], Stub]) -> None:
-    server = stub(answer(404, b"no such path"))
+    def queries_only(handler: BaseHTTPRequestHandler) -> None:
+        if handler.command == "GET" and handler.path.startswith("/query?"):
+            answer(200, TRUE, "application/sparql-results+json")(handler)
+        else:
+            answer(404, b"no such path")(handler)
+
+    server = stub(queries_only)
     with pytest.raises(EndpointError, match=r"update answered 404 Not Found to POST"):
         push_quads(SAMPLE, f"{server.url}/query", **FAST)
     assert server.methods("HEAD") == 2  # /store and /data were probed

@@ -194,6 +194,7 @@
     });
     nodes.update(nodeUpdates);
     edges.update(edgeUpdates);
+    if (labelState) { placeLabels(preferred); }
     $("kg-status").textContent = "Showing " + visibleNodes + " of " +
       plural(Object.keys(DATA.entities).length, "entity").replace("entitys", "entities") +
       " and " + visibleEdges + " of " + plural(Object.keys(DATA.edges).length, "relation") + ".";
@@ -235,7 +236,15 @@
       (conflictCount > DATA.conflicts.length ? ", " + DATA.conflicts.length + " listed" : "") + ")";
   }
 
+  var conflictsOn = false;
+
+  function labelFont(id, red) {
+    // vis-network keeps an old label when given an empty one: a hidden label is drawn at size 0
+    return { color: red ? "#C62828" : "#52606D", size: labelState[id] ? edgeFont.size : 0 };
+  }
+
   function showConflicts(on) {
+    conflictsOn = on;
     var nodeUpdates = [];
     var edgeUpdates = [];
     Object.keys(DATA.entities).forEach(function (id) {
@@ -253,10 +262,10 @@
       edgeUpdates.push(on ? {
         id: id, dashes: [8, 5], width: Math.max(base.width, 3),
         color: { color: "#C62828", highlight: "#8E0000", hover: "#8E0000" },
-        font: { color: "#C62828" }
+        font: labelFont(id, true)
       } : { id: id, dashes: false, width: base.width,
             color: { color: "#9AA5B1", highlight: "#1F2933", hover: "#3E4C59" },
-            font: { color: "#52606D" } });
+            font: labelFont(id, false) });
     });
     nodes.update(nodeUpdates);
     edges.update(edgeUpdates);
@@ -267,12 +276,10 @@
 
   var panel = $("kg-evidence");
 
-  // The panel opens with the first click, so that the graph has the whole width until then.
+  // The panel opens over the right of the graph: the graph keeps its size and zoom.
   function setPanel(open) {
-    if (document.body.classList.contains("kg-open") === open) { return; }
     document.body.classList.toggle("kg-open", open);
-    network.setSize("100%", "100%");
-    network.redraw();
+    if (!open) { placeLabels([]); }
   }
 
   function clearPanel() {
@@ -300,9 +307,11 @@
       centre.y += positions[end].y / ends.length;
     });
     var point = network.canvasToDOM(centre);
-    if (point.x < 20 || point.y < 20 || point.x > container.clientWidth - 20 ||
-        point.y > container.clientHeight - 20) {
-      network.moveTo({ position: centre, animation: false });
+    var right = container.clientWidth - panel.offsetWidth - 20;
+    if (point.x < 20 || point.y < 20 || point.x > right || point.y > container.clientHeight - 20) {
+      // centre it in the part of the graph the panel leaves uncovered
+      var shift = (container.clientWidth - right - 20) / 2 / network.getScale();
+      network.moveTo({ position: { x: centre.x + shift, y: centre.y }, animation: false });
     }
   }
 
@@ -377,6 +386,37 @@
     keepInView(id, true);
   }
 
+  function section(title, count, open, children) {
+    var box = el("details", "kg-section");
+    box.open = open;
+    box.appendChild(el("summary", "", [title + " (" + count + ")"]));
+    children.forEach(function (child) { box.appendChild(child); });
+    return box;
+  }
+
+  function byImportance(a, b) {
+    // relations with the most independent sources first, then the most claims
+    var ea = DATA.edges[a], eb = DATA.edges[b];
+    return eb.sources - ea.sources || eb.claims.length - ea.claims.length || ea.rank - eb.rank;
+  }
+
+  function factSources(refs) {
+    // independent sources (agency, else outlet) per stated value
+    var seen = {};
+    refs.forEach(function (i) {
+      var c = DATA.claims[i];
+      var key = c.p + "\u0000" + c.object;
+      seen[key] = seen[key] || {};
+      seen[key][c.agency || c.outlet || c.article] = true;
+    });
+    var count = {};
+    refs.forEach(function (i) {
+      var c = DATA.claims[i];
+      count[i] = Object.keys(seen[c.p + "\u0000" + c.object]).length;
+    });
+    return count;
+  }
+
   function showNode(id) {
     var n = DATA.entities[id];
     clearPanel();
@@ -387,30 +427,33 @@
     if (n.aliases.length) { panel.appendChild(el("p", "kg-meta", ["Also: " + n.aliases.join(", ")])); }
     if (n.description) { panel.appendChild(el("p", "", [n.description])); }
     if (n.note) { panel.appendChild(el("p", "kg-meta", ["Note: " + n.note])); }
-    if (n.facts.length) {
-      panel.appendChild(el("h4", "", ["Facts"]));
-      claimList(n.facts, true).forEach(function (card) { panel.appendChild(card); });
-    }
-    if (n.factsLeftOut) {
-      panel.appendChild(el("p", "kg-meta", ["… and " + plural(n.factsLeftOut, "more fact") +
-        " not on this page: kg show " + id + " lists them all."]));
-    }
     var incident = Object.keys(DATA.edges).filter(function (eid) {
       return DATA.edges[eid].from === id || DATA.edges[eid].to === id;
-    }).sort(function (a, b) {
-      var ea = DATA.edges[a], eb = DATA.edges[b];
-      return (ea.from === id ? 0 : 1) - (eb.from === id ? 0 : 1) ||
-        (parseInt(a.slice(1), 10) - parseInt(b.slice(1), 10));
-    });
+    }).sort(byImportance);
     if (incident.length) {
-      panel.appendChild(el("h4", "", ["Relations (" + incident.length + ")"]));
-    }
-    incident.forEach(function (eid) {
-      panel.appendChild(edgeHeading(eid, true));
-      claimList(DATA.edges[eid].claims, false).forEach(function (card) {
-        panel.appendChild(card);
+      var items = incident.map(function (eid, number) {
+        var e = DATA.edges[eid];
+        var item = el("details", "kg-relation");
+        item.open = number === 0;
+        var summary = el("summary", "", [edgeHeading(eid, true),
+          el("span", "kg-count", [plural(e.sources, "source") + " · " + plural(e.claims.length, "claim")])]);
+        item.appendChild(summary);
+        claimList(e.claims, false).forEach(function (card) { item.appendChild(card); });
+        return item;
       });
-    });
+      panel.appendChild(section("Relations", incident.length, true, items));
+    }
+    if (n.facts.length) {
+      var sources = factSources(n.facts);
+      var facts = n.facts.slice().sort(function (a, b) { return sources[b] - sources[a] || a - b; });
+      var cards = claimList(facts, true);
+      if (n.factsLeftOut) {
+        cards.push(el("p", "kg-meta", ["… and " + plural(n.factsLeftOut, "more fact") +
+          " not on this page: kg show " + id + " lists them all."]));
+      }
+      panel.appendChild(section("Facts", n.facts.length + (n.factsLeftOut || 0),
+                                n.facts.length <= 6 || !incident.length, cards));
+    }
     panel.scrollTop = 0;
     keepInView(id, false);
   }
@@ -421,49 +464,114 @@
     showEdge(id);
   }
 
-  // ---------------------------------------------------------------- crowded edge labels
+  // ---------------------------------------------------------------- edge labels
 
-  // Labels that would overlap others are left out of the drawing; they show while their edge
-  // is hovered or selected, or all of them with the toggle.
-  var allLabels = false;
-  var revealed = {};
+  // A relation's label is drawn only where it overlaps no entity, no entity label and no label
+  // of a more important relation (more independent sources, then more claims); the labels of
+  // a selected entity's or relation's edges are placed first. A hidden label shows while its
+  // edge is hovered. Overlaps do not depend on the zoom, so this runs when the selection, the
+  // filters or the positions change.
+  var labelsOn = true;
+  var labelState = {};
+  var preferred = [];
+  EDGES.forEach(function (e) { labelState[e.id] = e.label; });
+  var byRank = Object.keys(DATA.edges).sort(function (a, b) {
+    return DATA.edges[a].rank - DATA.edges[b].rank;
+  });
+  var measure = document.createElement("canvas").getContext("2d");
+  var nodeFont = DATA.options.nodes.font, edgeFont = DATA.options.edges.font;
+
+  function textWidth(text, font) {
+    measure.font = font.size + "px " + font.face;
+    return measure.measureText(text).width;
+  }
+
+  function overlap(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+
+  function entityBoxes() {
+    // each entity's shape and its label underneath (vis-network: 3 px under the shape, then
+    // about half a line of leading), a little grown
+    var boxes = [];
+    network.body.nodeIndices.forEach(function (id) {
+      var n = network.body.nodes[id];
+      if (n.options.hidden) { return; }
+      var r = n.options.size + 2;
+      boxes.push([n.x - r, n.y - r, n.x + r, n.y + r]);
+      var lines = String(n.options.label || "").split("\n");
+      var half = Math.max.apply(null, lines.map(function (line) {
+        return textWidth(line, nodeFont);
+      })) / 2 + 2;
+      var top = n.y + n.options.size;
+      boxes.push([n.x - half, top, n.x + half, top + 14 + lines.length * nodeFont.size]);
+    });
+    return boxes;
+  }
+
+  function labelBox(id) {
+    var point = network.body.edges[id].edgeType.getPoint(0.5);
+    var half = textWidth(DATA.edges[id].label, edgeFont) / 2 + 3;
+    var rise = edgeFont.size / 2 + 3;
+    return [point.x - half, point.y - rise, point.x + half, point.y + rise];
+  }
+
+  function placeLabels(first) {
+    preferred = first.slice().sort(function (a, b) {
+      return DATA.edges[a].rank - DATA.edges[b].rank;
+    });
+    var taken = entityBoxes();
+    var drawn = {};
+    var wanted = {};
+    preferred.forEach(function (id) { wanted[id] = true; });
+    preferred.concat(byRank).forEach(function (id) {
+      if (id in drawn) { return; }
+      var edge = network.body.edges[id];
+      drawn[id] = false;
+      if (!edge || edge.options.hidden || edge.fromId === edge.toId) { return; }
+      if (!labelsOn && !wanted[id]) { return; }
+      var box = labelBox(id);
+      for (var i = 0; i < taken.length; i++) {
+        if (overlap(box, taken[i])) { return; }
+      }
+      taken.push(box);
+      drawn[id] = true;
+    });
+    var updates = [];
+    Object.keys(DATA.edges).forEach(function (id) {
+      var label = drawn[id] ? DATA.edges[id].label : "";
+      if (labelState[id] !== label) {
+        labelState[id] = label;
+        updates.push(labelUpdate(id, label));
+      }
+    });
+    if (updates.length) { edges.update(updates); }
+  }
+
+  function labelUpdate(id, label) {
+    var red = conflictsOn && DATA.edges[id].conflict;
+    var font = labelFont(id, red);
+    font.size = label ? edgeFont.size : 0;
+    return label ? { id: id, label: label, font: font } : { id: id, font: font };
+  }
 
   function setLabel(id, on) {
-    var e = DATA.edges[id];
-    if (!e || !e.crowded) { return; }
-    var show = on || allLabels;
-    if (Boolean(revealed[id]) === show) { return; }
-    revealed[id] = show;
-    edges.update({ id: id, label: show ? e.label : "" });
+    // while hovered, a hidden label shows; afterwards the placement is restored
+    if (!DATA.edges[id]) { return; }
+    edges.update(labelUpdate(id, on ? DATA.edges[id].label : (labelState[id] || "")));
   }
 
   network.on("hoverEdge", function (params) { setLabel(params.edge, true); });
-  network.on("blurEdge", function (params) {
-    setLabel(params.edge, network.getSelectedEdges().indexOf(params.edge) >= 0);
-  });
-  function revealOnly(ids) {
-    var keep = {};
-    ids.forEach(function (id) { keep[id] = true; });
-    Object.keys(revealed).forEach(function (id) {
-      if (revealed[id] && !keep[id]) { setLabel(id, false); }
-    });
-    ids.forEach(function (id) { setLabel(id, true); });
-  }
+  network.on("blurEdge", function (params) { setLabel(params.edge, false); });
+  function revealOnly(ids) { placeLabels(ids); }
   // (selecting from code fires no "select" event: selectEdge and focusEntity call revealOnly)
   network.on("select", function (params) { revealOnly(params.edges); });
-  var labelBox = $("kg-all-labels");
-  var crowdedCount = Object.keys(DATA.edges).filter(function (id) {
-    return DATA.edges[id].crowded;
-  }).length;
-  if (!crowdedCount) {
-    labelBox.checked = true;
-    labelBox.disabled = true;
-  }
-  labelBox.addEventListener("change", function () {
-    allLabels = labelBox.checked;
-    var selected = {};
-    network.getSelectedEdges().forEach(function (id) { selected[id] = true; });
-    Object.keys(DATA.edges).forEach(function (id) { setLabel(id, Boolean(selected[id])); });
+  network.on("dragEnd", function (params) {
+    if (params.nodes.length) { placeLabels(preferred); }
+  });
+  var labelToggle = $("kg-all-labels");
+  labelToggle.checked = true;
+  labelToggle.addEventListener("change", function () {
+    labelsOn = labelToggle.checked;
+    placeLabels(network.getSelectedEdges());
   });
 
   network.on("click", function (params) {
@@ -508,18 +616,65 @@
     return hits[0];
   }
 
+  function bigrams(text) {
+    var grams = {};
+    var padded = " " + text + " ";
+    for (var i = 0; i < padded.length - 1; i++) { grams[padded.slice(i, i + 2)] = true; }
+    return grams;
+  }
+
+  function similarity(a, b) {
+    // Dice coefficient of the letter pairs (as difflib's ratio, it forgives typos and order)
+    var ga = bigrams(a), gb = bigrams(b), both = 0;
+    var na = Object.keys(ga).length, nb = Object.keys(gb).length;
+    Object.keys(ga).forEach(function (g) { if (gb[g]) { both += 1; } });
+    return na + nb ? 2 * both / (na + nb) : 0;
+  }
+
+  function similarNames(query) {
+    // up to three entities with a name like the query (one name each), best first
+    var key = fold(query);
+    var best = {};
+    index.forEach(function (item) {
+      var score = similarity(key, item.key);
+      if (score >= 0.45 && (!best[item.id] || score > best[item.id].score)) {
+        best[item.id] = { id: item.id, name: item.name, score: score };
+      }
+    });
+    return Object.keys(best).map(function (id) { return best[id]; }).sort(function (a, b) {
+      return b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    }).slice(0, 3);
+  }
+
   function focusEntity(query) {
     var status = $("kg-search-status");
     var hit = findEntity(query);
     if (!hit) {
-      status.textContent = "No entity is called “" + query + "” in this view.";
+      while (status.firstChild) { status.removeChild(status.firstChild); }
+      status.appendChild(document.createTextNode("No entity is called “" + query + "” in this view."));
+      var close = similarNames(query);
+      if (close.length) {
+        status.appendChild(document.createTextNode(" Did you mean "));
+        close.forEach(function (item, number) {
+          var button = el("button", "kg-link", [item.name]);
+          button.type = "button";
+          button.addEventListener("click", function () {
+            $("kg-search").value = item.name;
+            focusEntity(item.name);
+          });
+          if (number) { status.appendChild(document.createTextNode(number === close.length - 1 ? " or " : ", ")); }
+          status.appendChild(button);
+        });
+        status.appendChild(document.createTextNode("?"));
+      }
       return null;
     }
     if (nodes.get(hit.id).hidden) { resetFilters(); }
     network.selectNodes([hit.id]);
     revealOnly(network.getSelectedEdges());
     showNode(hit.id);
-    network.focus(hit.id, { scale: 1.25, animation: false });
+    network.focus(hit.id, { scale: Math.max(network.getScale(), 1.25), animation: false });
+    keepInView(hit.id, false);
     var label = DATA.entities[hit.id].label;
     status.textContent = "Found " + label +
       (fold(hit.name) !== fold(label) ? " (as “" + hit.name + "”)" : "") + ".";
@@ -536,11 +691,30 @@
 
   // ---------------------------------------------------------------- start
 
+  function fitView() {
+    // the whole graph with a thin margin (vis-network's fit leaves a tenth of the space empty)
+    var box = null;
+    network.body.nodeIndices.forEach(function (id) {
+      if (network.body.nodes[id].options.hidden) { return; }
+      var b = network.getBoundingBox(id);
+      box = box ? [Math.min(box[0], b.left), Math.min(box[1], b.top),
+                   Math.max(box[2], b.right), Math.max(box[3], b.bottom)]
+                : [b.left, b.top, b.right, b.bottom];
+    });
+    if (!box) { return; }
+    var scale = 0.97 * Math.min(container.clientWidth / Math.max(box[2] - box[0], 1),
+                                container.clientHeight / Math.max(box[3] - box[1], 1));
+    network.moveTo({ position: { x: (box[0] + box[2]) / 2, y: (box[1] + box[3]) / 2 },
+                     scale: Math.min(scale, 1.5), animation: false });
+  }
+
   applyFilters();
   network.once("afterDrawing", function () {
     window.kgReady = true;
   });
-  network.fit({ animation: false });
+  network.redraw();  // label sizes are measured when first drawn
+  fitView();
+  placeLabels([]);
   if (DATA.focus) {
     network.selectNodes([DATA.focus]);
     revealOnly(network.getSelectedEdges());
@@ -550,6 +724,7 @@
   window.kg = {
     nodes: nodes, edges: edges, data: DATA, focusEntity: focusEntity, showNode: showNode,
     showEdge: showEdge, selectEdge: selectEdge, applyFilters: applyFilters, setPanel: setPanel,
-    resetFilters: resetFilters, showConflicts: showConflicts, setLabel: setLabel
+    resetFilters: resetFilters, showConflicts: showConflicts, setLabel: setLabel,
+    placeLabels: placeLabels, fitView: fitView, similarNames: similarNames
   };
 })();

@@ -16,13 +16,21 @@ from typing import Any
 import networkx as nx
 
 FONT_SIZE = 15
-EDGE_FONT_SIZE = 12
-LINE_HEIGHT = 17
+EDGE_FONT_SIZE = 15
+#: vis-network draws a node's label this far under its shape (measured in Chromium).
+LABEL_GAP = 11.5
 WRAP = 22
 EDGE_LENGTH = 150.0
 #: How much longer an edge at a hub (per doubling of degree) and each parallel edge makes a pair.
 HUB_STRETCH = 0.5
 PARALLEL_STRETCH = 0.35
+#: Entities with at least this many neighbours (and among the 8 best connected) are hubs: two
+#: hubs are kept HUB_GAP edge lengths apart, with this much more weight than other pairs.
+HUB_DEGREE = 5
+#: How far (in pixels at zoom 1) an edge passes at least from an entity that is not its end.
+EDGE_CLEARANCE = 6.0
+HUB_GAP = 5.0
+HUB_WEIGHT = 500.0
 PADDING = 10.0
 #: The width-to-height ratio layouts are stretched towards (a screen's graph area).
 ASPECT = 1.45
@@ -82,18 +90,28 @@ class NodeBox:
     top: float
     bottom: float
 
+    @property
+    def radius(self) -> float:
+        """The size of the node's shape (its half-width)."""
+        return -self.top - PADDING / 2
+
 
 def node_box(size: float, label: str) -> NodeBox:
     lines = label.split("\n")
     half = max(size, max(text_width(line, FONT_SIZE) for line in lines) / 2) + PADDING / 2
-    return NodeBox(
-        -half, half, -size - PADDING / 2, size + 4 + LINE_HEIGHT * len(lines) + PADDING / 2
-    )
+    bottom = size + LABEL_GAP + _label_height(lines) + PADDING / 2
+    return NodeBox(-half, half, -size - PADDING / 2, bottom)
+
+
+def _label_height(lines: list[str]) -> float:
+    """The height vis-network gives a node label (measured: the font size per line)."""
+    return FONT_SIZE * len(lines) + 2
 
 
 def layout(graph: nx.MultiDiGraph, boxes: Mapping[str, NodeBox]) -> dict[str, tuple[int, int]]:
-    """Integer positions: each component laid out by stress majorization, scaled to readable edge
-    lengths, label boxes pushed apart, components packed in rows under the largest."""
+    """Integer positions: each component laid out by stress majorization (hubs held apart),
+    scaled to readable edge lengths, entities moved off edges that are not theirs, label boxes
+    pushed apart, components packed in rows under the largest."""
     import numpy as np
 
     simple = nx.Graph()
@@ -115,9 +133,77 @@ def layout(graph: nx.MultiDiGraph, boxes: Mapping[str, NodeBox]) -> dict[str, tu
             lengths = np.sqrt(((coords[ends[:, 0]] - coords[ends[:, 1]]) ** 2).sum(axis=1))
             coords = coords / max(float(np.median(lengths)), 1e-9) * EDGE_LENGTH
             coords = _widen(_spread(coords, [boxes[n] for n in nodes]))
+            coords = _off_edges(coords, ends, [boxes[n] for n in nodes])
         coords = _remove_overlaps(coords, [boxes[n] for n in nodes])
         placed.append((nodes, coords))
     return _pack(placed, boxes)
+
+
+def _off_edges(coords: Any, ends: Any, boxes: list[NodeBox], rounds: int = 80) -> Any:
+    """Move each entity off the straight edges that pass over it but are not its own, a few
+    pixels clear (label boxes are kept apart too). Deterministic.
+
+    All edge-entity pairs are checked every eighth round (those within ``reach`` become the
+    candidates); the rounds between look at the candidates alone.
+    """
+    import numpy as np
+
+    coords = coords.copy()
+    radius = np.array([b.radius for b in boxes]) + EDGE_CLEARANCE
+    reach = radius + 60.0
+    index = np.arange(len(boxes))
+    edge = node = np.zeros(0, dtype=int)
+    for number in range(rounds):
+        if number % 8 == 0:
+            if number:
+                coords = _remove_overlaps(coords, boxes)
+            _nearest, _along, distance = _nearest_on_segments(
+                coords, coords[ends[:, 0]], coords[ends[:, 1]]
+            )
+            foreign = (index[None, :] != ends[:, 0, None]) & (index[None, :] != ends[:, 1, None])
+            edge, node = np.nonzero(foreign & (distance < reach[None, :]))
+            if not len(edge):
+                break
+        start, end = coords[ends[edge, 0]], coords[ends[edge, 1]]
+        delta = end - start
+        along = np.clip(
+            ((coords[node] - start) * delta).sum(axis=1) / np.maximum((delta**2).sum(axis=1), 1e-9),
+            0.0,
+            1.0,
+        )
+        away = coords[node] - (start + along[:, None] * delta)
+        length = np.sqrt((away**2).sum(axis=1))
+        hit = length < radius[node]
+        if not hit.any():
+            if number % 8 == 0:
+                break
+            continue
+        normal = np.stack([-delta[:, 1], delta[:, 0]], axis=1)
+        normal /= np.maximum(np.sqrt((normal**2).sum(axis=1)), 1e-9)[:, None]
+        direction = np.where(
+            (length > 1e-6)[:, None], away / np.maximum(length, 1e-9)[:, None], normal
+        )
+        move = np.zeros_like(coords)
+        np.add.at(move, node[hit], (direction * (radius[node] - length + 1.0)[:, None])[hit])
+        coords += move
+    return coords
+
+
+def _nearest_on_segments(points: Any, start: Any, end: Any) -> tuple[Any, Any, Any]:
+    """For every segment (rows) and point (columns): the nearest point of the segment, how far
+    along it lies (0 to 1) and its distance."""
+    import numpy as np
+
+    delta = end - start
+    squared = np.maximum((delta**2).sum(axis=1), 1e-9)
+    along = (
+        (points[None, :, 0] - start[:, None, 0]) * delta[:, None, 0]
+        + (points[None, :, 1] - start[:, None, 1]) * delta[:, None, 1]
+    ) / squared[:, None]
+    along = np.clip(along, 0.0, 1.0)
+    nearest = start[:, None, :] + along[:, :, None] * delta[:, None, :]
+    distance = np.sqrt(((points[None, :, :] - nearest) ** 2).sum(axis=2))
+    return nearest, along, distance
 
 
 def _distances(sub: nx.Graph, nodes: list[str]) -> Any:
@@ -192,8 +278,15 @@ def _stress_layout(sub: nx.Graph, nodes: list[str]) -> Any:
         coords[:, axis] = vector * math.sqrt(max(value, 1e-12))
     x = coords[:, 0] + np.linspace(0, 1e-3, n)
     y = coords[:, 1] + np.linspace(1e-3, 0, n)
+    # hubs apart: two well-connected entities keep at least HUB_GAP between them, held firmly
+    # (their many shared neighbours would otherwise pull them together)
+    degree = np.array([sub.degree(node) for node in nodes])
+    hub = degree >= max(HUB_DEGREE, float(np.sort(degree)[-min(n, 8)]))
+    pair = np.outer(hub, hub)
+    np.fill_diagonal(pair, False)
+    dist = np.where(pair, np.maximum(dist, HUB_GAP), dist)
     with np.errstate(divide="ignore"):
-        weight = np.where(dist > 0, dist**-2.0, 0.0)
+        weight = np.where(dist > 0, dist**-2.0, 0.0) * np.where(pair, HUB_WEIGHT, 1.0)
     weighted_dist = weight * dist
     total = weight.sum(axis=1)
     steps = max(20, min(200, int(200 * (150 / n) ** 2)))
@@ -222,7 +315,7 @@ def _widen(coords: Any, aspect: float = ASPECT) -> Any:
     return coords * np.array([factor, 1.0 / factor])
 
 
-def _spread(coords: Any, boxes: list[NodeBox], density: float = 0.3) -> Any:
+def _spread(coords: Any, boxes: list[NodeBox], density: float = 0.6) -> Any:
     """Scale a crowded layout up until the label boxes cover at most ``density`` of its area."""
     import numpy as np
 
@@ -341,10 +434,10 @@ def crowded_edge_labels(
     edges: list[dict[str, Any]],
     positions: Mapping[str, tuple[int, int]],
     shapes: Mapping[str, tuple[float, str]],
-    edge_data: Mapping[str, Any],
 ) -> set[str]:
-    """Edges whose label would overlap a node, its label or a stronger edge's label: these
-    labels show when the edge is hovered or selected (or all with the page's toggle)."""
+    """Edges (most important first) whose label would overlap a node, its label or a more
+    important edge's label: these labels are not drawn (the page script checks again with the
+    sizes the browser measures, and when an entity is selected)."""
     import numpy as np
 
     # each node is two rectangles: its shape, and its label underneath
@@ -355,18 +448,15 @@ def crowded_edge_labels(
         lines = label.split("\n")
         half = max(text_width(line, FONT_SIZE) for line in lines) / 2 + 2
         taken[count] = (x - size - 2, y - size - 2, x + size + 2, y + size + 2)
-        taken[count + 1] = (x - half, y + size, x + half, y + size + 4 + LINE_HEIGHT * len(lines))
+        taken[count + 1] = (
+            x - half,
+            y + size,
+            x + half,
+            y + size + LABEL_GAP + _label_height(lines),
+        )
         count += 2
     crowded = set()
-    order = sorted(
-        edges,
-        key=lambda e: (
-            -len(edge_data[e["id"]]["claims"]),
-            -edge_data[e["id"]]["sources"],
-            int(e["id"][1:]),
-        ),
-    )
-    for edge in order:
+    for edge in edges:
         if edge["from"] == edge["to"]:
             crowded.add(edge["id"])
             continue
@@ -394,13 +484,7 @@ def _label_anchor(
     (x1, y1), (x2, y2) = start, end
     if not smooth or not smooth.get("enabled"):
         return (x1 + x2) / 2, (y1 + y2) / 2
-    roundness = float(smooth["roundness"])
-    dx, dy = x2 - x1, y1 - y2
-    length = math.hypot(dx, dy)
-    factor = -roundness if smooth["type"] == "curvedCCW" else roundness
-    angle = (math.atan2(dy, dx) + (0.5 * factor + 0.5) * math.pi) % (2 * math.pi)
-    via_x = x1 + (0.5 * roundness + 0.5) * length * math.sin(angle)
-    via_y = y1 + (0.5 * roundness + 0.5) * length * math.cos(angle)
+    via_x, via_y = _via(start, end, smooth)
     return 0.25 * x1 + 0.5 * via_x + 0.25 * x2, 0.25 * y1 + 0.5 * via_y + 0.25 * y2
 
 
@@ -420,3 +504,108 @@ def edge_curve(u: str, v: str, rank: int, count: int) -> dict[str, Any] | None:
         "type": "curvedCW" if offset > 0 else "curvedCCW",
         "roundness": round(abs(offset), 3),
     }
+
+
+def route_edges(
+    edges: list[dict[str, Any]],
+    positions: Mapping[str, tuple[int, int]],
+    sizes: Mapping[str, float],
+) -> None:
+    """Curve edges (vis-network's ``smooth`` option, in place) that would pass over an entity
+    that is not one of their ends: for each such edge, the least curve that clears every
+    entity and differs from the curves of its parallel edges; an edge that no curve clears
+    keeps its own.
+    """
+    import numpy as np
+
+    ids = sorted(positions)
+    centres = np.array([positions[n] for n in ids], dtype=float)
+    radius = np.array([sizes[n] for n in ids]) + EDGE_CLEARANCE / 2
+    where = {n: i for i, n in enumerate(ids)}
+    siblings: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for edge in edges:
+        siblings.setdefault(tuple(sorted((edge["from"], edge["to"]))), []).append(edge)
+
+    def clear(edge: dict[str, Any], smooth: Mapping[str, Any] | None) -> bool:
+        u, v = edge["from"], edge["to"]
+        path = np.array(curve_points(positions[u], positions[v], smooth))
+        low, high = path.min(axis=0) - radius.max(), path.max(axis=0) + radius.max()
+        near = np.nonzero(((centres >= low) & (centres <= high)).all(axis=1))[0]
+        near = near[(near != where[u]) & (near != where[v])]
+        if not len(near):
+            return True
+        _nearest, _along, distance = _nearest_on_segments(centres[near], path[:-1], path[1:])
+        return bool((distance.min(axis=0) >= radius[near]).all())
+
+    offsets = [0.0] + [s * k / 10 for k in range(1, 8) for s in (1, -1)]
+    for edge in edges:
+        if edge["from"] == edge["to"] or clear(edge, edge.get("smooth")):
+            continue
+        pair = siblings[tuple(sorted((edge["from"], edge["to"])))]
+        taken = {_signed_roundness(e) for e in pair if e is not edge}
+        for offset in offsets:
+            if round(offset, 3) in taken:
+                continue
+            smooth = _smooth_for(offset)
+            if clear(edge, smooth):
+                edge["smooth"] = smooth
+                break
+
+
+def _signed_roundness(edge: Mapping[str, Any]) -> float:
+    smooth = edge.get("smooth") or {}
+    if not smooth.get("enabled"):
+        return 0.0
+    sign = 1 if smooth["type"] == "curvedCW" else -1
+    return round(sign * float(smooth["roundness"]), 3)
+
+
+def _smooth_for(offset: float) -> dict[str, Any]:
+    if offset == 0:
+        return {"enabled": False}
+    return {
+        "enabled": True,
+        "type": "curvedCW" if offset > 0 else "curvedCCW",
+        "roundness": round(abs(offset), 3),
+    }
+
+
+def curve_points(
+    start: tuple[float, float],
+    end: tuple[float, float],
+    smooth: Mapping[str, Any] | None,
+    steps: int = 16,
+) -> list[tuple[float, float]]:
+    """Points along an edge as vis-network draws it: a line, or a quadratic curve.
+
+    >>> curve_points((0, 0), (10, 0), None, steps=2)
+    [(0.0, 0.0), (5.0, 0.0), (10.0, 0.0)]
+    """
+    (x1, y1), (x2, y2) = start, end
+    if not smooth or not smooth.get("enabled"):
+        via_x, via_y = (x1 + x2) / 2, (y1 + y2) / 2
+    else:
+        via_x, via_y = _via(start, end, smooth)
+    return [
+        (
+            float((1 - t) ** 2 * x1 + 2 * t * (1 - t) * via_x + t**2 * x2),
+            float((1 - t) ** 2 * y1 + 2 * t * (1 - t) * via_y + t**2 * y2),
+        )
+        for t in (k / steps for k in range(steps + 1))
+    ]
+
+
+def _via(
+    start: tuple[float, float], end: tuple[float, float], smooth: Mapping[str, Any]
+) -> tuple[float, float]:
+    """The control point of vis-network's curvedCW / curvedCCW edges."""
+    (x1, y1), (x2, y2) = start, end
+    roundness = float(smooth["roundness"])
+    dx, dy = x2 - x1, y1 - y2
+    length = math.hypot(dx, dy)
+    factor = -roundness if smooth["type"] == "curvedCCW" else roundness
+    angle = (math.atan2(dy, dx) + (0.5 * factor + 0.5) * math.pi) % (2 * math.pi)
+    return (
+        x1 + (0.5 * roundness + 0.5) * length * math.sin(angle),
+        y1 + (0.5 * roundness + 0.5) * length * math.cos(angle),
+    )

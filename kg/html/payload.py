@@ -23,6 +23,7 @@ from kg.html.layout import (
     edge_curve,
     layout,
     node_box,
+    route_edges,
     wrap_label,
 )
 from kg.html.views import View, incident_edges
@@ -331,12 +332,25 @@ def page_payload(
             "sources": sources,
             "conflict": bool(conflict_numbers),
         }
+    route_edges(edges, positions, sizes)
+    # the most corroborated relations first: their labels are placed first, and they are drawn
+    # last (on top of the others)
+    edges.sort(
+        key=lambda e: (
+            -edge_data[e["id"]]["sources"],
+            -len(edge_data[e["id"]]["claims"]),
+            int(e["id"][1:]),
+        )
+    )
+    for rank, edge in enumerate(edges):
+        edge_data[edge["id"]]["rank"] = rank
     shapes = {n: (sizes[n], labels[n]) for n in graph}
-    crowded = crowded_edge_labels(edges, positions, shapes, edge_data)
+    crowded = crowded_edge_labels(edges, positions, shapes)
     for edge in edges:
         if edge["id"] in crowded:
             edge["label"] = ""
             edge_data[edge["id"]]["crowded"] = True
+    edges.reverse()
 
     # only the conflicts that a claim on the page takes part in (the first MAX_CONFLICTS, in
     # kg.analysis' order: contradictions first), numbered in order, at most 5 per claim
@@ -463,6 +477,10 @@ def _darker(colour: str, factor: float = 0.7) -> str:
     return "#{:02X}{:02X}{:02X}".format(*(int(c * factor) for c in (r, g, b)))
 
 
+#: vis-network draws no label smaller than this less one pixel (zoomed out, a label smaller than
+#: 10 px is left out rather than drawn unreadable), and fades those up to this size.
+LABEL_THRESHOLD = 11
+
 VIS_OPTIONS: dict[str, Any] = {
     "autoResize": True,
     "physics": {"enabled": False},
@@ -478,6 +496,8 @@ VIS_OPTIONS: dict[str, Any] = {
     "nodes": {
         "borderWidth": 1.5,
         "borderWidthSelected": 3,
+        "labelHighlightBold": False,
+        "scaling": {"label": {"drawThreshold": LABEL_THRESHOLD}},
         "font": {
             "face": "arial",
             "size": FONT_SIZE,
@@ -499,6 +519,8 @@ VIS_OPTIONS: dict[str, Any] = {
             "align": "horizontal",
         },
         "selectionWidth": 1.5,
+        "labelHighlightBold": False,
+        "scaling": {"label": {"drawThreshold": LABEL_THRESHOLD}},
         "hoverWidth": 1,
         "smooth": {"enabled": False},
     },
