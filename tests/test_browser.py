@@ -129,12 +129,18 @@ OVERLAPS = """() => {
 LEGIBILITY = """() => {
   // Everything measured in canvas coordinates from vis-network's own geometry (overlaps do not
   // depend on the zoom), label sizes in screen pixels.
+  network.redraw();  // (label sizes are measured as they are drawn)
   const scale = network.getScale();
   const body = network.body;
   const hit = (a, b) =>
     a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   const rect = s => ({left: s.left, top: s.top, right: s.left + s.width, bottom: s.top + s.height});
-  const drawn = module => module.visible();
+  // vis-network draws (and measures) only what is in view: labels are judged there
+  const frame = network.canvas.frame.canvas;
+  const corner = network.DOMtoCanvas({x: 0, y: 0});
+  const far = network.DOMtoCanvas({x: frame.clientWidth, y: frame.clientHeight});
+  const view = {left: corner.x, top: corner.y, right: far.x, bottom: far.y};
+  const drawn = module => module.visible() && hit(rect(module.size), view);
   const shapes = [], nodeLabels = [], edgeLabels = [], fonts = [];
   for (const id of body.nodeIndices) {
     const n = body.nodes[id];

@@ -256,6 +256,66 @@ def test_seed_layout_has_no_overlapping_node_labels(seed_page: html.Page):
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
 
 
+def _passing_over(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> list[Any]:
+    """(edge, entity) pairs where an edge as vis-network draws it passes over an entity's shape
+    that is not one of its ends."""
+    import numpy as np
+
+    from kg.html.layout import _nearest_on_segments, curve_points
+
+    where = {n["id"]: n for n in nodes}
+    centres = np.array([(n["x"], n["y"]) for n in nodes], dtype=float)
+    found = []
+    for edge in edges:
+        start, end = where[edge["from"]], where[edge["to"]]
+        if start is end:
+            continue
+        path = np.array(
+            curve_points((start["x"], start["y"]), (end["x"], end["y"]), edge["smooth"])
+        )
+        _near, _along, distance = _nearest_on_segments(centres, path[:-1], path[1:])
+        for node, gap in zip(nodes, distance.min(axis=0), strict=True):
+            if node["id"] not in (edge["from"], edge["to"]) and gap < node["size"]:
+                found.append((edge["id"], node["id"]))
+    return found
+
+
+def test_no_edge_passes_over_an_entity_that_is_not_its_end(seed_page: html.Page):
+    data = blocks(seed_page.html)
+    assert _passing_over(data["kg-nodes"], data["kg-edges"]) == []
+
+
+def test_an_edge_over_an_entity_curves_around_it():
+    g = nx.MultiDiGraph()
+    for node in ("a", "b", "c"):
+        g.add_node(node, type="Person", label=node.upper(), aliases=[], articles=["a1"], facts=[])
+    _ = g.add_edge("a", "b", key="partOf", claims=[claim("a", "partOf", "b")], sources=1)
+    _ = g.add_edge("b", "c", key="partOf", claims=[claim("b", "partOf", "c")], sources=1)
+    nodes = [{"id": n, "x": x, "y": 0, "size": 15.0} for n, x in (("a", 0), ("b", 150), ("c", 300))]
+    edges = [{"id": "e0", "from": "a", "to": "c", "smooth": {"enabled": False}}]
+    assert _passing_over(nodes, edges) == [("e0", "b")]
+    positions = {n["id"]: (n["x"], n["y"]) for n in nodes}
+    boxes = {n["id"]: html.layout.node_box(15.0, n["id"].upper()) for n in nodes}
+    html.layout.route_edges(edges, positions, boxes)
+    assert edges[0]["smooth"]["enabled"] and _passing_over(nodes, edges) == []
+
+
+def test_hubs_are_held_apart(seed_page: html.Page):
+    nodes = {n["id"]: n for n in blocks(seed_page.html)["kg-nodes"]}
+    china, us = nodes["china"], nodes["united-states"]
+    gap = ((china["x"] - us["x"]) ** 2 + (china["y"] - us["y"]) ** 2) ** 0.5
+    assert gap - china["size"] - us["size"] >= 150
+
+
+def test_the_most_corroborated_relations_are_drawn_last(seed_page: html.Page):
+    data = blocks(seed_page.html)
+    edges = data["kg-data"]["edges"]
+    drawn = [edges[e["id"]] for e in data["kg-edges"]]  # vis-network draws in list order
+    assert [e["rank"] for e in drawn] == sorted((e["rank"] for e in drawn), reverse=True)
+    keys = [(e["sources"], len(e["claims"])) for e in drawn]
+    assert keys == sorted(keys)
+
+
 def test_crowded_edge_labels_are_left_for_hover(seed_page: html.Page):
     data = blocks(seed_page.html)
     crowded = [i for i, e in data["kg-data"]["edges"].items() if e.get("crowded")]

@@ -298,18 +298,23 @@
   }
 
   function keepInView(id, isEdge) {
-    // after the panel opened, bring the clicked item back into view if it went off the side
+    // bring the clicked entity, or both ends of the clicked relation, into the part of the
+    // graph that the panel leaves uncovered (the zoom stays as it is)
     var ends = isEdge ? [DATA.edges[id].from, DATA.edges[id].to] : [id];
     var positions = network.getPositions(ends);
+    var right = container.clientWidth -
+      (document.body.classList.contains("kg-open") ? panel.offsetWidth : 0) - 20;
     var centre = { x: 0, y: 0 };
+    var outside = false;
     ends.forEach(function (end) {
       centre.x += positions[end].x / ends.length;
       centre.y += positions[end].y / ends.length;
+      var point = network.canvasToDOM(positions[end]);
+      if (point.x < 20 || point.y < 20 || point.x > right || point.y > container.clientHeight - 20) {
+        outside = true;
+      }
     });
-    var point = network.canvasToDOM(centre);
-    var right = container.clientWidth - panel.offsetWidth - 20;
-    if (point.x < 20 || point.y < 20 || point.x > right || point.y > container.clientHeight - 20) {
-      // centre it in the part of the graph the panel leaves uncovered
+    if (outside) {
       var shift = (container.clientWidth - right - 20) / 2 / network.getScale();
       network.moveTo({ position: { x: centre.x + shift, y: centre.y }, animation: false });
     }

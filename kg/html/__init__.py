@@ -6,7 +6,8 @@ projection (:func:`kg.graph.project`), so it shows exactly what the RDF says:
 - nodes coloured and shaped by ontology class (with a legend), sized by degree;
 - edge labels = predicate labels, edge width = distinct sources (agencies/outlets);
 - positions computed here (stress majorization, no randomness) with label overlaps removed,
-  physics off; edge labels that would overlap show on hover or selection;
+  physics off; hubs held apart, no edge over an entity that is not its own, relation labels
+  drawn only where they overlap nothing (the page script places them again on selection);
 - an evidence panel (every supporting quote in its paragraph), a search box over every alias,
   filters by type, predicate, article, outlet, speaker and date, and a conflict toggle;
 - no request leaves the file: vis-network is inlined, Bootstrap and tom-select are not used, and

@@ -508,38 +508,40 @@ def edge_curve(u: str, v: str, rank: int, count: int) -> dict[str, Any] | None:
 
 def route_edges(
     edges: list[dict[str, Any]],
-    positions: Mapping[str, tuple[int, int]],
-    sizes: Mapping[str, float],
+    positions: dict[str, tuple[int, int]],
+    boxes: Mapping[str, NodeBox],
 ) -> None:
-    """Curve edges (vis-network's ``smooth`` option, in place) that would pass over an entity
-    that is not one of their ends: for each such edge, the least curve that clears every
-    entity and differs from the curves of its parallel edges; an edge that no curve clears
-    keeps its own.
+    """Keep every edge off the entities that are not its ends, in place: an edge that passes
+    over one gets the least curve (vis-network's ``smooth`` option) that clears every entity
+    and differs from the curves of its parallel edges; where no curve does, the entity under
+    it moves aside (``positions`` changes) to the nearest place where no edge passes over it,
+    its own edges pass over nothing and its box overlaps no other.
     """
     import numpy as np
 
     ids = sorted(positions)
     centres = np.array([positions[n] for n in ids], dtype=float)
-    radius = np.array([sizes[n] for n in ids]) + EDGE_CLEARANCE / 2
+    radius = np.array([boxes[n].radius for n in ids]) + EDGE_CLEARANCE / 2
     where = {n: i for i, n in enumerate(ids)}
     siblings: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for edge in edges:
         siblings.setdefault(tuple(sorted((edge["from"], edge["to"]))), []).append(edge)
 
-    def clear(edge: dict[str, Any], smooth: Mapping[str, Any] | None) -> bool:
+    def blocking(edge: dict[str, Any], smooth: Mapping[str, Any] | None) -> Any:
         u, v = edge["from"], edge["to"]
-        path = np.array(curve_points(positions[u], positions[v], smooth))
+        path = np.array(curve_points(centres[where[u]], centres[where[v]], smooth))
         low, high = path.min(axis=0) - radius.max(), path.max(axis=0) + radius.max()
         near = np.nonzero(((centres >= low) & (centres <= high)).all(axis=1))[0]
         near = near[(near != where[u]) & (near != where[v])]
         if not len(near):
-            return True
+            return near
         _nearest, _along, distance = _nearest_on_segments(centres[near], path[:-1], path[1:])
-        return bool((distance.min(axis=0) >= radius[near]).all())
+        return near[distance.min(axis=0) < radius[near]]
 
     offsets = [0.0] + [s * k / 10 for k in range(1, 8) for s in (1, -1)]
+    stuck = []
     for edge in edges:
-        if edge["from"] == edge["to"] or clear(edge, edge.get("smooth")):
+        if edge["from"] == edge["to"] or not len(blocking(edge, edge.get("smooth"))):
             continue
         pair = siblings[tuple(sorted((edge["from"], edge["to"])))]
         taken = {_signed_roundness(e) for e in pair if e is not edge}
@@ -547,9 +549,79 @@ def route_edges(
             if round(offset, 3) in taken:
                 continue
             smooth = _smooth_for(offset)
-            if clear(edge, smooth):
+            if not len(blocking(edge, smooth)):
                 edge["smooth"] = smooth
                 break
+        else:
+            stuck.append(edge)
+    if not stuck:
+        return
+    incident: dict[int, list[dict[str, Any]]] = {}
+    for edge in edges:
+        if edge["from"] != edge["to"]:
+            incident.setdefault(where[edge["from"]], []).append(edge)
+            incident.setdefault(where[edge["to"]], []).append(edge)
+    rect = np.array([(b.left, b.top, b.right, b.bottom) for b in (boxes[n] for n in ids)])
+    compass = [(math.cos(k * math.pi / 4), math.sin(k * math.pi / 4)) for k in range(8)]
+    drawn = [e for e in edges if e["from"] != e["to"]]
+
+    def segments() -> tuple[Any, Any, Any]:
+        paths = [
+            np.array(
+                curve_points(centres[where[e["from"]]], centres[where[e["to"]]], e.get("smooth"))
+            )
+            for e in drawn
+        ]
+        owner = np.repeat(np.arange(len(drawn)), [len(path) - 1 for path in paths])
+        return (
+            np.concatenate([path[:-1] for path in paths]),
+            np.concatenate([path[1:] for path in paths]),
+            owner,
+        )
+
+    def free_at(node: int, spot: Any, lines: tuple[Any, Any, Any], own: Any) -> bool:
+        box = rect[node] + np.array([spot[0], spot[1], spot[0], spot[1]])
+        others = rect + np.concatenate([centres, centres], axis=1)
+        overlap = (
+            (others[:, 0] < box[2])
+            & (box[0] < others[:, 2])
+            & (others[:, 1] < box[3])
+            & (box[1] < others[:, 3])
+        )
+        overlap[node] = False
+        if overlap.any():
+            return False
+        start, end, owner = lines
+        _nearest, _along, distance = _nearest_on_segments(spot[None, :], start, end)
+        if (distance[~own[owner], 0] < radius[node]).any():
+            return False  # an edge would pass over the entity
+        saved = centres[node].copy()
+        centres[node] = spot
+        try:  # none of its own edges may pass over another entity
+            return not any(len(blocking(e, e.get("smooth"))) for e in incident.get(node, ()))
+        finally:
+            centres[node] = saved
+
+    for edge in stuck:
+        # the entities under it, else one of its ends (the one with fewer edges first)
+        ends = sorted(
+            (where[edge["from"]], where[edge["to"]]), key=lambda i: len(incident.get(i, ()))
+        )
+        for node in [*blocking(edge, edge.get("smooth")), *ends]:
+            if not len(blocking(edge, edge.get("smooth"))):
+                break
+            lines = segments()
+            own = np.array([e["from"] == ids[node] or e["to"] == ids[node] for e in drawn])
+            step = float(radius[node])
+            for spot in (
+                centres[node] + step * k * np.array(direction)
+                for k in range(1, 13)
+                for direction in compass
+            ):
+                if free_at(int(node), spot, lines, own):
+                    centres[node] = np.round(spot)
+                    positions[ids[node]] = (int(centres[node][0]), int(centres[node][1]))
+                    break
 
 
 def _signed_roundness(edge: Mapping[str, Any]) -> float:
@@ -571,21 +643,23 @@ def _smooth_for(offset: float) -> dict[str, Any]:
 
 
 def curve_points(
-    start: tuple[float, float],
-    end: tuple[float, float],
+    start: Any,
+    end: Any,
     smooth: Mapping[str, Any] | None,
     steps: int = 16,
 ) -> list[tuple[float, float]]:
-    """Points along an edge as vis-network draws it: a line, or a quadratic curve.
+    """Points along an edge as vis-network draws it: the two ends of a line, or ``steps`` + 1
+    points of a quadratic curve.
 
-    >>> curve_points((0, 0), (10, 0), None, steps=2)
-    [(0.0, 0.0), (5.0, 0.0), (10.0, 0.0)]
+    >>> curve_points((0, 0), (10, 0), None)
+    [(0.0, 0.0), (10.0, 0.0)]
+    >>> len(curve_points((0, 0), (10, 0), {"enabled": True, "type": "curvedCW", "roundness": 0.2}))
+    17
     """
     (x1, y1), (x2, y2) = start, end
     if not smooth or not smooth.get("enabled"):
-        via_x, via_y = (x1 + x2) / 2, (y1 + y2) / 2
-    else:
-        via_x, via_y = _via(start, end, smooth)
+        return [(float(x1), float(y1)), (float(x2), float(y2))]
+    via_x, via_y = _via(start, end, smooth)
     return [
         (
             float((1 - t) ** 2 * x1 + 2 * t * (1 - t) * via_x + t**2 * x2),

@@ -332,7 +332,9 @@ def page_payload(
             "sources": sources,
             "conflict": bool(conflict_numbers),
         }
-    route_edges(edges, positions, sizes)
+    route_edges(edges, positions, boxes)
+    for entry in nodes:  # an entity under an edge may have moved aside
+        entry["x"], entry["y"] = positions[entry["id"]]
     # the most corroborated relations first: their labels are placed first, and they are drawn
     # last (on top of the others)
     edges.sort(
@@ -477,9 +479,9 @@ def _darker(colour: str, factor: float = 0.7) -> str:
     return "#{:02X}{:02X}{:02X}".format(*(int(c * factor) for c in (r, g, b)))
 
 
-#: vis-network draws no label smaller than this less one pixel (zoomed out, a label smaller than
-#: 10 px is left out rather than drawn unreadable), and fades those up to this size.
-LABEL_THRESHOLD = 11
+#: vis-network leaves out labels smaller than this less one pixel (zoomed far out they would be
+#: unreadable) and fades those between that and this size.
+LABEL_THRESHOLD = 10
 
 VIS_OPTIONS: dict[str, Any] = {
     "autoResize": True,
