@@ -136,6 +136,7 @@ def _build(
         if out_dir is not None:
             files = {f"kg.{fmt}": serialize(ox_quads, fmt, PREFIXES) for fmt in EXPORT_FORMATS}
             files["stats.json"] = exports.stats_json(exports.stats(curation, len(ox_quads)))
+            files.update(_tables(curation, ontology))
             lap("serialize")
             if html:
                 files.update(_views(ox_quads, curation, ontology))
@@ -163,6 +164,18 @@ def _views(ox_quads: list[ox.Quad], curation: Curation, ontology: Ontology) -> d
     graph = project(store, ontology=ontology)
     page = pages.page_from_store(store, graph=graph, texts=_texts(curation), ontology=ontology)
     return {"graph.html": page.html, "kg.graphml": to_graphml(graph)}
+
+
+def _tables(curation: Curation, ontology: Ontology) -> dict[str, bytes]:
+    """Exports for spreadsheets and investigation tools: CSV (kg.csvexport), FtM (kg.ftm)."""
+    from kg.csvexport import claims_csv, entities_csv
+    from kg.ftm import ftm_json
+
+    return {
+        "entities.csv": entities_csv(curation),
+        "claims.csv": claims_csv(curation, ontology),
+        "kg.ftm.json": ftm_json(curation, ontology),
+    }
 
 
 def _texts(curation: Curation) -> dict[str, str]:

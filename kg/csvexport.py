@@ -1,0 +1,165 @@
+"""Spreadsheet exports: ``entities.csv`` and ``claims.csv`` (one row per entity, per claim).
+
+For people who open the graph in Excel, LibreOffice, Google Sheets or pandas. UTF-8 without a
+byte-order mark, a header row, ``\\n`` line ends, fields quoted only when they need it (RFC 4180;
+quotes contain commas and line breaks). Lists (an entity's aliases) are joined with
+:data:`LIST_SEPARATOR`. Every entity column has the id and, next to it, the label. Rows come in
+a fixed order (entities by id; claims by article, then in the order of the curation file), so
+the same data gives the same bytes.
+
+>>> from kg.api import validate
+>>> curation = validate()
+>>> header = claims_csv(curation).split(b"\\n", 1)[0].decode()
+>>> header.startswith("claim,article,article_title,outlet,outlet_label,agency,agency_label,")
+True
+>>> entities_csv(curation).splitlines()[0]
+b'id,type,label,aliases,description,wikidata,iri,claims,articles'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from kg.model import Claim, Curation, Value
+from kg.ontology import Ontology, entity_iri
+from kg.rdf import claim_node
+
+#: Joins the values of a list column (an entity's aliases).
+LIST_SEPARATOR = " | "
+
+ENTITY_COLUMNS = (
+    "id",
+    "type",
+    "label",
+    "aliases",
+    "description",
+    "wikidata",
+    "iri",
+    "claims",
+    "articles",
+)
+CLAIM_COLUMNS = (
+    "claim",
+    "article",
+    "article_title",
+    "outlet",
+    "outlet_label",
+    "agency",
+    "agency_label",
+    "published",
+    "published_basis",
+    "url",
+    "speaker",
+    "speaker_label",
+    "subject",
+    "subject_label",
+    "predicate",
+    "predicate_label",
+    "object",
+    "object_label",
+    "object_kind",
+    "quote",
+    "start",
+    "end",
+    "date",
+    "valid_from",
+    "valid_until",
+    "certainty",
+    "note",
+)
+
+
+def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if cell is None else cell for cell in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def entities_csv(curation: Curation) -> bytes:
+    """One row per entity, by id: names, description, IRI, and how many claims and articles.
+
+    ``claims`` counts the claims naming the entity as subject, object or speaker; ``articles``
+    the articles those claims come from.
+    """
+    claims: defaultdict[str, int] = defaultdict(int)
+    articles: defaultdict[str, set[str]] = defaultdict(set)
+    for claim in curation.claims:
+        named = {claim.subject, claim.attributed_to or claim.subject}
+        if isinstance(claim.object, str):
+            named.add(claim.object)
+        for ident in named:
+            claims[ident] += 1
+            articles[ident].add(claim.article)
+    rows = (
+        (
+            entity.id,
+            entity.type,
+            entity.label,
+            LIST_SEPARATOR.join(entity.aliases),
+            entity.description,
+            entity.wikidata,
+            str(entity_iri(entity.id)),
+            claims[entity.id],
+            len(articles[entity.id]),
+        )
+        for entity in (curation.entities[i] for i in sorted(curation.entities))
+    )
+    return _table(ENTITY_COLUMNS, rows)
+
+
+def claims_csv(curation: Curation, ontology: Ontology | None = None) -> bytes:
+    """One row per claim: its article and publication, speaker, triple, quote at its offsets,
+    dates and certainty. ``object_kind`` is ``entity`` or the literal's kind (integer, decimal,
+    string, date); ``object_label`` is the entity's label, or the literal itself.
+    """
+    entities, articles = curation.entities, curation.articles
+
+    def label(ident: str | None) -> str | None:
+        return entities[ident].label if ident and ident in entities else None
+
+    def predicate_label(name: str) -> str:
+        known = ontology.predicates.get(name) if ontology else None
+        return known.label if known else name
+
+    def row(claim: Claim) -> tuple[object, ...]:
+        article = articles[claim.article]
+        literal = isinstance(claim.object, Value)
+        obj = str(claim.object)
+        return (
+            str(claim_node(claim)),
+            claim.article,
+            article.title,
+            article.outlet,
+            label(article.outlet),
+            article.agency,
+            label(article.agency),
+            article.published,
+            article.published_basis,
+            article.url,
+            claim.attributed_to,
+            label(claim.attributed_to),
+            claim.subject,
+            label(claim.subject),
+            claim.predicate,
+            predicate_label(claim.predicate),
+            obj,
+            obj if literal else label(obj),
+            claim.object.kind if isinstance(claim.object, Value) else "entity",
+            claim.quote.exact,
+            claim.quote.start,
+            claim.quote.end,
+            claim.date,
+            claim.valid_from,
+            claim.valid_until,
+            claim.certainty,
+            claim.note,
+        )
+
+    ordered = sorted(enumerate(curation.claims), key=lambda pair: (pair[1].article, pair[0]))
+    return _table(CLAIM_COLUMNS, (row(claim) for _, claim in ordered))

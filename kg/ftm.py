@@ -1,0 +1,224 @@
+"""FollowTheMoney export (``kg.ftm.json``): the graph in the data model of OpenSanctions and Aleph.
+
+Written as FtM entity JSON lines (one ``{"id", "schema", "properties"}`` object per line, the
+format ``ftm`` tools, Aleph and yente read) without needing the ``followthemoney`` package at
+build time; the tests validate every line against its model.
+
+- Entities become Person, PublicBody (government agencies), Organization (organisations,
+  outlets, news agencies), LegalEntity (groups of people), Territory (countries), Address
+  (places) or Event, by the nearest class of the ontology in :data:`SCHEMA_OF_CLASS`. Kinds FtM
+  has no schema for (activities, policies, substances, lists) are left out with their claims.
+- Each article becomes an Article (title, publisher, date, URL).
+- Each ``listedOn`` claim whose object is a List becomes a Sanction: the listed entity, the
+  list as program, the bodies the list is ``maintainedBy`` as authority, ``valid_from`` /
+  ``valid_until`` as start and end dates.
+- Every other claim between two exported entities becomes an UnknownLink (role: the
+  predicate's label); a claim with a literal object becomes a Note on its subject.
+
+Every claim keeps its source: ``proof`` is the Article, ``summary`` the verbatim quote,
+``recordId`` the claim's IRI, ``publisher`` and ``sourceUrl`` the article's, ``status`` the
+certainty, and the speaker and quote offsets are in ``description``.
+
+>>> from kg.api import validate
+>>> lines = ftm_json(validate()).splitlines()
+>>> first = json.loads(lines[0])
+>>> sorted(first)
+['id', 'properties', 'schema']
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from kg.model import Article, Claim, Curation, Entity, Value
+from kg.ontology import Ontology, load_ontology
+from kg.rdf import claim_node
+
+#: kg class → FtM schema, most specific first: an entity takes the first that is its class or
+#: one of its ancestors.
+SCHEMA_OF_CLASS = {
+    "Person": "Person",
+    "GovernmentAgency": "PublicBody",
+    "Country": "Territory",
+    "Organization": "Organization",
+    "Place": "Address",
+    "Event": "Event",
+    "Agent": "LegalEntity",
+}
+#: The predicate whose claims, with a List as object, are sanctions listings.
+LISTING_PREDICATE = "listedOn"
+LIST_CLASS = "List"
+#: The predicate naming who keeps a list (its authority).
+AUTHORITY_PREDICATE = "maintainedBy"
+
+Properties = dict[str, list[str]]
+
+
+def entity_id(ident: str) -> str:
+    """The FtM id of a kg entity.
+
+    >>> entity_id("ifs")
+    'kg-ifs'
+    """
+    return f"kg-{ident}"
+
+
+def article_id(ident: str) -> str:
+    """The FtM id of an article (FtM ids allow letters, digits, ``.`` and ``-``).
+
+    >>> article_id("001_9a1418d7ed6deaae")
+    'kg-article-001-9a1418d7ed6deaae'
+    """
+    return f"kg-article-{ident.replace('_', '-')}"
+
+
+def claim_id(claim: Claim) -> str:
+    """The FtM id of a claim's link, note or sanction: from the claim's IRI hash."""
+    return "kg-claim-" + str(claim_node(claim)).rsplit("/", 1)[-1]
+
+
+def schema_of(entity: Entity, ontology: Ontology) -> str | None:
+    """The FtM schema for an entity's class, or None when FtM has none for it."""
+    ancestors = ontology.ancestors.get(entity.type, frozenset()) | {entity.type}
+    return next((schema for cls, schema in SCHEMA_OF_CLASS.items() if cls in ancestors), None)
+
+
+def _props(**values: Any) -> Properties:
+    """FtM properties from keyword arguments: None and empty values dropped, all as lists."""
+    out: Properties = {}
+    for name, value in values.items():
+        items = value if isinstance(value, list | tuple) else [value]
+        kept = [str(v) for v in items if v is not None and str(v) != ""]
+        if kept:
+            out[name] = kept
+    return out
+
+
+def _entity(entity: Entity, schema: str) -> dict[str, Any]:
+    props = _props(
+        name=entity.label,
+        alias=list(entity.aliases),
+        description=entity.description,
+        wikidataId=entity.wikidata,
+    )
+    if schema == "Address":
+        props["full"] = [entity.label]
+    return {"id": entity_id(entity.id), "schema": schema, "properties": props}
+
+
+def _article(article: Article, curation: Curation) -> dict[str, Any]:
+    def label(ident: str | None) -> str | None:
+        return curation.entities[ident].label if ident in curation.entities else None
+
+    props = _props(
+        title=article.title,
+        name=article.title,
+        publisher=label(article.outlet),
+        author=label(article.agency),
+        publishedAt=article.published,
+        sourceUrl=article.url,
+        description=article.published_basis and f"date basis: {article.published_basis}",
+    )
+    return {"id": article_id(article.id), "schema": "Article", "properties": props}
+
+
+def _source(claim: Claim, curation: Curation, interval: bool = True) -> Properties:
+    """What every statement carries: its article, quote, claim IRI, publisher and certainty.
+
+    A Note (``interval=False``) has no ``recordId`` nor ``status``: they go in its description.
+    """
+    article = curation.articles[claim.article]
+    publisher = article.outlet if article.outlet in curation.entities else article.agency
+    said = (
+        f"attributed to {curation.entities[claim.attributed_to].label}; "
+        if (claim.attributed_to in curation.entities)
+        else ""
+    )
+    record = "" if interval else f"claim {claim_node(claim)}, {claim.certainty}; "
+    return _props(
+        proof=article_id(claim.article),
+        summary=claim.quote.exact,
+        recordId=str(claim_node(claim)) if interval else None,
+        publisher=curation.entities[publisher].label if publisher else None,
+        sourceUrl=article.url,
+        status=claim.certainty if interval else None,
+        description=(
+            f"{record}{said}quote at characters {claim.quote.start}-{claim.quote.end} of "
+            f"article {claim.article}" + (f"; note: {claim.note}" if claim.note else "")
+        ),
+    )
+
+
+def ftm_entities(curation: Curation, ontology: Ontology | None = None) -> Iterator[dict[str, Any]]:
+    """Every FtM entity of the export, sorted by id."""
+    onto = ontology or load_ontology()
+    schemas = {
+        ident: schema
+        for ident, entity in curation.entities.items()
+        if (schema := schema_of(entity, onto))
+    }
+    out = [_entity(curation.entities[i], s) for i, s in schemas.items()]
+    out += [_article(a, curation) for a in curation.articles.values()]
+    authorities: defaultdict[str, set[str]] = defaultdict(set)
+    for claim in curation.claims:
+        if claim.predicate == AUTHORITY_PREDICATE and isinstance(claim.object, str):
+            authorities[claim.subject].add(curation.entities[claim.object].label)
+    for claim in curation.claims:
+        out.extend(_statement(claim, curation, onto, schemas, authorities))
+    return iter(sorted(out, key=lambda e: e["id"]))
+
+
+def _statement(
+    claim: Claim,
+    curation: Curation,
+    ontology: Ontology,
+    schemas: dict[str, str],
+    authorities: dict[str, set[str]],
+) -> Iterator[dict[str, Any]]:
+    if claim.subject not in schemas:
+        return
+    ident = claim_id(claim)
+    if isinstance(claim.object, Value):
+        label = _predicate_label(claim.predicate, ontology)
+        props = _props(entity=entity_id(claim.subject), name=f"{label}: {claim.object}")
+        note = _source(claim, curation, interval=False)
+        yield {"id": ident, "schema": "Note", "properties": {**props, **note}}
+        return
+    source = _source(claim, curation)
+    target = curation.entities[claim.object]
+    times = _props(date=claim.date, startDate=claim.valid_from, endDate=claim.valid_until)
+    is_list = target.type == LIST_CLASS or ontology.is_subclass(target.type, LIST_CLASS)
+    if claim.predicate == LISTING_PREDICATE and is_list:
+        props = _props(
+            entity=entity_id(claim.subject),
+            program=target.label,
+            authority=sorted(authorities.get(target.id, ())),
+            listingDate=claim.valid_from,
+        )
+        yield {"id": ident, "schema": "Sanction", "properties": {**props, **times, **source}}
+        return
+    if claim.object not in schemas:
+        return
+    props = _props(
+        subject=entity_id(claim.subject),
+        object=entity_id(claim.object),
+        role=_predicate_label(claim.predicate, ontology),
+    )
+    yield {"id": ident, "schema": "UnknownLink", "properties": {**props, **times, **source}}
+
+
+def _predicate_label(name: str, ontology: Ontology) -> str:
+    known = ontology.predicates.get(name)
+    return known.label if known else name
+
+
+def ftm_json(curation: Curation, ontology: Ontology | None = None) -> bytes:
+    """``kg.ftm.json``: one FtM entity per line, sorted by id, keys sorted (deterministic)."""
+    lines = (
+        json.dumps(entity, ensure_ascii=False, sort_keys=True)
+        for entity in ftm_entities(curation, ontology)
+    )
+    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -1,0 +1,212 @@
+"""The exports for other tools, read back by those tools: CSV (csv module), GraphML (networkx,
+igraph), FollowTheMoney (the followthemoney package)."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from kg.api import validate
+from kg.csvexport import CLAIM_COLUMNS, ENTITY_COLUMNS, LIST_SEPARATOR
+from kg.ftm import SCHEMA_OF_CLASS
+from kg.model import Curation
+from kg.rdf import claim_node
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(module: str) -> Any:
+    """A package of the [test] extra; without it the test skips, except in CI (a failure)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        if IN_CI:
+            pytest.fail(f"CI must run this test: {err} (pip install -e '.[test]')")
+        pytest.skip(f"{err}: pip install -e '.[test]'")
+
+
+@pytest.fixture(scope="module")
+def curation() -> Curation:
+    return validate(ROOT)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def test_claims_csv_has_one_row_per_claim_with_its_quote_at_its_offsets(
+    built_exports: Path, curation: Curation
+) -> None:
+    rows = read_csv(built_exports / "claims.csv")
+    assert list(rows[0]) == list(CLAIM_COLUMNS)
+    assert len(rows) == len(curation.claims)
+    assert {r["claim"] for r in rows} == {str(claim_node(c)) for c in curation.claims}
+    for row in rows:
+        text = curation.articles[row["article"]].text
+        assert text[int(row["start"]) : int(row["end"])] == row["quote"], row["claim"]
+        assert row["subject_label"] == curation.entities[row["subject"]].label
+        if row["object_kind"] == "entity":
+            assert row["object_label"] == curation.entities[row["object"]].label
+        else:
+            assert row["object_label"] == row["object"]
+        if row["speaker"]:
+            assert row["speaker_label"] == curation.entities[row["speaker"]].label
+    by_id = {str(claim_node(c)): c for c in curation.claims}
+    for row in rows:
+        claim = by_id[row["claim"]]
+        assert row["certainty"] == claim.certainty
+        assert row["date"] == (str(claim.date) if claim.date else "")
+        assert row["valid_from"] == (str(claim.valid_from) if claim.valid_from else "")
+        assert row["valid_until"] == (str(claim.valid_until) if claim.valid_until else "")
+    delisting = next(
+        r for r in rows if r["predicate"] == "delisted" and r["article"].startswith("001_")
+    )
+    voa = curation.entities["voa"].label
+    assert (delisting["outlet"], delisting["outlet_label"], delisting["date"]) == (
+        "voa",
+        voa,
+        "2023-11-16",
+    )
+    assert delisting["published_basis"]  # the article's date comes with how it was established
+
+
+def test_entities_csv_lists_every_entity_with_its_aliases(
+    built_exports: Path, curation: Curation
+) -> None:
+    rows = read_csv(built_exports / "entities.csv")
+    assert list(rows[0]) == list(ENTITY_COLUMNS)
+    assert [r["id"] for r in rows] == sorted(curation.entities)
+    for row in rows:
+        entity = curation.entities[row["id"]]
+        aliases = row["aliases"].split(LIST_SEPARATOR) if row["aliases"] else []
+        assert tuple(aliases) == entity.aliases
+        assert (row["type"], row["label"]) == (entity.type, entity.label)
+    ifs = next(r for r in rows if r["id"] == "ifs")
+    named = [c for c in curation.claims if "ifs" in (c.subject, c.object, c.attributed_to)]
+    assert int(ifs["claims"]) == len(named) > 10
+    assert int(ifs["articles"]) == len({c.article for c in named}) >= 4
+
+
+# --- GraphML --------------------------------------------------------------------------------
+
+
+def test_graphml_edges_have_unique_ids_and_survive_networkx(built_exports: Path) -> None:
+    text = (built_exports / "kg.graphml").read_text(encoding="utf-8")
+    graph = nx.read_graphml(io.StringIO(text), force_multigraph=True)
+    ids = [key for _, _, key in graph.edges(keys=True)]
+    assert len(ids) == text.count("<edge ") > 50
+    assert len(set(ids)) == len(ids)  # strict readers would merge repeated ids
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        assert key == f"{u}.{data['predicate']}.{v}"
+        claims = json.loads(data["claims"])  # list attributes are JSON arrays (README)
+        assert isinstance(claims, list) and claims
+        assert all(c["subject"] == u and c["object"] == v for c in claims)
+        assert json.loads(data["articles"]) == sorted({c["article"] for c in claims})
+
+
+def test_graphml_reads_in_igraph(built_exports: Path) -> None:
+    igraph = need("igraph")
+    path = built_exports / "kg.graphml"
+    strict = igraph.Graph.Read_GraphML(str(path))
+    loose = nx.read_graphml(path, force_multigraph=True)
+    assert (strict.vcount(), strict.ecount()) == (loose.number_of_nodes(), loose.number_of_edges())
+    names = strict.vs["id"]
+    edges = {(names[e.source], e["predicate"], names[e.target]) for e in strict.es}
+    assert edges == {(u, d["predicate"], v) for u, v, d in loose.edges(data=True)}
+    assert len(edges) == strict.ecount()
+
+
+# --- FollowTheMoney -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ftm_lines(built_exports: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (built_exports / "kg.ftm.json").read_text().splitlines()]
+
+
+def test_every_ftm_entity_is_valid_in_the_followthemoney_model(
+    ftm_lines: list[dict[str, Any]],
+) -> None:
+    model = need("followthemoney").model
+    ids = {line["id"]: line["schema"] for line in ftm_lines}
+    assert len(ids) == len(ftm_lines)
+    assert [line["id"] for line in ftm_lines] == sorted(ids)
+    for line in ftm_lines:
+        schema = model.get(line["schema"])
+        assert schema is not None and not schema.abstract, line["schema"]
+        proxy = model.get_proxy(line)  # cleans: ids, dates, URLs, references
+        assert proxy.id == line["id"]
+        for name, values in line["properties"].items():
+            prop = schema.get(name)
+            assert prop is not None, f"{line['schema']} has no property {name}"
+            assert sorted(proxy.get(name)) == sorted(values), (line["id"], name)
+            if prop.type.name == "entity":
+                for ref in values:
+                    assert model.get(ids[ref]).is_a(prop.range), (line["id"], name, ref)
+        assert proxy.caption  # every entity shows a name in Aleph
+
+
+def test_ftm_validate_re_emits_every_entity_unchanged(built_exports: Path) -> None:
+    need("followthemoney")
+    source = built_exports / "kg.ftm.json"
+    ftm = [sys.executable, "-c", "from followthemoney.cli.cli import cli; cli()"]  # the ftm command
+    done = subprocess.run(
+        [*ftm, "validate", "-i", str(source)], capture_output=True, check=True, timeout=120
+    )
+    ours = [json.loads(line) for line in source.read_text().splitlines()]
+    theirs = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [(e["id"], e["schema"], e["properties"]) for e in theirs] == [
+        (e["id"], e["schema"], e["properties"]) for e in ours
+    ]
+
+
+def test_the_entity_list_listings_are_sanctions_with_their_sources(
+    ftm_lines: list[dict[str, Any]], curation: Curation
+) -> None:
+    sanctions = [line["properties"] for line in ftm_lines if line["schema"] == "Sanction"]
+    listings = [
+        c for c in curation.claims if c.predicate == "listedOn" and c.object == "entity-list"
+    ]
+    assert len(sanctions) == len(listings) == 4
+    for props in sanctions:
+        assert props["entity"] == ["kg-ifs"] and props["program"] == ["Entity List"]
+        assert props["authority"] == ["Commerce Department", "United States"]
+        assert props["startDate"] == ["2020"]
+    assert sorted(p.get("endDate", [""])[0] for p in sanctions).count("2023-11-16") == 3
+
+
+def test_every_ftm_statement_names_its_article_and_quote(
+    ftm_lines: list[dict[str, Any]], curation: Curation
+) -> None:
+    articles = {line["id"]: line for line in ftm_lines if line["schema"] == "Article"}
+    assert len(articles) == len(curation.articles)
+    claims = {f"kg-claim-{str(claim_node(c)).rsplit('/', 1)[-1]}": c for c in curation.claims}
+    statements = [line for line in ftm_lines if line["id"].startswith("kg-claim-")]
+    assert len(statements) > 100
+    for line in statements:
+        claim = claims[line["id"]]
+        props = line["properties"]
+        assert props["summary"] == [claim.quote.exact]
+        assert props["proof"][0] in articles
+        assert articles[props["proof"][0]]["properties"]["title"] == [
+            curation.articles[claim.article].title
+        ]
+        assert f"{claim.quote.start}-{claim.quote.end}" in props["description"][0]
+    schemas = {line["schema"] for line in ftm_lines}
+    assert set(SCHEMA_OF_CLASS.values()) <= schemas
+    assert {"Article", "Sanction", "UnknownLink", "Note"} <= schemas
