@@ -173,7 +173,9 @@ def test_graphml_is_deterministic_and_readable(graph):
     ifs = back.nodes["ifs"]
     assert ifs["label"] == "Institute of Forensic Science"
     assert json.loads(ifs["aliases"]) == graph.evidence_graph.nodes["ifs"]["aliases"]
-    edge = back.edges["ifs", "ministry-of-public-security", "partOf"]
+    # edge ids are SUBJECT.PREDICATE.OBJECT, unique in the file (readers use them as keys)
+    edge = back.edges["ifs", "ministry-of-public-security", "ifs.partOf.ministry-of-public-security"]
+    assert edge["predicate"] == "partOf"
     claims = json.loads(edge["claims"])
     assert {c["article"] for c in claims} == set(
         graph.evidence_graph.edges["ifs", "ministry-of-public-security", "partOf"]["articles"]
