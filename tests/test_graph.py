@@ -174,7 +174,8 @@ def test_graphml_is_deterministic_and_readable(graph):
     assert ifs["label"] == "Institute of Forensic Science"
     assert json.loads(ifs["aliases"]) == graph.evidence_graph.nodes["ifs"]["aliases"]
     # edge ids are SUBJECT.PREDICATE.OBJECT, unique in the file (readers use them as keys)
-    edge = back.edges["ifs", "ministry-of-public-security", "ifs.partOf.ministry-of-public-security"]
+    mps = "ministry-of-public-security"
+    edge = back.edges["ifs", mps, f"ifs.partOf.{mps}"]
     assert edge["predicate"] == "partOf"
     claims = json.loads(edge["claims"])
     assert {c["article"] for c in claims} == set(
