@@ -22,6 +22,7 @@ from kg.knowledge import KnowledgeGraph
 from kg.remote import (
     PASSWORD_ENV,
     USER_ENV,
+    UnverifiedPush,
     group_by_graph,
     push_quads,
     query_endpoint,
@@ -378,6 +379,30 @@ def test_a_wrong_endpoint_fails_before_anything_is_written(
     with pytest.raises(EndpointError, match=r"query endpoint\?\)$"):
         push_quads(SAMPLE, f"{server.url}/query", **FAST)
     assert [method for method, _, _ in server.requests] == ["GET"]
+
+
+def test_stored_but_not_counted_says_so(stub: Callable[[Behaviour], Stub]) -> None:
+    asked: list[str] = []
+
+    def counting_breaks(handler: BaseHTTPRequestHandler) -> None:
+        if handler.command == "PUT":
+            answer(201)(handler)
+        elif not asked:  # the first query asks what the store is
+            asked.append(handler.path)
+            answer(200, TRUE, "application/sparql-results+json")(handler)
+        else:
+            answer(500, b"out of memory")(handler)
+
+    server = stub(counting_breaks)
+    with pytest.raises(UnverifiedPush) as caught:
+        push_quads(SAMPLE, f"{server.url}/query", graph_store=f"{server.url}/store", **FAST)
+    assert str(caught.value) == (
+        f"stored all 2 graphs (2 triples) at {server.url}/store, but could not count them at "
+        f"{server.url}/query: {server.url}/query failed on GET (500): out of memory — see the "
+        "server's log"
+    )
+    assert caught.value.report.graphs == 2 and not caught.value.report.verified
+    assert server.methods("PUT") == 2
 
 
 def test_no_graph_store_and_no_update_is_an_error(stub: Callable[[Behaviour], Stub]) -> None:
