@@ -78,13 +78,21 @@ EVIDENCE_KEYS = (
 )
 
 
+#: Added to a claim by a period filter (``after``/``before``): when it is placed, on what basis.
+PLACED_KEYS = ("when", "when_basis")
+
+
 def evidence(row: Row) -> Row:
     """The part of a claim row a reader needs to judge it: where, who, how worded, which words.
 
     >>> evidence({"article": "a", "quote": "q", "subject": "s", "claim": "urn:x"})["quote"]
     'q'
     """
-    return {key: row.get(key) for key in EVIDENCE_KEYS}
+    found = {key: row.get(key) for key in EVIDENCE_KEYS}
+    for key in PLACED_KEYS:  # where a period filter placed the claim in time
+        if key in row:
+            found[key] = row[key]
+    return found
 
 
 @dataclass(frozen=True)

@@ -1056,7 +1056,9 @@ def query(
         return
     from kg.tables import result_table
 
-    _print(answer, False, lambda: result_table(answer, wide))
+    named = named_queries().get(source)
+    see_also = named.see_also if named else ""
+    _print(answer, False, lambda: result_table(answer, wide, see_also))
 
 
 # --- kg html: the interactive graph page (kg.html) ------------------------------------------

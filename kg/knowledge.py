@@ -28,7 +28,7 @@ from kg import graph as graphs
 from kg.errors import AmbiguousEntity, EntityNotFound, QueryError
 from kg.html import Page, write_html
 from kg.ingest import ArticleReport, article_report
-from kg.model import DateValue
+from kg.model import DATE_PATTERN, DateValue
 from kg.ontology import BASE_IRI, KG, Ontology, article_iri, entity_iri, local_name
 from kg.rdf import DATE_TYPES, LITERAL_TYPES
 from kg.sparql import (
@@ -389,18 +389,26 @@ class KnowledgeGraph:
                         else " — `kg entities` lists the entities"
                     )
                 ) from None
-            dates = [
-                str(r["object"]) if r["predicate"] == "occurredOn" else r["date"]
+            dated = {n for n, p in self.ontology.predicates.items() if p.range == "date"}
+            dates = {
+                str(r["object"]) if r["predicate"] in dated else r["date"]
                 for r in graphs.find_claims(self.store, ox.NamedNode(info.iri))
-                if r["predicate"] == "occurredOn" or r["date"]
-            ]
-            dates = [d for d in dates if d and analysis._is_date(d)]
-            if not dates:
+                if r["predicate"] in dated or r["date"]
+            }
+            values = [DateValue(d) for d in sorted(dates) if d and DATE_PATTERN.match(d)]
+            if not values:
                 raise QueryError(
                     f"no claim dates {info.id!r} — give a date instead "
                     "(YYYY, YYYY-MM or YYYY-MM-DD)"
                 )
-            day = min((DateValue(d) for d in dates), key=lambda d: (d.end - d.start, d.start))
+            narrowest = min(d.end - d.start for d in values)
+            precise = [d for d in values if d.end - d.start == narrowest]
+            if len(precise) > 1:
+                given = ", ".join(d.text for d in precise)
+                raise QueryError(
+                    f"the claims give {info.id!r} different dates ({given}) — give a date instead"
+                )
+            day = precise[0]
         return day.text, (day.start, day.end)
 
     def _in_period(
@@ -577,7 +585,13 @@ class KnowledgeGraph:
         info = self.entity(name)
         entity = asdict(info) | {"articles": self.evidence_graph.nodes[info.id]["articles"]}
         rows = self._in_period(self.claim_rows, after, before)
-        return {"entity": entity, **analysis.profile(rows, info.id)}
+        report = {"entity": entity, **analysis.profile(rows, info.id)}
+        if after or before:
+            report["period"] = {
+                "after": self.period(after)[0] if after else None,
+                "before": self.period(before)[0] if before else None,
+            }
+        return report
 
     def article(self, article_id: str, root: Path | None = None) -> ArticleReport:
         """An article's claims and the sentences no claim cites yet: ``kg show ARTICLE``.

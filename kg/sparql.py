@@ -378,6 +378,7 @@ class NamedQuery:
     params: tuple[QueryParam, ...]
     text: str
     path: Path
+    see_also: str = ""  # a command that answers the question better, said when nothing matches
 
     def bind(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Check parameter values against the header and turn them into RDF terms.
@@ -416,11 +417,11 @@ class NamedQuery:
 
 def _parse_named(path: Path) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
-    fields: dict[str, list[str]] = {"title": [], "description": [], "param": []}
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "see-also": []}
     for line in text.splitlines():
         if not line.startswith("#"):
             break
-        match = re.match(r"^#\s*(title|description|param):\s*(.*)$", line)
+        match = re.match(r"^#\s*(title|description|param|see-also):\s*(.*)$", line)
         if match:
             fields[match.group(1)].append(match.group(2).strip())
     params = []
@@ -450,6 +451,7 @@ def _parse_named(path: Path) -> NamedQuery:
         tuple(params),
         text,
         path,
+        " ".join(fields["see-also"]),
     )
 
 

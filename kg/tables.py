@@ -331,10 +331,11 @@ def _rows_caption(count: int, noun: str = "row") -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
-def result_table(result: QueryResult, wide: bool = False) -> RenderableType:
+def result_table(result: QueryResult, wide: bool = False, see_also: str = "") -> RenderableType:
     """A SPARQL answer: rows (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE).
 
-    Values without spaces (IRIs, ids, numbers) are never split; text wraps at words.
+    Values without spaces (IRIs, ids, numbers) are never split; text wraps at words. An empty
+    answer is one line, with ``see_also`` (a better command for the question) when given.
     """
     if result.kind == "ask":
         return Text("true" if result.boolean else "false")
@@ -346,7 +347,7 @@ def result_table(result: QueryResult, wide: bool = False) -> RenderableType:
             wide=wide,
         )
     if not result.rows:
-        return Text("0 rows")
+        return Text(f"0 rows — {see_also}" if see_also else "0 rows")
     columns = result.variables
     prose = {v for v in columns if any(" " in compact(row.get(v)) for row in result.rows)}
     table = FitTable(
@@ -382,6 +383,13 @@ def named_table(queries: Mapping[str, NamedQuery]) -> FitTable:
 def _quote(evidence: Mapping[str, Any]) -> str:
     quote = evidence.get("quote") or ""
     return f"“{quote}”" if quote else ""
+
+
+def _when(claim: Mapping[str, Any]) -> str:
+    """When a claim is placed: its own dates, or its article's date marked ``(published)``."""
+    if claim.get("when_basis") == "published":
+        return f"{claim['when']} (published)"
+    return str(claim.get("when") or _validity(claim))
 
 
 def _validity(row: Mapping[str, Any]) -> str:
@@ -557,8 +565,8 @@ def _triples_table(
         (
             (
                 " ".join(str(r[c]) for c in parts),
-                e.get("when") or _validity(e),
-                e.get("date_basis") or "",
+                _when(e),
+                e.get("basis") or "",
                 e["speaker"],
                 e["certainty"],
                 article,
@@ -583,6 +591,9 @@ def show_view(report: Mapping[str, Any], wide: bool = False) -> RenderableType:
     if e.get("note"):
         head.append(f"note: {e['note']}\n")
     head.append(f"in articles: {_articles(e['articles']) or 'none'}")
+    if report.get("period"):
+        bounds = [f"{k} {v}" for k, v in report["period"].items() if v]
+        head.append(f"\nonly claims that can fall {' and '.join(bounds)}")
     parts: list[RenderableType] = [head]
     for key, title, drop in (
         ("outgoing", "relations from it", "subject"),
@@ -679,8 +690,8 @@ def claims_table(found: Sequence[Mapping[str, Any]], wide: bool = False) -> FitT
     rows = [
         (
             f"{c['subject']} {c['predicate']} {c['object']}",
-            c.get("when") or _validity(c),
-            c.get("when_basis") or c.get("date_basis") or "",
+            _when(c),
+            c.get("basis") or "",
             c["speaker"],
             c["certainty"],
             article,

@@ -381,3 +381,12 @@ def test_ingest_examples_name_outlets_that_exist():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     named = re.findall(r"kg ingest \S+ --outlet (\S+)", helped + readme)
     assert named and set(named) <= ids
+
+
+def test_the_as_of_query_points_to_the_yes_no_answer(kg):
+    result = kg("query", "as-of", "--param", "day=2024-01-01", columns=200)
+    assert (result.exit_code, result.output) == (
+        0,
+        "0 rows — `kg as-of DAY S P O` answers yes or no for one triple, with the quotes that "
+        "began or ended it\n",
+    )
