@@ -23,7 +23,7 @@ from kg import exports
 from kg import html as pages
 from kg.curation import load_curation, paused_gc
 from kg.diff import GraphDiff, diff_graph
-from kg.errors import QueryError
+from kg.errors import Problem, QueryError, listing
 from kg.ingest import ArticleReport
 from kg.ingest import article_report as _article_report
 from kg.ingest import ingest as ingest
@@ -58,10 +58,18 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def validate(root: Path | None = None) -> Curation:
-    """Check ``data/`` against the ontology without writing anything; raise on any problem."""
+def validate(
+    root: Path | None = None, *, strict: bool = False, warnings: list[Problem] | None = None
+) -> Curation:
+    """Check ``data/`` against the ontology without writing anything; raise on any problem.
+
+    The lint's warnings (:mod:`kg.lint`) are appended to ``warnings``; ``strict`` makes them
+    errors.
+    """
     root = Path(root) if root else default_root()
-    return load_curation(root, load_ontology(root / "ontology" / "kg.ttl"))
+    return load_curation(
+        root, load_ontology(root / "ontology" / "kg.ttl"), strict=strict, warnings=warnings
+    )
 
 
 def build(
@@ -114,7 +122,10 @@ def _build(
         started = now
 
     ontology = load_ontology(root / "ontology" / "kg.ttl")
-    curation = load_curation(root, ontology)
+    warnings: list[Problem] = []
+    curation = load_curation(root, ontology, warnings=warnings)
+    for line in listing(warnings):
+        say(line)
     lap("validate")
     say(
         f"checked {len(curation.articles)} articles, {len(curation.entities)} entities, "

@@ -177,17 +177,25 @@ def build(
 
 @main.command()
 @_root_option
-def validate(root: Path | None) -> None:
+@click.option("--strict", is_flag=True, help="Treat the lint's warnings as errors (what CI runs).")
+def validate(root: Path | None, strict: bool) -> None:
     """Check data/ against the ontology without writing anything; print every problem.
+
+    The lint's warnings (things a human must look at) are printed too; --strict makes them
+    errors.
 
     \b
     Example:
-      kg validate
+      kg validate --strict
     """
-    curation = api.validate(root)
+    warnings: list[Any] = []
+    curation = api.validate(root, strict=strict, warnings=warnings)
+    for line in listing(warnings):
+        click.echo(line, err=True)
+    looked = f" ({len(warnings)} warning(s): --strict makes them errors)" if warnings else ""
     click.echo(
         f"ok: {len(curation.articles)} articles, {len(curation.entities)} entities, "
-        f"{len(curation.claims)} claims"
+        f"{len(curation.claims)} claims{looked}"
     )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import CurationError, Problem
+from kg.lint import lint, locate
 from kg.model import CERTAINTIES, Article, Claim, Curation, DateValue, Entity, Quote, Source, Value
 from kg.ontology import ARTICLE_ID_PATTERN, ID_PATTERN, Ontology, default_root, load_ontology
 from kg.yamlfile import YList, YMap, YStr, parse_yaml, read_text
@@ -252,8 +253,18 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_curation(root: Path | None = None, ontology: Ontology | None = None) -> Curation:
-    """Read and check ``data/`` under ``root``; raise :class:`CurationError` with every problem."""
+def load_curation(
+    root: Path | None = None,
+    ontology: Ontology | None = None,
+    *,
+    strict: bool = False,
+    warnings: list[Problem] | None = None,
+) -> Curation:
+    """Read and check ``data/`` under ``root``; raise :class:`CurationError` with every problem.
+
+    The lint (:mod:`kg.lint`) runs too: its errors are problems; its warnings are appended to
+    ``warnings`` (when given), or are problems too when ``strict``.
+    """
     root = Path(root) if root else default_root()
     checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
     data = root / "data"
@@ -261,9 +272,15 @@ def load_curation(root: Path | None = None, ontology: Ontology | None = None) ->
         entities = _load_entities(checker, data)
         articles = _load_articles(checker, data, entities)
         claims = _load_claims(checker, data, articles, entities, checker.unreadable)
+        curation = Curation(articles=articles, entities=entities, claims=tuple(claims))
+        for problem in locate(lint(curation, checker.ontology), root):
+            if problem.severity == "error" or strict:
+                checker.problems.append(problem)
+            elif warnings is not None:
+                warnings.append(problem)
     if checker.problems:
         raise CurationError(checker.problems)
-    return Curation(articles=articles, entities=entities, claims=tuple(claims))
+    return curation
 
 
 def load_entities(root: Path | None = None, ontology: Ontology | None = None) -> dict[str, Entity]:

@@ -23,6 +23,7 @@ class Problem:
     col: int
     message: str
     hint: str = ""
+    severity: str = "error"  # or "warning": a human must look (an error with --strict)
 
     def __str__(self) -> str:
         where = self.path
@@ -30,7 +31,8 @@ class Problem:
             where += f":{self.line}"
             if self.col:
                 where += f":{self.col}"
-        text = f"{where}: {self.message}"
+        label = "warning: " if self.severity == "warning" else ""
+        text = f"{where}: {label}{self.message}"
         return f"{text} — {self.hint}" if self.hint else text
 
 

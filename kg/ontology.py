@@ -104,6 +104,7 @@ class Predicate:
     inverse: str | None = None
     unit: str | None = None
     synonyms: tuple[str, ...] = ()  # skos:altLabel: words people use for it ("removed")
+    transitive: bool = False
 
     @property
     def iri(self) -> URIRef:
@@ -237,6 +238,7 @@ def _load(path: Path) -> Ontology:
             inverse=local_name(inverse) if inverse is not None else None,
             unit=text(prop, KG.unit) or None,
             synonyms=tuple(sorted(str(w) for w in graph.objects(prop, SKOS.altLabel))),
+            transitive=OWL.TransitiveProperty in types,
         )
     for pred in predicates.values():
         for cls in (pred.domain, pred.range if pred.kind == "object" else None):
