@@ -195,15 +195,20 @@ def name_findings(entity: Entity, key: str, text: str, item: str | None = None) 
     return found
 
 
+_KEY_TABLE = str.maketrans(
+    {**LOOKS_LATIN, **dict.fromkeys(ZERO_WIDTH | BIDI_CONTROLS)}  # type: ignore[arg-type]
+)
+
+
 def name_key(name: str) -> str:
     """A name as a reader sees it: case, Unicode form, spacing and look-alike letters ignored.
 
     >>> name_key("Matt  MILLER") == name_key("matt miller") == name_key("M\\u0430tt Miller")
     True
     """
-    folded = unicodedata.normalize("NFKC", name)
-    folded = "".join(LOOKS_LATIN.get(ch, ch) for ch in folded).casefold()
-    folded = "".join(ch for ch in folded if ch not in ZERO_WIDTH and ch not in BIDI_CONTROLS)
+    if name.isascii():
+        return " ".join(name.lower().split())
+    folded = unicodedata.normalize("NFKC", name).translate(_KEY_TABLE).casefold()
     return " ".join(folded.split())
 
 

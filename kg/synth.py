@@ -466,6 +466,7 @@ def synthesize(
         length = 0
         article_claims: list[_Claim] = []
         seen: set[tuple[str, str, str, str]] = set()
+        values: dict[tuple[str, str, str], str] = {}
         headline = ""
         attempts = 0
         while len(article_claims) < size and attempts < size * 20:
@@ -492,6 +493,11 @@ def synthesize(
             key = (s, p, o, speaker.id if speaker else "")
             if key in seen:
                 continue
+            if pred.transitive and s <= o:
+                continue  # transitive edges run one way (to a smaller id): no cycles (kg.lint)
+            value_of = (s, p, speaker.id if speaker else "")
+            if pred.functional and values.setdefault(value_of, o) != o:
+                continue  # one value of a functional predicate per article (kg.lint)
             seen.add(key)
             certainty = "stated" if rng.random() < 0.8 else rng.choice(CERTAINTIES[1:])
             hedge = HEDGES.get(certainty)
