@@ -69,7 +69,7 @@ def char_name(ch: str) -> str:
     """``'x' (U+0078 LATIN SMALL LETTER X)``: a character shown so that it can be found.
 
     >>> char_name("\\u00a0"), char_name("\\x07")
-    ("' ' (U+00A0 NO-BREAK SPACE)", "'\\\\x07' (U+0007 control character)")
+    ("'\\\\xa0' (U+00A0 NO-BREAK SPACE)", "'\\\\x07' (U+0007 control character)")
     """
     name = _CONTROL_NAMES.get(ch) or unicodedata.name(ch, "")
     if not name:
