@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import Dataset, URIRef
+from rdflib import XSD, Dataset, URIRef
+from rdflib import Literal as RdfLiteral
 
 from kg import analysis, search
 from kg import graph as graphs
@@ -29,7 +32,7 @@ from kg.errors import AmbiguousEntity, EntityNotFound, QueryError
 from kg.html import Page, write_html
 from kg.ingest import ArticleReport, article_report
 from kg.model import DATE_PATTERN, DateValue
-from kg.ontology import BASE_IRI, KG, Ontology, article_iri, entity_iri, local_name
+from kg.ontology import BASE_IRI, KG, PREFIXES, Ontology, article_iri, entity_iri, local_name
 from kg.rdf import DATE_TYPES, LITERAL_TYPES
 from kg.sparql import (
     NamedQuery,
@@ -77,19 +80,48 @@ class KnowledgeGraph:
 
     @cached_property
     def dataset(self) -> Dataset:
-        """The data as an rdflib Dataset (backed by the same pyoxigraph store, no copy)."""
-        return dataset_over(self.store)
+        """The data as an rdflib Dataset (backed by the same pyoxigraph store, no copy), with
+        kg's prefixes (``kg:``, ``entity:``, ``article:``, ``schema:``, ...) bound.
 
-    def sparql(self, query: str, **bindings: Any) -> QueryResult:
-        """Run a read-only SPARQL query; keyword arguments bind variables (IRIs or literals).
+        >>> import kg
+        >>> [str(row.l) for row in kg.load().dataset.query(
+        ...     "SELECT ?l WHERE { entity:ifs rdfs:label ?l }")]
+        ['Institute of Forensic Science']
+        """
+        return dataset_over(self.store, PREFIXES)
+
+    def sparql(self, query: str, /, *, ids: bool = False, **bindings: Any) -> QueryResult:
+        """Run a read-only SPARQL query (kg's prefixes predefined); keyword arguments bind
+        variables, each as the RDF term it names (see :func:`sparql_term`):
+
+        - an entity id (``"ifs"``), :meth:`entity`'s object, an absolute IRI, an rdflib
+          ``URIRef`` or a pyoxigraph ``NamedNode`` binds an IRI;
+        - ``int``, ``float``, ``Decimal``, ``bool``, ``datetime.date`` and ``datetime.datetime``
+          bind typed literals (``xsd:integer``, ``xsd:double``, ``xsd:decimal``,
+          ``xsd:boolean``, ``xsd:date``, ``xsd:dateTime``);
+        - any other ``str`` binds a plain string literal (a label is not an id: give
+          ``g.entity("IFS")`` for the entity); an rdflib ``Literal`` or pyoxigraph ``Literal``
+          binds exactly that literal (``Literal("ifs")`` for the string that is also an id).
+
+        With ``ids`` entity and article IRIs in the rows come back as ids, as elsewhere in the
+        API.
 
         >>> import kg
         >>> g = kg.load()
-        >>> rows = g.sparql("SELECT ?l WHERE { ?e rdfs:label ?l }", e=g.entity("ifs").iri)
-        >>> rows.rows[0]["l"]
-        'Institute of Forensic Science'
+        >>> g.sparql("SELECT ?l WHERE { ?e rdfs:label ?l }", e="ifs").rows
+        [{'l': 'Institute of Forensic Science'}]
+        >>> g.sparql("SELECT ?l WHERE { ?e rdfs:label ?l }", e=g.entity("IFS")).rows
+        [{'l': 'Institute of Forensic Science'}]
+        >>> q = "SELECT ?e ?g WHERE { GRAPH ?g { ?e kg:annualOverdoseDeaths ?n } }"
+        >>> g.sparql(q, n=110000, ids=True).rows
+        [{'e': 'united-states', 'g': '000_d8c50166044d5b84'}]
         """
-        return run_query(self.store, query, bindings)
+        terms = {name: sparql_term(value, self.entities) for name, value in bindings.items()}
+        result = run_query(self.store, query, terms)
+        if ids:
+            result.rows = [{k: _iri_id(v) for k, v in row.items()} for row in result.rows]
+            result.triples = [(_iri_id(s), _iri_id(p), _iri_id(o)) for s, p, o in result.triples]
+        return result
 
     @cached_property
     def entities(self) -> Mapping[str, EntityInfo]:
@@ -803,6 +835,69 @@ def _when_text(row: dict[str, Any], basis: str) -> str:
     if basis == "published":
         return str(row["published"])
     return f"{row.get('valid_from') or '…'} to {row.get('valid_until') or '…'}"
+
+
+def sparql_term(value: Any, entities: Mapping[str, Any] = {}) -> ox.NamedNode | ox.Literal:
+    """The RDF term a Python value binds as in :meth:`KnowledgeGraph.sparql`: an id of
+    ``entities``, an entity object or an IRI binds an IRI; numbers, booleans and dates typed
+    literals; any other string a plain literal.
+
+    >>> import datetime, decimal
+    >>> sparql_term("ifs", {"ifs": None})
+    <NamedNode value=https://kg.example/entity/ifs>
+    >>> sparql_term("IFS", {"ifs": None})
+    <Literal value=IFS datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>
+    >>> sparql_term(datetime.date(2023, 11, 16)).datatype.value
+    'http://www.w3.org/2001/XMLSchema#date'
+    >>> sparql_term(decimal.Decimal("2.5")).datatype.value
+    'http://www.w3.org/2001/XMLSchema#decimal'
+    """
+    if isinstance(value, ox.NamedNode | ox.Literal):
+        return value
+    if isinstance(value, EntityInfo):
+        return ox.NamedNode(value.iri)
+    if isinstance(value, RdfLiteral):
+        if value.language:
+            return ox.Literal(str(value), language=value.language)
+        datatype = ox.NamedNode(str(value.datatype)) if value.datatype else None
+        return ox.Literal(str(value), datatype=datatype)
+    if isinstance(value, URIRef):
+        return ox.NamedNode(str(value))
+    if isinstance(value, bool):  # before int: a bool is an int
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD.boolean))
+    typed = _XSD_TYPES.get(type(value))
+    if typed is not None:
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        return ox.Literal(text, datatype=ox.NamedNode(typed))
+    if isinstance(value, str):
+        if value in entities:
+            return ox.NamedNode(entity_iri(value))
+        if _IRI.match(value):
+            return ox.NamedNode(value)
+        return ox.Literal(value)
+    raise TypeError(
+        f"cannot bind a {type(value).__name__} in SPARQL — give a str, number, date, entity "
+        "or rdflib/pyoxigraph term"
+    )
+
+
+_XSD_TYPES: dict[type, str] = {
+    int: str(XSD.integer),
+    float: str(XSD.double),
+    Decimal: str(XSD.decimal),
+    dt.datetime: str(XSD.dateTime),
+    dt.date: str(XSD.date),
+}
+_IRI = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def _iri_id(value: Any) -> Any:
+    """An entity or article IRI as its id (anything else unchanged)."""
+    if isinstance(value, str):
+        for prefix in (graphs.ENTITY_PREFIX, graphs.ARTICLE_PREFIX):
+            if value.startswith(prefix):
+                return value[len(prefix) :]
+    return value
 
 
 def _entity_id(iri: str | None) -> str | None:

@@ -16,7 +16,7 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -89,11 +89,20 @@ def load_quads(store: ox.Store, quads: Iterable[tuple[Node, Node, Node, URIRef |
     return len(converted)
 
 
-def dataset_over(store: ox.Store) -> Dataset:
-    """An rdflib Dataset whose engine is the given pyoxigraph store (no copy)."""
+def dataset_over(store: ox.Store, prefixes: Mapping[str, str] | None = None) -> Dataset:
+    """An rdflib Dataset whose engine is the given pyoxigraph store (no copy), with ``prefixes``
+    bound on its namespace manager (so its queries and serialisations know them).
+
+    >>> ds = dataset_over(new_store(), {"entity": "https://kg.example/entity/"})
+    >>> ds.namespace_manager.expand_curie("entity:ifs")
+    rdflib.term.URIRef('https://kg.example/entity/ifs')
+    """
     from oxrdflib import OxigraphStore  # imports rdflib's SPARQL engine: 0.17 s, only when used
 
-    return Dataset(store=OxigraphStore(store=store))
+    dataset = Dataset(store=OxigraphStore(store=store))
+    for prefix, namespace in (prefixes or {}).items():
+        dataset.namespace_manager.bind(prefix, namespace, override=True, replace=True)
+    return dataset
 
 
 def read_export(path: Path, store_path: Path | None = None) -> ox.Store:

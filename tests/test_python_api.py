@@ -4,12 +4,15 @@ accepted wherever an entity is asked for, and nothing fails silently."""
 from __future__ import annotations
 
 import copy
+import datetime
+import decimal
 import json
 import pickle
 from pathlib import Path
 
 import networkx as nx
 import pytest
+import rdflib
 from click.testing import CliRunner
 
 from kg.cli import main
@@ -203,3 +206,65 @@ def test_plain_projection_straight_from_the_store_equals_the_plain_copy(graph):
         assert nx.utils.graphs_equal(straight, other)
         assert list(straight.nodes(data=True)) == list(other.nodes(data=True))
         assert list(straight.edges(keys=True, data=True)) == list(other.edges(keys=True, data=True))
+
+
+# --- 3. SPARQL from Python: bindings as the RDF terms they name -----------------------------
+
+LABEL = "SELECT ?l WHERE { ?e rdfs:label ?l }"
+
+
+def test_sparql_binds_entity_ids_and_objects_as_iris(graph, ifs):
+    expected = [{"l": "Institute of Forensic Science"}]
+    assert graph.sparql(LABEL, e="ifs").rows == expected  # once: a string literal, []
+    assert graph.sparql(LABEL, e=ifs).rows == expected
+    assert graph.sparql(LABEL, e=ifs.iri).rows == expected
+    assert graph.sparql(LABEL, e=rdflib.URIRef(ifs.iri)).rows == expected
+
+
+def test_sparql_keeps_other_strings_literal(graph):
+    query = "SELECT ?e WHERE { ?e rdfs:label ?l }"
+    found = graph.sparql(query, l="Institute of Forensic Science", ids=True).rows
+    assert found == [{"e": "ifs"}]
+    assert graph.sparql(query, l=rdflib.Literal("ifs")).rows == []  # a literal on purpose
+    assert graph.sparql(LABEL, e="IFS").rows == []  # a label is not an id
+
+
+def test_sparql_binds_typed_values(graph):
+    deaths = "SELECT DISTINCT ?e WHERE { GRAPH ?g { ?e kg:annualOverdoseDeaths ?n } }"
+    assert graph.sparql(deaths, n=110000, ids=True).rows == [{"e": "united-states"}]
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    datatype = "SELECT ?t WHERE { BIND(DATATYPE(?x) AS ?t) }"
+    for value, name in [
+        (3, "integer"),
+        (2.5, "double"),
+        (decimal.Decimal("2.5"), "decimal"),
+        (True, "boolean"),
+        (datetime.date(2023, 11, 16), "date"),
+        (datetime.datetime(2023, 11, 16, 9, 30), "dateTime"),
+        ("3", "string"),
+    ]:
+        assert graph.sparql(datatype, x=value).rows == [{"t": xsd + name}], value
+    dated = "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?c kg:date ?d ; rdf:subject ?s } }"
+    on_the_day = graph.sparql(dated, d=datetime.date(2023, 11, 16), ids=True).rows
+    assert {"s": "united-states"} in on_the_day
+    assert graph.sparql(dated, d="2023-11-16").rows == []  # a plain string is no date
+    assert graph.sparql("ASK { FILTER(?b) }", b=True).boolean is True
+    with pytest.raises(TypeError, match="cannot bind a list"):
+        graph.sparql(LABEL, e=["ifs"])
+
+
+def test_sparql_rows_as_ids(graph):
+    query = "SELECT ?o ?g WHERE { GRAPH ?g { entity:ifs kg:partOf ?o } } ORDER BY ?g"
+    full = graph.sparql(query).rows
+    short = graph.sparql(query, ids=True).rows
+    assert full[0]["o"] == graph.entity("ministry-of-public-security").iri
+    assert short[0]["o"] == "ministry-of-public-security"
+    assert short[0]["g"] in graph.articles
+
+
+def test_dataset_knows_kgs_prefixes(graph):
+    rows = list(graph.dataset.query("SELECT ?l WHERE { entity:ifs rdfs:label ?l }"))
+    assert [str(r.l) for r in rows] == ["Institute of Forensic Science"]
+    assert dict(graph.dataset.namespaces())["entity"] == rdflib.URIRef(
+        graph.entity("ifs").iri.removesuffix("ifs")
+    )
