@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 import networkx as nx
 import pyoxigraph as ox
@@ -29,9 +30,10 @@ from rdflib import Literal as RdfLiteral
 from kg import analysis, search
 from kg import graph as graphs
 from kg.errors import AmbiguousEntity, EntityNotFound, QueryError
-from kg.html import Page, write_html
+from kg.html import Page, page_from_store, write_html
 from kg.ingest import ArticleReport, article_report
 from kg.model import DATE_PATTERN, DateValue
+from kg.notebook import Conflicts, Rows, definition_list
 from kg.ontology import BASE_IRI, KG, PREFIXES, Ontology, article_iri, entity_iri, local_name
 from kg.rdf import DATE_TYPES, LITERAL_TYPES
 from kg.sparql import (
@@ -59,6 +61,10 @@ class EntityInfo:
     description: str | None = None
     note: str | None = None
 
+    def _repr_html_(self) -> str:
+        fields = {"id": self.id, "type": self.type, "aliases": self.aliases}
+        return definition_list(self.label, fields | {"description": self.description})
+
 
 #: How a method is told which entity: an id, a label or alias, an IRI, or an :class:`EntityInfo`.
 EntityRef = str | EntityInfo | ox.NamedNode
@@ -66,6 +72,20 @@ EntityRef = str | EntityInfo | ox.NamedNode
 #: How a method is told which claim: a row of :meth:`KnowledgeGraph.claims` (any mapping with
 #: ``subject``, ``predicate`` and ``object``).
 ClaimRef = Mapping[str, Any]
+
+
+_Params = ParamSpec("_Params")
+
+
+def _rows(method: Callable[_Params, Iterable[dict[str, Any]]]) -> Callable[_Params, Rows]:
+    """A question's answer as :class:`kg.notebook.Rows`: still a list of dicts, and also one
+    call from a DataFrame (``.to_frame()``) and a table in a notebook."""
+
+    @functools.wraps(method)
+    def answer(*args: _Params.args, **kwargs: _Params.kwargs) -> Rows:
+        return Rows(method(*args, **kwargs))
+
+    return answer
 
 
 class KnowledgeGraph:
@@ -77,6 +97,19 @@ class KnowledgeGraph:
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph {len(self.store):,} quads, {len(self.entities)} entities>"
+
+    def _repr_html_(self) -> str:
+        return definition_list(
+            "Knowledge graph",
+            {
+                "quads": f"{len(self.store):,}",
+                "entities": f"{len(self.entities):,}",
+                "articles": f"{len(self.articles):,}",
+                "relations": f"{self.nx.number_of_edges():,}",
+                "try": "g.entity(name), g.claims(...), g.sources(s, p, o), g.conflicts(), "
+                "g.nx, g.sparql(query), g.to_html(focus=...)",
+            },
+        )
 
     @cached_property
     def dataset(self) -> Dataset:
@@ -188,6 +221,7 @@ class KnowledgeGraph:
         names = {i: (e.label, *e.aliases) for i, e in self.entities.items()}
         return search.rank(names, text)
 
+    @_rows
     def find_entities(
         self, text: str | None = None, type: str | None = None
     ) -> list[dict[str, Any]]:
@@ -285,6 +319,7 @@ class KnowledgeGraph:
             raise QueryError(f"unknown type {wanted!r} — {hint}")
         return self.ontology.is_subclass(cls, wanted)
 
+    @_rows
     def find_articles(
         self, outlet: str | None = None, agency: str | None = None, text: str | None = None
     ) -> list[dict[str, Any]]:
@@ -311,6 +346,7 @@ class KnowledgeGraph:
             if all(article[k] == v for k, v in wanted.items()) and ident in (None, article["id"])
         ]
 
+    @_rows
     def claims(
         self,
         subject: EntityRef | None = None,
@@ -354,6 +390,7 @@ class KnowledgeGraph:
             rows = [r for r in rows if r["speaker"] == ident]
         return self._in_period(rows, after, before)
 
+    @_rows
     def as_of(
         self,
         day: str,
@@ -458,6 +495,7 @@ class KnowledgeGraph:
                 kept.append(row | {"when": _when_text(row, placed[1]), "when_basis": placed[1]})
         return kept
 
+    @_rows
     def sources(
         self,
         subject: EntityRef | ClaimRef,
@@ -488,6 +526,7 @@ class KnowledgeGraph:
             for r in self._select(subject, predicate, object, None, None)
         ]
 
+    @_rows
     def paths(
         self, a: EntityRef, b: EntityRef, max_hops: int = 3, limit: int = 20
     ) -> list[dict[str, Any]]:
@@ -516,6 +555,7 @@ class KnowledgeGraph:
         except nx.NetworkXNoPath:
             return None
 
+    @_rows
     def neighbours(self, name: EntityRef, hops: int = 1) -> list[dict[str, Any]]:
         """Entities within ``hops`` edges, nearest first, with the relations that reach them.
 
@@ -525,6 +565,7 @@ class KnowledgeGraph:
         """
         return graphs.neighbours(self.evidence_graph, self.entity(name).id, hops)
 
+    @_rows
     def centrality(self) -> list[dict[str, Any]]:
         """Degree and PageRank of every entity, highest PageRank first."""
         return graphs.centrality(self.evidence_graph)
@@ -533,15 +574,17 @@ class KnowledgeGraph:
         """Groups of densely linked entities (Louvain, fixed seed), largest first."""
         return graphs.communities(self.evidence_graph)
 
-    def conflicts(self) -> list[analysis.Conflict]:
+    def conflicts(self) -> Conflicts:
         """Typed conflicts, each with every quote side by side: see :func:`kg.analysis.conflicts`.
 
         >>> import kg
         >>> [c.values for c in kg.load().conflicts() if c.predicate == "annualOverdoseDeaths"]
         [('100000', '110000')]
         """
-        return analysis.conflicts(self.claim_rows, self.ontology, self.evidence_graph)
+        found = analysis.conflicts(self.claim_rows, self.ontology, self.evidence_graph)
+        return Conflicts(found)
 
+    @_rows
     def timeline(
         self, entity: EntityRef | None = None, after: str | None = None, before: str | None = None
     ) -> list[dict[str, Any]]:
@@ -567,6 +610,7 @@ class KnowledgeGraph:
             )
         ]
 
+    @_rows
     def corroboration(self, min_outlets: int = 0, min_articles: int = 1) -> list[dict[str, Any]]:
         """Every triple with its articles, named outlets, agencies and independent sources.
 
@@ -577,6 +621,7 @@ class KnowledgeGraph:
         """
         return analysis.corroboration(self.claim_rows, min_outlets, min_articles)
 
+    @_rows
     def single_source_entities(
         self, single_article: bool = False, type: str | None = None
     ) -> list[dict[str, Any]]:
@@ -648,8 +693,10 @@ class KnowledgeGraph:
             self.ontology,
         )
 
-    def to_html(self, path: str | Path, **view: Any) -> Page:
+    def to_html(self, path: str | Path | None = None, **view: Any) -> Page:
         """Write the interactive graph page for a view: ``kg html`` (see :mod:`kg.html`).
+        Without ``path`` nothing is written: in a notebook the page shows inline (an
+        ``<iframe srcdoc>`` of the same self-contained, offline page).
 
         ``view`` takes ``focus`` (any entity reference, see :meth:`entity`), ``hops``,
         ``article``, ``predicate``, ``top_k``, ``max_edges``, ``max_claims`` and ``title``;
@@ -657,6 +704,10 @@ class KnowledgeGraph:
         """
         if view.get("focus") is not None:
             view["focus"] = self.entity(view["focus"]).id
+        if path is None:
+            return page_from_store(
+                self.store, graph=self.evidence_graph, ontology=self.ontology, **view
+            )
         return write_html(
             self.store, path, graph=self.evidence_graph, ontology=self.ontology, **view
         )

@@ -105,6 +105,31 @@ class QueryResult:
     def __len__(self) -> int:
         return len(self.rows) if self.kind == "select" else len(self.triples)
 
+    def _table(self) -> tuple[list[dict[str, Any]], list[str]]:
+        if self.kind == "ask":
+            return [{"answer": self.boolean}], ["answer"]
+        if self.kind == "graph":
+            return [dict(zip(("s", "p", "o"), t, strict=True)) for t in self.triples], [
+                "s",
+                "p",
+                "o",
+            ]
+        return self.rows, self.variables
+
+    def to_frame(self) -> Any:
+        """The answer as a ``pandas.DataFrame``: one column per variable (``s``, ``p``, ``o``
+        for CONSTRUCT, ``answer`` for ASK). Needs the ``pandas`` extra."""
+        from kg.notebook import to_frame
+
+        rows, columns = self._table()
+        return to_frame(rows, columns)
+
+    def _repr_html_(self) -> str:
+        from kg.notebook import html_table
+
+        rows, columns = self._table()
+        return html_table(rows, columns)
+
 
 def python_value(term: Any) -> Any:
     """A pyoxigraph term as a plain Python value: IRIs and strings as str, numbers as numbers.

@@ -6,8 +6,11 @@ from __future__ import annotations
 import copy
 import datetime
 import decimal
+import html
 import json
 import pickle
+import re
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -16,8 +19,10 @@ import rdflib
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.errors import EntityNotFound
+from kg.errors import EntityNotFound, KgError
 from kg.knowledge import EntityInfo, KnowledgeGraph
+from kg.notebook import MissingExtra, Rows
+from tests.test_browser import browser  # noqa: F401  (the headless Chromium fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -268,3 +273,104 @@ def test_dataset_knows_kgs_prefixes(graph):
     assert dict(graph.dataset.namespaces())["entity"] == rdflib.URIRef(
         graph.entity("ifs").iri.removesuffix("ifs")
     )
+
+
+# --- 4. pandas and Jupyter --------------------------------------------------------------------
+
+
+def test_answers_become_dataframes_in_one_call(graph, ifs):
+    pd = pytest.importorskip("pandas")
+    claims = graph.claims(subject=ifs)
+    frame = claims.to_frame()
+    assert isinstance(frame, pd.DataFrame) and len(frame) == len(claims)
+    assert list(frame.columns) == list(claims[0])
+    assert frame["quote"].tolist() == [c["quote"] for c in claims]
+    sources = graph.sources("united-states", "delisted", ifs).to_frame()
+    assert set(sources["article"]) == {s["article"] for s in graph.sources("US", "delisted", "ifs")}
+    conflicts = graph.conflicts()
+    table = conflicts.to_frame()
+    assert table["conflict"].nunique() == len(conflicts)
+    assert len(table) == sum(len(c.claims) for c in conflicts)
+    assert {"kind", "quote", "outlet", "value"} <= set(table.columns)
+    rows = graph.sparql("SELECT ?e ?l WHERE { ?e rdfs:label ?l } ORDER BY ?e", ids=True)
+    result = rows.to_frame()
+    assert list(result.columns) == ["e", "l"] and len(result) == len(graph.entities)
+    assert graph.sparql("ASK { entity:ifs ?p ?o }").to_frame()["answer"].tolist() == [True]
+    built = graph.sparql(
+        "CONSTRUCT { entity:ifs rdfs:label ?l } WHERE { entity:ifs rdfs:label ?l }"
+    )
+    assert built.to_frame().shape == (1, 3)
+    assert len(graph.timeline(ifs).to_frame()) == len(graph.timeline(ifs))
+    assert graph.centrality().to_frame()["id"].iloc[0] == graph.centrality()[0]["id"]
+
+
+def test_without_pandas_a_dataframe_asks_for_the_extra(graph, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
+    with pytest.raises(MissingExtra, match=r"pip install 'kg\[pandas\]'") as err:
+        graph.claims(subject="ifs").to_frame()
+    assert isinstance(err.value, ImportError) and isinstance(err.value, KgError)
+    with pytest.raises(MissingExtra):
+        graph.sparql("SELECT ?l WHERE { ?e rdfs:label ?l }", e="ifs").to_frame()
+    assert graph.claims(subject="ifs")._repr_html_()  # tables still show without pandas
+
+
+def test_rich_display_of_graph_entities_claims_and_results(graph, ifs):
+    assert "Knowledge graph" in graph._repr_html_() and f"{len(graph.entities):,}" in (
+        graph._repr_html_()
+    )
+    card = ifs._repr_html_()
+    assert "Institute of Forensic Science" in card and "GovernmentAgency" in card
+    claims = graph.claims(subject=ifs, predicate="partOf")
+    table = claims._repr_html_()
+    assert table.count("<tr>") == 1 + len(claims)
+    assert html.escape(claims[0]["quote"][:40]) in table
+    result = graph.sparql("SELECT ?l WHERE { ?e rdfs:label ?l }", e=ifs)._repr_html_()
+    assert "<th>l</th>" in result and "Institute of Forensic Science" in result
+    assert "contradiction" in graph.conflicts()._repr_html_()
+
+
+def test_rich_display_escapes_text():
+    shown = Rows([{"quote": "<script>alert(1)</script>"}])._repr_html_()
+    assert "<script>" not in shown and "&lt;script&gt;" in shown
+    stranger = EntityInfo("x", "urn:x", "Person", "<img src=x onerror=alert(1)>", ())
+    assert "<img" not in stranger._repr_html_()
+
+
+def test_graph_page_shows_inline_as_a_self_contained_frame(graph, ifs, tmp_path):
+    page = graph.to_html(focus=ifs, hops=1)
+    assert page.path is None and not list(tmp_path.iterdir())
+    assert page.html == graph.to_html(tmp_path / "ifs.html", focus="ifs").html
+    frame = page._repr_html_()
+    match = re.fullmatch(r'<iframe srcdoc="([^"]*)" sandbox="allow-scripts" [^>]*></iframe>', frame)
+    assert match, frame[:200]
+    assert html.unescape(match.group(1)).encode() == page.html
+    assert not re.search(r"(src|href)=[\"']?https?:", page.html.decode())
+
+
+@pytest.mark.browser
+def test_inline_graph_renders_offline_in_its_frame(browser, graph, tmp_path):  # noqa: F811
+    host = tmp_path / "notebook.html"
+    frame = graph.to_html(predicate="partOf")._repr_html_()
+    host.write_text(f"<!doctype html><html><body><h1>cell</h1>{frame}</body></html>")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    requests: list[str] = []
+    errors: list[str] = []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.split(":", 1)[0] in ("file", "data", "blob", "about"):
+            request_route.continue_()
+        else:
+            requests.append(url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(host.as_uri())
+    inner = page.frames[1]
+    inner.wait_for_function("window.kgReady === true", timeout=20_000)
+    assert inner.evaluate("document.querySelectorAll('canvas').length") >= 1
+    assert inner.evaluate("typeof vis") == "object"
+    assert requests == [] and errors == []
+    page.close()

@@ -35,6 +35,12 @@ class Page:
     notes: tuple[str, ...] = ()
     path: Path | None = None
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the page itself, inline (see :func:`kg.notebook.inline_frame`)."""
+        from kg.notebook import inline_frame
+
+        return inline_frame(self.html)
+
 
 @paused_gc()  # a page of a large graph reads thousands of claims: see kg.curation.paused_gc
 def render_page(
