@@ -18,7 +18,7 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 import pyoxigraph as ox
@@ -827,9 +827,9 @@ def _add_stated(
             data = {
                 "predicate": name,
                 "label": labels.get(name, name),
-                "articles": len(data["articles"]),
-                "outlets": len(data["outlets"]),
-                "agencies": len(data["agencies"]),
+                "articles": len(articles),
+                "outlets": len(cast(list[str], data["outlets"])),
+                "agencies": len(cast(list[str], data["agencies"])),
                 "sources": data["sources"],
             }
         else:

@@ -24,6 +24,7 @@ from typing import Any, ParamSpec
 
 import networkx as nx
 import pyoxigraph as ox
+from networkx import MultiDiGraph
 from rdflib import XSD, Dataset, URIRef
 from rdflib import Literal as RdfLiteral
 
@@ -262,7 +263,7 @@ class KnowledgeGraph:
         return graphs.claim_rows(self.store)
 
     @cached_property
-    def nx(self) -> nx.MultiDiGraph:
+    def nx(self) -> MultiDiGraph:
         """The graph as an ordinary NetworkX ``MultiDiGraph`` (built once): entity ids as nodes,
         one edge per stated relation keyed by predicate, every attribute a plain value, so it
         copies, pickles and serialises like any other (see :func:`kg.graph.plain_graph`). The quotes
@@ -278,7 +279,7 @@ class KnowledgeGraph:
         return graphs.project(self.store, ontology=self.ontology, plain=True)
 
     @cached_property
-    def evidence_graph(self) -> nx.MultiDiGraph:
+    def evidence_graph(self) -> MultiDiGraph:
         """The projection kg's own page and analysis use (see :func:`kg.graph.project`): like
         :attr:`nx`, but edges carry ``claims`` and entities ``facts`` (the evidence rows,
         read from the store when first looked at, as :class:`kg.graph.Evidence`) and lists of
@@ -514,16 +515,18 @@ class KnowledgeGraph:
         >>> len(g.sources(g.claims("ifs", "partOf")[0]))
         4
         """
+        entity: EntityRef
         if isinstance(subject, Mapping):
             if predicate is not None or object is not None:
                 raise TypeError("sources: give a claim, or subject, predicate and object")
-            claim = subject
-            subject, predicate, object = claim["subject"], claim["predicate"], claim["object"]
+            entity, predicate, object = subject["subject"], subject["predicate"], subject["object"]
+        else:
+            entity = subject
         if predicate is None or object is None:
             raise TypeError("sources: give subject, predicate and object (or one claim)")
         return [
             analysis.evidence(r) | {"subject": r["subject"], "predicate": r["predicate"]}
-            for r in self._select(subject, predicate, object, None, None)
+            for r in self._select(entity, predicate, object, None, None)
         ]
 
     @_rows
