@@ -522,6 +522,12 @@ def _store_graph(
                 " (if this store has no plain default graph, pass --default-graph IRI to "
                 "store its triples in a named graph)"
             )
+        anonymous = (store.graph_store or store.update).rstrip("/")
+        if store.virtuoso and anonymous.endswith(("/sparql-graph-crud", "/sparql")):
+            hint += (
+                " (Virtuoso's anonymous endpoints are read-only: leave out --graph-store and "
+                f"set {USER_ENV} and {PASSWORD_ENV}, and kg writes to /sparql-graph-crud-auth)"
+            )
         if not store.graph_store and not isinstance(err, Unreachable):
             tried = ", ".join(graph_store_candidates(endpoint))
             hint += (

@@ -68,6 +68,17 @@ def kg_counts(endpoint: str) -> dict[str, int]:
     }
 
 
+def terms(triple: ox.Triple) -> tuple[str, str, str]:
+    return str(triple.subject), str(triple.predicate), str(triple.object)
+
+
+def graph_triples(endpoint: str, name: str) -> set[tuple[str, str, str]]:
+    text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+    body = query_endpoint(endpoint, text, "nt")
+    assert isinstance(body, bytes)
+    return {terms(t) for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)}
+
+
 def solutions(results_json: str) -> set[frozenset[tuple[str, str]]]:
     answer = ox.parse_query_results(results_json.encode(), format=ox.QueryResultsFormat.JSON)
     assert isinstance(answer, ox.QuerySolutions)
@@ -100,6 +111,9 @@ def test_kg_push_to_a_stock_virtuoso_twice(virtuoso: VirtuosoProcess, built_expo
     again = CliRunner().invoke(main, push_command(virtuoso, built_exports))
     assert again.exit_code == 0, again.output
     assert kg_counts(virtuoso.endpoint) == expected  # replaced, not added to
+    for name, triples in group_by_graph(quads).items():  # every term exactly as pushed
+        stored = graph_triples(virtuoso.endpoint, name or DEFAULT_GRAPH_IRI)
+        assert stored == {terms(t) for t in triples}, name
 
 
 @pytest.mark.usefixtures("dba")
@@ -139,6 +153,17 @@ def test_without_credentials_kg_says_what_to_set(
         f"(HTTP digest auth) — set {USER_ENV} and {PASSWORD_ENV}" in result.output
     )
     assert "Traceback" not in result.output
+
+
+@pytest.mark.usefixtures("dba")
+def test_the_old_readme_command_says_what_to_do(
+    virtuoso: VirtuosoProcess, graph: KnowledgeGraph
+) -> None:
+    with pytest.raises(EndpointError) as caught:  # the anonymous Graph Store is read-only
+        push_quads(list(graph.store), virtuoso.endpoint, f"{virtuoso.url}/sparql-graph-crud")
+    message = str(caught.value)
+    assert "answered 403 Forbidden to PUT" in message
+    assert "leave out --graph-store and set KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD" in message
 
 
 def test_a_wrong_password_is_named(
