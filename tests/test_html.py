@@ -425,7 +425,7 @@ def test_a_500_edge_view_of_a_big_graph_is_quick():
     page = html.render_page(g, max_edges=500)
     seconds = time.perf_counter() - started
     assert 450 <= page.relations <= 500 and page.notes
-    assert seconds < 6, f"{seconds:.2f}s"  # about 1 s on an idle 2-core machine
+    assert seconds < 6, f"{seconds:.2f}s"  # about 3 s (2.6 to 3.4 s measured; layout and routing)
 
 
 # --- the CLI and the facade ------------------------------------------------------------------

@@ -29,6 +29,10 @@ PARALLEL_STRETCH = 0.35
 HUB_DEGREE = 5
 #: How far (in pixels at zoom 1) an edge passes at least from an entity that is not its end.
 EDGE_CLEARANCE = 6.0
+#: An edge that no curve keeps off an entity may move that entity (or one of its own ends) aside,
+#: if it has at most this many edges; at most MAX_STUCK such edges are tried (time stays bounded).
+MOVABLE_DEGREE = 8
+MAX_STUCK = 60
 HUB_GAP = 5.0
 HUB_WEIGHT = 500.0
 PADDING = 10.0
@@ -514,8 +518,9 @@ def route_edges(
     """Keep every edge off the entities that are not its ends, in place: an edge that passes
     over one gets the least curve (vis-network's ``smooth`` option) that clears every entity
     and differs from the curves of its parallel edges; where no curve does, the entity under
-    it moves aside (``positions`` changes) to the nearest place where no edge passes over it,
-    its own edges pass over nothing and its box overlaps no other.
+    it (or an end of the edge) moves aside (``positions`` changes) to the nearest place where
+    no edge passes over it, its own edges pass over nothing and its box overlaps no other;
+    entities with many edges stay where they are.
     """
     import numpy as np
 
@@ -540,8 +545,8 @@ def route_edges(
 
     offsets = [0.0] + [s * k / 10 for k in range(1, 8) for s in (1, -1)]
     stuck = []
-    for edge in edges:
-        if edge["from"] == edge["to"] or not len(blocking(edge, edge.get("smooth"))):
+    for edge in _edges_over_entities(edges, centres, radius, where):
+        if not len(blocking(edge, edge.get("smooth"))):
             continue
         pair = siblings[tuple(sorted((edge["from"], edge["to"])))]
         taken = {_signed_roundness(e) for e in pair if e is not edge}
@@ -602,7 +607,7 @@ def route_edges(
         finally:
             centres[node] = saved
 
-    for edge in stuck:
+    for edge in stuck[:MAX_STUCK]:
         # the entities under it, else one of its ends (the one with fewer edges first)
         ends = sorted(
             (where[edge["from"]], where[edge["to"]]), key=lambda i: len(incident.get(i, ()))
@@ -610,6 +615,8 @@ def route_edges(
         for node in [*blocking(edge, edge.get("smooth")), *ends]:
             if not len(blocking(edge, edge.get("smooth"))):
                 break
+            if len(incident.get(node, ())) > MOVABLE_DEGREE:
+                continue  # a hub stays: moving it would re-route many edges
             lines = segments()
             own = np.array([e["from"] == ids[node] or e["to"] == ids[node] for e in drawn])
             step = float(radius[node])
@@ -622,6 +629,33 @@ def route_edges(
                     centres[node] = np.round(spot)
                     positions[ids[node]] = (int(centres[node][0]), int(centres[node][1]))
                     break
+
+
+def _edges_over_entities(
+    edges: list[dict[str, Any]], centres: Any, radius: Any, where: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    """The edges that pass over an entity not their own, all checked at once (a page of a large
+    graph has hundreds)."""
+    import numpy as np
+
+    drawn = [e for e in edges if e["from"] != e["to"]]
+    if not drawn:
+        return []
+    paths = [
+        np.array(curve_points(centres[where[e["from"]]], centres[where[e["to"]]], e.get("smooth")))
+        for e in drawn
+    ]
+    owner = np.repeat(np.arange(len(drawn)), [len(path) - 1 for path in paths])
+    start = np.concatenate([path[:-1] for path in paths])
+    end = np.concatenate([path[1:] for path in paths])
+    _nearest, _along, distance = _nearest_on_segments(centres, start, end)
+    over = distance < radius[None, :]
+    ends = np.array([(where[e["from"]], where[e["to"]]) for e in drawn])
+    over[np.arange(len(owner)), ends[owner, 0]] = False
+    over[np.arange(len(owner)), ends[owner, 1]] = False
+    blocked = np.zeros(len(drawn), dtype=bool)
+    np.logical_or.at(blocked, owner, over.any(axis=1))
+    return [edge for edge, hit in zip(drawn, blocked, strict=True) if hit]
 
 
 def _signed_roundness(edge: Mapping[str, Any]) -> float:
