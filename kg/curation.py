@@ -23,9 +23,11 @@ from kg.errors import CurationError, Problem
 from kg.lint import lint, locate
 from kg.model import CERTAINTIES, Article, Claim, Curation, DateValue, Entity, Quote, Source, Value
 from kg.ontology import ARTICLE_ID_PATTERN, ID_PATTERN, Ontology, default_root, load_ontology
+from kg.quotediff import invisible_difference, yaml_quoted
 from kg.yamlfile import YList, YMap, YStr, parse_yaml, read_text
 
 QUOTE_CONTEXT = 32
+BOM = "\ufeff"
 MAX_ARTICLE_BYTES = 2_000_000
 #: First line of a claims file that `kg ingest` drafted and nobody has reviewed yet.
 DRAFT_MARKER = "# kg: draft"
@@ -452,6 +454,8 @@ def _check_article(
     ck.problems += problems
     if text is None:
         ck.unreadable.add(ident)
+    elif text.startswith(BOM):
+        text = text[1:]  # a byte-order mark is not part of the text: offsets count without it
     digest = hashlib.sha256(text_path.read_bytes()).hexdigest()
     recorded = ck.text_of(shown, rec, "sha256")
     if recorded is not None and recorded != digest:
@@ -830,6 +834,17 @@ def _check_quote(ck: _Checker, shown: str, rec: YMap, article: Article | None) -
             rec["start"],
             f"the quote is not at offset {start} of {article.id}",
             f"it occurs at {found}: set start: {found}",
+        )
+    elif (diff := invisible_difference(text, str(exact), start)) is not None:
+        more = len(diff.differences) - 1
+        ck.add(
+            shown,
+            exact,
+            f"the quote differs from the text of {article.id} only in characters that look "
+            f"alike or cannot be seen: {diff.differences[0]}"
+            + (f" (and {more} more)" if more > 0 else ""),
+            f"copy the text exactly: quote: {yaml_quoted(diff.span)}"
+            + (f" and start: {diff.start}" if diff.start != start else ""),
         )
     else:
         near, span = closest_span(text, str(exact))

@@ -74,7 +74,8 @@ def char_name(ch: str) -> str:
     name = _CONTROL_NAMES.get(ch) or unicodedata.name(ch, "")
     if not name:
         name = "control character" if unicodedata.category(ch) == "Cc" else "unnamed character"
-    shown = repr(ch) if not ch.isprintable() or ch in ZERO_WIDTH | BIDI_CONTROLS else f"'{ch}'"
+    hidden = not ch.isprintable() or ch in ZERO_WIDTH | BIDI_CONTROLS
+    shown = repr(ch) if hidden or ch == "'" else f"'{ch}'"
     return f"{shown} (U+{ord(ch):04X} {name})"
 
 

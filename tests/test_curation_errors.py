@@ -411,3 +411,81 @@ def test_a_long_listing_is_capped_with_how_many_more(make_tree):
     assert len(lines) == 52
     assert lines[-2] == "data/claims/a1.yaml: … and 2,950 more problems in this file"
     assert lines[-1] == "kg: 3000 problem(s); nothing was written."
+
+
+# --- quotes that differ only invisibly ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("in_text", "in_quote", "difference"),
+    [
+        (
+            "The IFS\u00a0operates",
+            "The IFS operates",
+            "at offset 89 the text has '\\xa0' (U+00A0 NO-BREAK SPACE) where the quote has "
+            "' ' (U+0020 SPACE)",
+        ),
+        (
+            "The IFS oper\u00adates",
+            "The IFS operates",
+            "at offset 94 the text has '\\xad' (U+00AD SOFT HYPHEN), the quote leaves it out",
+        ),
+        (
+            "The IFS\u2019 unit operates",
+            "The IFS' unit operates",
+            "at offset 89 the text has '\u2019' (U+2019 RIGHT SINGLE QUOTATION MARK) where the "
+            'quote has "\'" (U+0027 APOSTROPHE)',
+        ),
+    ],
+)
+def test_a_quote_that_differs_only_invisibly_says_exactly_what_differs(
+    make_tree, in_text, in_quote, difference
+):
+    text = BASE_TEXT.replace("The IFS operates", in_text)
+    claims = BASE_CLAIMS.replace("The IFS operates", in_quote)
+    [message] = problems(make_tree(text=text, claims=claims))
+    assert message.startswith(
+        "data/claims/a1.yaml:10:10: the quote differs from the text of a1 only in characters "
+        f"that look alike or cannot be seen: {difference} — copy the text exactly: quote: "
+    )
+
+
+def test_the_hint_gives_a_quote_to_paste_with_escapes(make_tree):
+    text = BASE_TEXT.replace("The IFS operates", "The IFS\u00a0operates")
+    [message] = problems(make_tree(text=text))
+    assert message.endswith(
+        '— copy the text exactly: quote: "The IFS\\u00a0operates under the Ministry of Public '
+        'Security"'
+    )
+    fixed = BASE_CLAIMS.replace(
+        "quote: The IFS operates under the Ministry of Public Security",
+        'quote: "The IFS\\u00a0operates under the Ministry of Public Security"',
+    )
+    assert len(kg.validate(make_tree(text=text, claims=fixed)).claims) == 2
+
+
+def test_crlf_line_ends_are_named_and_kept(make_tree):
+    text = BASE_TEXT.replace("Entity List. ", "Entity List.\r\n")
+    claims = (
+        BASE_CLAIMS.replace(
+            "quote: The United States removed the Institute of Forensic Science",
+            'quote: "Entity List.\\nThe IFS"',
+        )
+        .replace("start: 0", "start: 69")
+        .replace("start: 82", "start: 83")
+    )
+    [message] = problems(make_tree(text=text, claims=claims))
+    assert (
+        "only in characters that look alike or cannot be seen: at offset 81 the text has "
+        "'\\r' (U+000D CARRIAGE RETURN), the quote leaves it out — copy the text exactly: "
+        'quote: "Entity List.\\u000d\\nThe IFS"'
+    ) in message
+
+
+def test_a_byte_order_mark_is_not_part_of_the_text(make_tree):
+    """Offsets count from the first character after the BOM; the sha256 is of the bytes."""
+    raw = "\ufeff".encode() + BASE_TEXT.encode()
+    curation = kg.validate(make_tree(text=raw))
+    assert curation.articles["a1"].text == BASE_TEXT
+    assert [c.quote.start for c in curation.claims] == [0, 82]
+    assert curation.articles["a1"].sha256 == hashlib.sha256(raw).hexdigest()
