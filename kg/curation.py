@@ -124,8 +124,29 @@ class _Checker:
             Problem(where, getattr(node, "line", 0), getattr(node, "col", 0), message, hint)
         )
 
+    def escapes(self, path: Path) -> bool:
+        """Whether ``path`` leads out of ``data/`` (a symlink, ``..`` or an absolute path); if
+        so the problem is reported and the file must not be read."""
+        data = (self.root / "data").resolve()
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            target = path
+        if target.is_relative_to(data):
+            return False
+        how = f"is a symlink to {target}" if path.is_symlink() else f"resolves to {target}"
+        self.add(
+            self.shown(path),
+            None,
+            f"{how}, outside data/",
+            "kg reads only files inside data/: copy the file in instead of linking to it",
+        )
+        return True
+
     def read_yaml(self, path: Path) -> tuple[str, Any]:
         shown = self.shown(path)
+        if self.escapes(path):
+            return shown, None
         text, problems = read_text(path, shown)
         kind = next((k for k in ("articles", "entities") if _is_records_file(shown, k)), None)
         if text is None and kind is not None:  # an oversize record file: say how to split it
@@ -435,6 +456,9 @@ def _check_article(
     first_seen[ident] = f"{shown}:{rec['id'].line}"
     file_name = ck.text_of(shown, rec, "file") or f"articles/{ident}.txt"
     text_path = data / file_name
+    if ck.escapes(text_path):
+        ck.unreadable.add(ident)  # its claims cannot be checked against a text kg will not read
+        return None
     if Path(file_name).stem != ident:
         ck.add(
             shown,
@@ -553,6 +577,8 @@ def _load_claims(
                 f"no article {path.stem!r} in data/articles.yaml or data/articles/*.yaml",
                 "name the file after an article id",
             )
+        if ck.escapes(path):
+            continue
         with path.open("rb") as handle:
             draft = handle.read(len(DRAFT_MARKER)) == DRAFT_MARKER.encode()
         if draft:

@@ -731,6 +731,7 @@ def _existing(data: Path) -> tuple[dict[str, str], set[str], str]:
     hashes = {
         hashlib.sha256(p.read_bytes()).hexdigest(): p.stem
         for p in sorted((data / "articles").glob("*.txt"))
+        if not p.is_symlink()  # never followed: kg reads only files inside data/
     }
     yaml_path = data / "articles.yaml"
     raw = yaml_path.read_bytes().decode("utf-8") if yaml_path.exists() else ""
@@ -818,6 +819,8 @@ def ingest(
         raise IngestError(f"--language {language!r}: write a language code such as en or zh-Hant")
     if title is not None and not title.strip():
         raise IngestError("--title is empty — give the headline, or leave --title out")
+    for place in (data / "articles", data / "claims", data / "articles.yaml"):
+        _refuse_symlink_out(data, place)
     digest = hashlib.sha256(raw).hexdigest()
     hashes, ids, yaml_text = _existing(data)
     if digest in hashes:
@@ -883,6 +886,25 @@ def ingest(
     )
 
 
+def _refuse_symlink_out(data: Path, place: Path) -> None:
+    """kg ingest writes only inside data/: a folder or file there that links out is refused."""
+    if not place.is_symlink():
+        return
+    target = place.resolve()
+    if not target.is_relative_to(data.resolve()):
+        raise IngestError(
+            f"{place} is a symlink to {target}, outside data/ — kg ingest writes only inside "
+            "data/: replace the link with a real folder or file"
+        )
+
+
+def _file_mode() -> int:
+    """The mode a new file gets from open() under the current umask (0644 under 022)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _write_all(files: Sequence[tuple[Path, bytes]], expected: Mapping[Path, str]) -> None:
     """Write every file to a temporary sibling, then rename all; undo the renames on failure."""
     staged: list[tuple[Path, Path]] = []
@@ -894,6 +916,7 @@ def _write_all(files: Sequence[tuple[Path, bytes]], expected: Mapping[Path, str]
                 prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
             )
             staged.append((Path(temp_name), target))
+            os.fchmod(handle, _file_mode())  # mkstemp makes 0600; these are ordinary files
             with os.fdopen(handle, "wb") as out:
                 out.write(content)
                 out.flush()
