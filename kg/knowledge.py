@@ -316,7 +316,8 @@ class KnowledgeGraph:
         is not a class of the ontology."""
         if wanted not in self.ontology.classes:
             close = self.ontology.suggest(wanted, "classes")
-            hint = f"did you mean {', '.join(close)}?" if close else "see ontology/kg.ttl"
+            every = ", ".join(sorted(self.ontology.classes))
+            hint = f"did you mean {', '.join(close)}?" if close else f"the types are {every}"
             raise QueryError(f"unknown type {wanted!r} — {hint}")
         return self.ontology.is_subclass(cls, wanted)
 
@@ -445,7 +446,9 @@ class KnowledgeGraph:
         """
         try:
             day = DateValue.parse(when)
-        except ValueError:
+        except ValueError as err:
+            if DATE_PATTERN.match(when):  # shaped like a date, but not a real one
+                raise QueryError(f"{err} — write YYYY, YYYY-MM or YYYY-MM-DD") from None
             day = None
         if day is None:
             try:
@@ -788,7 +791,7 @@ class KnowledgeGraph:
         if len(starts) == 1:
             return starts[0]
         close = starts or difflib.get_close_matches(name, list(self.articles), n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}?" if close else "see data/articles.yaml"
+        hint = f"did you mean {', '.join(close)}?" if close else "`kg articles` lists them"
         raise QueryError(f"no article {name!r} — {hint}")
 
     def _select(

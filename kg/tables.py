@@ -513,20 +513,20 @@ def timeline_table(
         (
             e["when"],
             e["what"],
-            e["subject"],
-            e["predicate"],
-            e["object"],
+            f"{e['subject']} {e['predicate']} {e['object']}",
             _articles(e["articles"]),
+            e["sources"][0]["speaker"],
             _quote(e["sources"][0]),
         )
         for e in found
     ]
     title = f"timeline of {entity}" if entity else "timeline"
     return FitTable(
-        f"{title}: {len(found)} dated facts",
-        ["when", "what", "subject", "predicate", "object", "articles", "quote"],
+        f"{title}: {len(found)} dated facts (the first article's quote and speaker)",
+        ["when", "what", "claim", "articles", "speaker", "quote"],
         rows,
         wide=wide,
+        key={"when"},
     )
 
 

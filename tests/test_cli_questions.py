@@ -253,10 +253,30 @@ def test_tables_fit_and_keep_their_key_columns(kg, width, args):
     result = kg(*args, columns=width)
     assert result.exit_code == 0, result.output
     assert _fits(result.output, width), f"{args} wider than {width}"
-    assert "Traceback" not in result.output
-    if args[0] in ("show", "sources", "claims"):
-        for short in re.findall(r"\b00\d\b", kg(*args, columns=400).output):
-            assert short in result.output
+    words = {w.strip(",;()") for w in result.output.split()}
+    speakers = args[0] in ("show", "sources", "claims", "conflicts")  # every speaker shown
+    for key in _key_values(json.loads(kg(*args, "--json").output), speakers):
+        assert key in words, f"{args} at {width} columns lost or split {key!r}"
+
+
+def _key_values(data: object, speakers: bool) -> set[str]:
+    """The values a table must print whole: article numbers (and speakers), anywhere in the
+    JSON of a command."""
+    found: set[str] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "article" and isinstance(value, str):
+                found.add(value[:3])
+            elif key == "articles" and isinstance(value, list):
+                found.update(a[:3] for a in value if isinstance(a, str))
+            elif key == "speaker" and isinstance(value, str):
+                found |= {value} if speakers else set()
+            else:
+                found |= _key_values(value, speakers)
+    elif isinstance(data, list):
+        for item in data:
+            found |= _key_values(item, speakers)
+    return found
 
 
 def test_show_has_speaker_validity_and_when(kg):
@@ -390,3 +410,34 @@ def test_the_as_of_query_points_to_the_yes_no_answer(kg):
         "0 rows — `kg as-of DAY S P O` answers yes or no for one triple, with the quotes that "
         "began or ended it\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ("timeline", "--before", "2023-02-30"),
+            "kg: 2023-02-30 is not a real date (day is out of range for month) — write YYYY, "
+            "YYYY-MM or YYYY-MM-DD\n",
+        ),
+        (("articles", "9"), "kg: no article '9' — `kg articles` lists them\n"),
+        (("claims", "--article", "00"), None),  # ambiguous prefix: suggestions
+        (
+            ("claims", "--speaker", "Mat Miller"),
+            "kg: no entity called 'Mat Miller' — did you mean 'matthew-miller'?\n",
+        ),
+    ],
+)
+def test_more_user_errors_are_one_line(kg, args, expected):
+    result = kg(*args, columns=300)
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and result.output.startswith("kg: ")
+    if expected:
+        assert result.output == expected
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_type_lists_the_types(kg):
+    result = kg("single-source", "--type", "Thing", columns=300)
+    assert result.exit_code == 1
+    assert result.output.startswith("kg: unknown type 'Thing' — the types are Activity, Agent,")
