@@ -18,18 +18,22 @@ from kg.errors import (
     ShapeError,
     StoreError,
 )
-from kg.knowledge import KnowledgeGraph
+from kg.knowledge import EntityInfo, KnowledgeGraph
+from kg.notebook import MissingExtra, Rows
 
 __all__ = [
     "AmbiguousEntity",
     "BuildReport",
     "CurationError",
+    "EntityInfo",
     "EntityNotFound",
     "KgError",
     "KnowledgeGraph",
+    "MissingExtra",
     "OntologyError",
     "Problem",
     "QueryError",
+    "Rows",
     "ShapeError",
     "StoreError",
     "build",
