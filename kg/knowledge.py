@@ -106,7 +106,6 @@ class KnowledgeGraph:
                 "quads": f"{len(self.store):,}",
                 "entities": f"{len(self.entities):,}",
                 "articles": f"{len(self.articles):,}",
-                "relations": f"{self.nx.number_of_edges():,}",
                 "try": "g.entity(name), g.claims(...), g.sources(s, p, o), g.conflicts(), "
                 "g.nx, g.sparql(query), g.to_html(focus=...)",
             },
