@@ -39,6 +39,9 @@ echo "tests/run.sh: ruff"
 python3 -m ruff check kg tests
 python3 -m ruff format --check kg tests
 
+echo "tests/run.sh: kg validate --strict (the seed data has no lint warnings)"
+python3 -m kg validate --strict
+
 echo "tests/run.sh: pytest"
 set +e
 python3 -m pytest "$@"
