@@ -355,12 +355,12 @@ def shrink_message(
         lost = before - after
         if lost <= 0 or lost / before <= limit:
             continue
-        groups = old.get(by) if isinstance(old.get(by), dict) else {}
-        now = new.get(by) if isinstance(new.get(by), dict) else {}
+        groups = _counts(old.get(by))
+        now = _counts(new.get(by))
         shrunk = [
             (name, count, now.get(name, 0))
             for name, count in groups.items()
-            if isinstance(count, int) and now.get(name, 0) < count
+            if now.get(name, 0) < count
         ]
         shrunk.sort(key=lambda row: (row[2] - row[1], row[0]))
         shown = ", ".join(f"{name} {a} → {b}" for name, a, b in shrunk[:10])
@@ -369,6 +369,13 @@ def shrink_message(
             f"this build would drop {lost:,} of {before:,} {what} ({label}: {shown}{more})"
         )
     return "; ".join(parts)
+
+
+def _counts(value: object) -> dict[str, int]:
+    """A ``{name: count}`` mapping of stats.json, or nothing if it is not one."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, int)}
 
 
 def stats(curation: Curation, quad_count: int) -> dict[str, Any]:

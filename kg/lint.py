@@ -359,8 +359,8 @@ def date_findings(curation: Curation, today: dt.date) -> list[Finding]:
                 )
             )
     for claim in curation.claims:
-        article = curation.articles.get(claim.article)
-        published = article.published if article else None
+        of_claim = curation.articles.get(claim.article)
+        published = of_claim.published if of_claim else None
         for key, value in _claim_dates(claim):
             if value.start > today:
                 planned = key == "valid_until"

@@ -90,7 +90,7 @@ def invisible_difference(text: str, quote: str, near: int) -> QuoteDifference | 
     if not folded_quote:
         return None
     folded_text, where = _folded(text)
-    hits = []
+    hits: list[int] = []
     at = folded_text.find(folded_quote)
     while at >= 0 and len(hits) < 1000:
         hits.append(at)
