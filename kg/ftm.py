@@ -75,9 +75,13 @@ def article_id(ident: str) -> str:
     return f"kg-article-{ident.replace('_', '-')}"
 
 
-def claim_id(claim: Claim) -> str:
-    """The FtM id of a claim's link, note or sanction: from the claim's IRI hash."""
-    return "kg-claim-" + str(claim_node(claim)).rsplit("/", 1)[-1]
+def claim_id(claim_iri: str) -> str:
+    """The FtM id of a claim's link, note or sanction: from the hash that ends its IRI.
+
+    >>> claim_id("https://kg.example/claim/76cf8f69ae8951aa")
+    'kg-claim-76cf8f69ae8951aa'
+    """
+    return "kg-claim-" + claim_iri.rsplit("/", 1)[-1]
 
 
 def schema_of(entity: Entity, ontology: Ontology) -> str | None:
@@ -90,10 +94,14 @@ def _props(**values: Any) -> Properties:
     """FtM properties from keyword arguments: None and empty values dropped, all as lists."""
     out: Properties = {}
     for name, value in values.items():
-        items = value if isinstance(value, list | tuple) else [value]
-        kept = [str(v) for v in items if v is not None and str(v) != ""]
-        if kept:
-            out[name] = kept
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            kept = [str(v) for v in value if v is not None and str(v)]
+            if kept:
+                out[name] = kept
+        elif text := str(value):
+            out[name] = [text]
     return out
 
 
@@ -125,7 +133,7 @@ def _article(article: Article, curation: Curation) -> dict[str, Any]:
     return {"id": article_id(article.id), "schema": "Article", "properties": props}
 
 
-def _source(claim: Claim, curation: Curation, interval: bool = True) -> Properties:
+def _source(claim: Claim, iri: str, curation: Curation, interval: bool = True) -> Properties:
     """What every statement carries: its article, quote, claim IRI, publisher and certainty.
 
     A Note (``interval=False``) has no ``recordId`` nor ``status``: they go in its description.
@@ -137,11 +145,11 @@ def _source(claim: Claim, curation: Curation, interval: bool = True) -> Properti
         if (claim.attributed_to in curation.entities)
         else ""
     )
-    record = "" if interval else f"claim {claim_node(claim)}, {claim.certainty}; "
+    record = "" if interval else f"claim {iri}, {claim.certainty}; "
     return _props(
         proof=article_id(claim.article),
         summary=claim.quote.exact,
-        recordId=str(claim_node(claim)) if interval else None,
+        recordId=iri if interval else None,
         publisher=curation.entities[publisher].label if publisher else None,
         sourceUrl=article.url,
         status=claim.certainty if interval else None,
@@ -180,14 +188,15 @@ def _statement(
 ) -> Iterator[dict[str, Any]]:
     if claim.subject not in schemas:
         return
-    ident = claim_id(claim)
+    iri = str(claim_node(claim))
+    ident = claim_id(iri)
     if isinstance(claim.object, Value):
         label = _predicate_label(claim.predicate, ontology)
         props = _props(entity=entity_id(claim.subject), name=f"{label}: {claim.object}")
-        note = _source(claim, curation, interval=False)
+        note = _source(claim, iri, curation, interval=False)
         yield {"id": ident, "schema": "Note", "properties": {**props, **note}}
         return
-    source = _source(claim, curation)
+    source = _source(claim, iri, curation)
     target = curation.entities[claim.object]
     times = _props(date=claim.date, startDate=claim.valid_from, endDate=claim.valid_until)
     is_list = target.type == LIST_CLASS or ontology.is_subclass(target.type, LIST_CLASS)
