@@ -72,6 +72,18 @@ CLAIM_COLUMNS = (
 )
 
 
+def basis_text(basis: object) -> str | None:
+    """How a date was established, as one line (a structured basis gives its summary).
+
+    >>> basis_text("the day after the summit"), basis_text(None)
+    ('the day after the summit', None)
+    """
+    if basis is None:
+        return None
+    summary = getattr(basis, "summary", None)
+    return summary() if callable(summary) else str(basis)
+
+
 def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -140,7 +152,7 @@ def claims_csv(curation: Curation, ontology: Ontology | None = None) -> bytes:
             article.agency,
             label(article.agency),
             article.published,
-            article.published_basis,
+            basis_text(article.published_basis),
             article.url,
             claim.attributed_to,
             label(claim.attributed_to),

@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from kg.csvexport import basis_text
 from kg.model import Article, Claim, Curation, Entity, Value
 from kg.ontology import Ontology, load_ontology
 from kg.rdf import claim_node
@@ -121,6 +122,7 @@ def _article(article: Article, curation: Curation) -> dict[str, Any]:
     def label(ident: str | None) -> str | None:
         return curation.entities[ident].label if ident in curation.entities else None
 
+    basis = basis_text(article.published_basis)
     props = _props(
         title=article.title,
         name=article.title,
@@ -128,7 +130,7 @@ def _article(article: Article, curation: Curation) -> dict[str, Any]:
         author=label(article.agency),
         publishedAt=article.published,
         sourceUrl=article.url,
-        description=article.published_basis and f"date basis: {article.published_basis}",
+        description=basis and f"date basis: {basis}",
     )
     return {"id": article_id(article.id), "schema": "Article", "properties": props}
 
