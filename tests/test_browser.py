@@ -595,3 +595,18 @@ def test_a_3000_entity_synthetic_default_view_reports_its_legibility(browser: An
         opened.clean()
     finally:
         opened.page.close()
+
+
+def test_a_small_view_spreads_out_so_its_relation_labels_fit(
+    browser: Any, graph: KnowledgeGraph, tmp_path: Path
+):
+    page_file = graph.to_html(tmp_path / "ifs.html", focus="IFS", hops=1).path
+    opened = open_page(browser, page_file, width=1400, height=900)
+    try:
+        measured = legibility(opened)
+        print(f"\nIFS and its neighbours, fitted view: {figures(measured)}")
+        assert_legible(measured, "IFS view")
+        assert measured["edgeLabels"] >= measured["edges"] * 3 / 4
+        opened.clean()
+    finally:
+        opened.page.close()

@@ -371,20 +371,16 @@
     return out;
   }
 
-  function edgeHeading(id, asLink) {
+  function edgeHeading(id) {
     var e = DATA.edges[id];
-    var text = DATA.entities[e.from].label + " — " + e.label + " → " + DATA.entities[e.to].label;
-    if (!asLink) { return el("h3", "", [text]); }
-    var button = el("button", "kg-link", [text]);
-    button.type = "button";
-    button.addEventListener("click", function () { selectEdge(id); });
-    return el("h4", "", [button]);
+    return el("h3", "", [DATA.entities[e.from].label + " — " + e.label + " → " +
+                         DATA.entities[e.to].label]);
   }
 
   function showEdge(id) {
     var e = DATA.edges[id];
     clearPanel();
-    panel.appendChild(edgeHeading(id, false));
+    panel.appendChild(edgeHeading(id));
     panel.appendChild(el("p", "kg-meta", [plural(e.claims.length, "claim") + " from " +
       plural(e.sources, "independent source") + " (distinct agencies/outlets)"]));
     claimList(e.claims, false).forEach(function (card) { panel.appendChild(card); });
@@ -440,9 +436,13 @@
         var e = DATA.edges[eid];
         var item = el("details", "kg-relation");
         item.open = number === 0;
-        var summary = el("summary", "", [edgeHeading(eid, true),
-          el("span", "kg-count", [plural(e.sources, "source") + " · " + plural(e.claims.length, "claim")])]);
-        item.appendChild(summary);
+        var title = DATA.entities[e.from].label + " — " + e.label + " → " + DATA.entities[e.to].label;
+        item.appendChild(el("summary", "", [el("span", "kg-relation-title", [title]),
+          el("span", "kg-count", [plural(e.sources, "source") + " · " + plural(e.claims.length, "claim")])]));
+        var show = el("button", "kg-link kg-show", ["Show on the graph"]);
+        show.type = "button";
+        show.addEventListener("click", function () { selectEdge(eid); });
+        item.appendChild(show);
         claimList(e.claims, false).forEach(function (card) { item.appendChild(card); });
         return item;
       });

@@ -36,6 +36,8 @@ MAX_STUCK = 60
 HUB_GAP = 5.0
 HUB_WEIGHT = 500.0
 PADDING = 10.0
+#: The graph area of a 1400x900 screen, about: a smaller layout is spread out to fill it.
+FILL = (1100.0, 750.0)
 #: The width-to-height ratio layouts are stretched towards (a screen's graph area).
 ASPECT = 1.45
 #: Advance widths of Arial / Liberation Sans (per 1000 em) for ASCII, measured in Chromium.
@@ -140,7 +142,33 @@ def layout(graph: nx.MultiDiGraph, boxes: Mapping[str, NodeBox]) -> dict[str, tu
             coords = _off_edges(coords, ends, [boxes[n] for n in nodes])
         coords = _remove_overlaps(coords, [boxes[n] for n in nodes])
         placed.append((nodes, coords))
-    return _pack(placed, boxes)
+    return _fill(_pack(placed, boxes), boxes)
+
+
+def _fill(
+    positions: dict[str, tuple[int, int]], boxes: Mapping[str, NodeBox]
+) -> dict[str, tuple[int, int]]:
+    """A small view spread out (up to twice) to fill a screen's graph area at zoom 1: longer
+    edges leave room for their labels, and entities and labels keep their size.
+
+    >>> box = NodeBox(-20, 20, -15, 40)
+    >>> _fill({"a": (0, 0), "b": (100, 0)}, {"a": box, "b": box})
+    {'a': (0, 0), 'b': (200, 0)}
+    """
+    if not positions:
+        return positions
+    left = min(x + boxes[n].left for n, (x, _y) in positions.items())
+    right = max(x + boxes[n].right for n, (x, _y) in positions.items())
+    top = min(y + boxes[n].top for n, (_x, y) in positions.items())
+    bottom = max(y + boxes[n].bottom for n, (_x, y) in positions.items())
+    factor = min(FILL[0] / max(right - left, 1.0), FILL[1] / max(bottom - top, 1.0), 2.0)
+    if factor <= 1.0 or len(positions) < 2:
+        return positions
+    x0, y0 = min(x for x, _y in positions.values()), min(y for _x, y in positions.values())
+    return {
+        node: (round(x0 + (x - x0) * factor), round(y0 + (y - y0) * factor))
+        for node, (x, y) in positions.items()
+    }
 
 
 def _off_edges(coords: Any, ends: Any, boxes: list[NodeBox], rounds: int = 80) -> Any:
