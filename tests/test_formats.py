@@ -119,6 +119,19 @@ def test_graphml_edges_have_unique_ids_and_survive_networkx(built_exports: Path)
         assert json.loads(data["articles"]) == sorted({c["article"] for c in claims})
 
 
+def test_readme_documents_every_list_attribute_of_the_graphml(built_exports: Path) -> None:
+    graph = nx.read_graphml(built_exports / "kg.graphml", force_multigraph=True)
+    listed = {
+        name
+        for _, attrs in [*graph.nodes(data=True), *((e[0], e[2]) for e in graph.edges(data=True))]
+        for name, value in attrs.items()
+        if isinstance(value, str) and value.startswith("[")
+    }
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("GraphML has no list type") :][:1200]
+    assert listed and all(f"`{name}`" in section for name in listed), listed
+
+
 def test_graphml_reads_in_igraph(built_exports: Path) -> None:
     igraph = need("igraph")
     path = built_exports / "kg.graphml"
