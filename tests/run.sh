@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the tests need, then runs every test.
 #   - the project with its [test] extra (pytest, hypothesis, playwright, ruff, mypy, oxigraph server)
-#   - Debian's chromium for the browser tests (playwright cannot download its own browser here)
+#   - Debian's chromium and fonts-liberation for the browser tests (playwright cannot download
+#     its own browser here; the page is laid out in Arial's metrics, which Liberation Sans has)
 #   - Debian's virtuoso-opensource for the tests of kg push / kg query against Virtuoso
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,13 @@ apt_install() {  # apt_install PACKAGE...: non-interactive, no service started b
 
 if ! command -v chromium >/dev/null 2>&1; then
   echo "tests/run.sh: installing Debian's chromium for the browser tests" >&2
-  apt_install chromium
+  apt_install chromium fonts-liberation
+fi
+# the graph page's layout measures labels in Arial's metrics: Liberation Sans has the same ones
+if [ ! -e /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] &&
+   [ ! -e /usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf ]; then
+  echo "tests/run.sh: installing Debian's fonts-liberation for the browser tests" >&2
+  apt_install fonts-liberation
 fi
 
 if ! command -v virtuoso-t >/dev/null 2>&1; then
