@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from kg import exports
 from kg import html as pages
+from kg.buildcache import BuildCache, assemble
 from kg.curation import load_curation, paused_gc
 from kg.diff import GraphDiff, diff_graph
 from kg.errors import Problem, QueryError, listing
@@ -33,7 +34,7 @@ from kg.ontology import PREFIXES, Ontology, default_root, load_ontology
 from kg.rdf import iter_quads
 from kg.shacl import ShapesCheck
 from kg.sparql import QueryResult, bind_text, prepare_query
-from kg.store import build_store_dir, new_store, open_store, read_export, serialize, to_oxigraph
+from kg.store import build_store_dir, new_store, open_store, read_export, to_oxigraph
 
 if TYPE_CHECKING:
     from kg.remote import PushReport
@@ -59,16 +60,25 @@ class BuildReport:
 
 
 def validate(
-    root: Path | None = None, *, strict: bool = False, warnings: list[Problem] | None = None
+    root: Path | None = None,
+    *,
+    strict: bool = False,
+    warnings: list[Problem] | None = None,
+    full: bool = False,
 ) -> Curation:
-    """Check ``data/`` against the ontology without writing anything; raise on any problem.
+    """Check ``data/`` against the ontology without writing exports; raise on any problem.
 
     The lint's warnings (:mod:`kg.lint`) are appended to ``warnings``; ``strict`` makes them
-    errors.
+    errors. Claims files unchanged since a check that found no problem are not checked again
+    (see :mod:`kg.buildcache`); ``full`` checks everything.
     """
     root = Path(root) if root else default_root()
     return load_curation(
-        root, load_ontology(root / "ontology" / "kg.ttl"), strict=strict, warnings=warnings
+        root,
+        load_ontology(root / "ontology" / "kg.ttl"),
+        strict=strict,
+        warnings=warnings,
+        reuse=BuildCache(root, read=not full),
     )
 
 
@@ -79,6 +89,7 @@ def build(
     shacl: bool = True,
     html: bool = True,
     store_path: Path | None = None,
+    full: bool = False,
     progress: Progress | None = None,
     allow_drop: bool = False,
     wait: bool = True,
@@ -90,14 +101,16 @@ def build(
     that writes holds the lock of ``out_dir`` throughout: another build waits for it (or,
     with ``wait=False``, raises :class:`kg.errors.BuildLocked`). Unless ``allow_drop``, a
     build that would drop more than a fifth of the exported claims or entities is refused
-    (:class:`kg.errors.ExportShrinkError`).
+    (:class:`kg.errors.ExportShrinkError`). What an earlier build found for unchanged articles
+    is reused from ``root/.kg-cache`` (see :mod:`kg.buildcache`; the exports are the same
+    bytes); ``full`` ignores it.
     """
     root = Path(root) if root else default_root()
     if out_dir is None:
-        return _build(root, None, shacl, html, store_path, progress, allow_drop)
+        return _build(root, None, shacl, html, store_path, progress, allow_drop, full)
     target = Path(out_dir) if Path(out_dir).is_absolute() else root / out_dir
     with exports.build_lock(target, wait=wait, say=progress):
-        return _build(root, target, shacl, html, store_path, progress, allow_drop)
+        return _build(root, target, shacl, html, store_path, progress, allow_drop, full)
 
 
 @paused_gc()  # millions of live objects: see kg.curation.paused_gc
@@ -109,6 +122,7 @@ def _build(
     store_path: Path | None,
     progress: Progress | None,
     allow_drop: bool,
+    full: bool = False,
 ) -> BuildReport:
     say = progress or (lambda _msg: None)
     out_dir = target
@@ -123,7 +137,8 @@ def _build(
 
     ontology = load_ontology(root / "ontology" / "kg.ttl")
     warnings: list[Problem] = []
-    curation = load_curation(root, ontology, warnings=warnings)
+    cache = BuildCache(root, read=not full, write=out_dir is not None)
+    curation = load_curation(root, ontology, warnings=warnings, reuse=cache)
     for line in listing(warnings):
         say(line)
     lap("validate")
@@ -131,47 +146,54 @@ def _build(
         f"checked {len(curation.articles)} articles, {len(curation.entities)} entities, "
         f"{len(curation.claims)} claims"
     )
-    quads = list(iter_quads(curation, ontology))
+    dataset = assemble(
+        curation, ontology, cache, PREFIXES, exports=out_dir is not None, shacl=shacl
+    )
     lap("rdf")
-    with ShapesCheck(quads, root / "ontology" / "shapes.ttl") if shacl else nullcontext() as check:
+    if dataset.reused:
+        say(f"reused {dataset.reused} of {dataset.reused + dataset.made} article graphs")
+    shapes = root / "ontology" / "shapes.ttl"
+    checking = shacl and bool(dataset.shacl_quads)
+    with ShapesCheck(dataset.shacl_quads, shapes) if checking else nullcontext() as check:
         # the exports are built while the shapes are checked; nothing is written before both
-        ox_quads = to_oxigraph(quads)
         report = BuildReport(
             len(curation.articles),
             len(curation.entities),
             len(curation.claims),
-            len(ox_quads),
+            dataset.quads,
             seconds=clock,
         )
-        files: dict[str, bytes] = {}
+        files: dict[str, exports.Content] = {}
         if out_dir is not None:
-            files = {f"kg.{fmt}": serialize(ox_quads, fmt, PREFIXES) for fmt in EXPORT_FORMATS}
-            files["stats.json"] = exports.stats_json(exports.stats(curation, len(ox_quads)))
+            files = {f"kg.{fmt}": dataset.export(fmt) for fmt in EXPORT_FORMATS}
+            files["stats.json"] = exports.stats_json(exports.stats(curation, dataset.quads))
             files.update(_tables(curation, ontology))
             lap("serialize")
             if html:
-                files.update(_views(ox_quads, curation, ontology))
+                files.update(_views(dataset.store(), curation, ontology))
                 lap("html")
         if check is not None:
             check.wait()
+            cache.keep_conforms(dataset.shacl_keys)
             lap("shacl")  # what was left to wait for: the check ran alongside
+        if shacl:
             say("SHACL shapes conform")
+    if cache.trouble:
+        say(f"results not kept for the next build: {cache.trouble}")
     if target is None:
         return report
     report.files = exports.write_files(target, files, allow_drop=allow_drop)
     lap("write")
     if store_path:
-        report.store = build_store_dir(Path(store_path), ox_quads)
+        report.store = build_store_dir(Path(store_path), target / "kg.nq")
         lap("store")
     return report
 
 
-def _views(ox_quads: list[ox.Quad], curation: Curation, ontology: Ontology) -> dict[str, bytes]:
+def _views(store: ox.Store, curation: Curation, ontology: Ontology) -> dict[str, bytes]:
     """Exports computed from the RDF: the graph page (graph.html) and GraphML (kg.graphml)."""
     from kg.graph import project, to_graphml
 
-    store = new_store()
-    store.bulk_extend(ox_quads)
     graph = project(store, ontology=ontology)
     page = pages.page_from_store(store, graph=graph, texts=_texts(curation), ontology=ontology)
     return {"graph.html": page.html, "kg.graphml": to_graphml(graph)}

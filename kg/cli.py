@@ -136,6 +136,11 @@ def _root_option(func: Any) -> Any:
 @click.option(
     "--no-wait", is_flag=True, help="Fail at once if another build holds the exports' lock."
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Check and build everything anew, ignoring what earlier builds kept in .kg-cache/.",
+)
 def build(
     root: Path | None,
     out_dir: Path,
@@ -144,6 +149,7 @@ def build(
     no_html: bool,
     allow_drop: bool,
     no_wait: bool,
+    full: bool,
 ) -> None:
     """Validate data/, build the RDF dataset and write the exports atomically.
 
@@ -160,6 +166,7 @@ def build(
         shacl=not no_shacl,
         html=not no_html,
         store_path=store_path,
+        full=full,
         progress=lambda msg: click.echo(msg, err=True),
         allow_drop=allow_drop,
         wait=not no_wait,
@@ -178,8 +185,11 @@ def build(
 @main.command()
 @_root_option
 @click.option("--strict", is_flag=True, help="Treat the lint's warnings as errors (what CI runs).")
-def validate(root: Path | None, strict: bool) -> None:
-    """Check data/ against the ontology without writing anything; print every problem.
+@click.option("--full", is_flag=True, help="Check every file, ignoring results kept in .kg-cache/.")
+def validate(root: Path | None, strict: bool, full: bool) -> None:
+    """Check data/ against the ontology without writing exports; print every problem.
+
+    Claims files unchanged since a clean check are not checked again (see .kg-cache/).
 
     The lint's warnings (things a human must look at) are printed too; --strict makes them
     errors.
@@ -189,7 +199,7 @@ def validate(root: Path | None, strict: bool) -> None:
       kg validate --strict
     """
     warnings: list[Any] = []
-    curation = api.validate(root, strict=strict, warnings=warnings)
+    curation = api.validate(root, strict=strict, warnings=warnings, full=full)
     for line in listing(warnings):
         click.echo(line, err=True)
     looked = f" ({len(warnings)} warning(s): --strict makes them errors)" if warnings else ""
@@ -666,16 +676,32 @@ def paths(
     show_default=True,
     help="How far to look, in edges (direction is ignored).",
 )
-def neighbours(root: Path | None, path: Path | None, as_json: bool, entity: str, hops: int) -> None:
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="K",
+    help="Only the K neighbours and K 2-hop paths with the most independent sources, and how "
+    "many were left out (quick from a hub; --hops is then 2).",
+)
+def neighbours(
+    root: Path | None, path: Path | None, as_json: bool, entity: str, hops: int, top: int | None
+) -> None:
     """Entities within --hops edges of ENTITY, nearest first, with the claims linking them.
 
     \b
     Example:
       kg neighbours ifs --hops 2
+      kg neighbours china --top 10
     """
-    from kg.tables import neighbours_table
+    from kg.tables import neighbours_table, top_neighbours_view
 
-    found = _graph(root, path).neighbours(entity, hops=hops)
+    graph = _graph(root, path)
+    if top is not None:
+        ranked = graph.top_neighbours(entity, top=top)
+        _print(ranked, as_json, lambda: top_neighbours_view(ranked))
+        return
+    found = graph.neighbours(entity, hops=hops)
     _print(found, as_json, lambda: neighbours_table(entity, found))
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from kg.buildcache import BuildCache
 from kg.errors import CurationError, Problem
 from kg.lint import lint, locate
 from kg.model import CERTAINTIES, Article, Claim, Curation, DateValue, Entity, Quote, Source, Value
@@ -282,11 +283,14 @@ def load_curation(
     *,
     strict: bool = False,
     warnings: list[Problem] | None = None,
+    reuse: BuildCache | None = None,
 ) -> Curation:
     """Read and check ``data/`` under ``root``; raise :class:`CurationError` with every problem.
 
     The lint (:mod:`kg.lint`) runs too: its errors are problems; its warnings are appended to
-    ``warnings`` (when given), or are problems too when ``strict``.
+    ``warnings`` (when given), or are problems too when ``strict``. With ``reuse``, the claims
+    of an article whose inputs did not change since a check that found no problem are taken
+    from it (see :mod:`kg.buildcache`).
     """
     root = Path(root) if root else default_root()
     checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
@@ -294,7 +298,7 @@ def load_curation(
     with paused_gc():
         entities = _load_entities(checker, data)
         articles = _load_articles(checker, data, entities)
-        claims = _load_claims(checker, data, articles, entities, checker.unreadable)
+        claims = _load_claims(checker, data, articles, entities, checker.unreadable, reuse)
         curation = Curation(articles=articles, entities=entities, claims=tuple(claims))
         for problem in locate(lint(curation, checker.ontology), root):
             if problem.severity == "error" or strict:
@@ -557,6 +561,7 @@ def _load_claims(
     articles: dict[str, Article],
     entities: dict[str, Entity],
     unreadable: set[str],
+    reuse: BuildCache | None = None,
 ) -> list[Claim]:
     claims: list[Claim] = []
     seen: dict[tuple[str, ...], str] = {}
@@ -568,6 +573,17 @@ def _load_claims(
             continue  # its article's text is already reported; quotes cannot be checked
         article = articles.get(path.stem)
         shown = ck.shown(path)
+        said_none = ck.no_claims.get(path.stem)
+        key = None
+        if reuse is not None and article is not None:
+            raw = path.read_bytes()
+            key = reuse.claims_key(shown, raw, article.id, article.sha256, bool(said_none))
+            reuse.keys[article.id] = key
+            kept = reuse.claims(key, entities)
+            if kept is not None:
+                claims.extend(kept)
+                continue
+        known_problems, first_claim = len(ck.problems), len(claims)
         if article is None and ck.articles_incomplete:
             orphans += 1
         elif article is None:
@@ -592,7 +608,6 @@ def _load_claims(
                     "comments in it), then delete its first line",
                 )
             )
-        said_none = ck.no_claims.get(path.stem)
         empty_hint = (
             None
             if draft or said_none
@@ -605,23 +620,23 @@ def _load_claims(
             claim = _check_claim(ck, shown, rec, article, entities)
             if claim is None:
                 continue
-            key = (
+            duplicate = (
                 claim.article,
                 claim.subject,
                 claim.predicate,
                 str(claim.object),
                 claim.attributed_to or "",
             )
-            if key in seen:
+            if duplicate in seen:
                 ck.add(
                     shown,
                     rec,
                     f"the same claim ({claim.subject} {claim.predicate} "
-                    f"{claim.object}) is already at line {seen[key]}",
+                    f"{claim.object}) is already at line {seen[duplicate]}",
                     "keep one record per (subject, predicate, object, speaker) per article",
                 )
                 continue
-            seen[key] = str(rec.line)
+            seen[duplicate] = str(rec.line)
             claims.append(claim)
         if count and said_none:
             ck.problems.append(
@@ -641,6 +656,9 @@ def _load_claims(
                 "write its claims, or say why it has none with `no_claims: <reason>` "
                 "in its record in data/articles.yaml",
             )
+        clean = len(ck.problems) == known_problems and len(claims) - first_claim == count
+        if key is not None and clean and not ck.entities_incomplete:  # kept only when clean
+            reuse.keep_claims(key, claims[first_claim:], entities)  # type: ignore[union-attr]
     for ident, article in sorted(articles.items()):
         if ident in with_file or ident in ck.no_claims or article.source is None:
             continue

@@ -28,7 +28,7 @@ import shutil
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -119,8 +119,12 @@ def repair(out_dir: Path) -> list[Path]:
     return removed
 
 
+#: A file's content: bytes, or pieces (bytes, or files whose bytes are copied) to concatenate.
+Content = bytes | Sequence[bytes | Path]
+
+
 def write_files(
-    out_dir: Path, files: Mapping[str, bytes], *, allow_drop: bool = True
+    out_dir: Path, files: Mapping[str, Content], *, allow_drop: bool = True
 ) -> list[Path]:
     """Write ``{name: content}`` into ``out_dir`` as one unit; returns the final paths.
 
@@ -132,7 +136,9 @@ def write_files(
     out_dir = output_folder(out_dir)
     _check_in_the_way(out_dir, files)
     if not allow_drop and "stats.json" in files:
-        check_shrink(out_dir, json.loads(files["stats.json"]))
+        stats_file = files["stats.json"]
+        assert isinstance(stats_file, bytes)
+        check_shrink(out_dir, json.loads(stats_file))
     try:
         staging = _stage(out_dir, files)
     except OSError as err:
@@ -152,7 +158,7 @@ def output_folder(out_dir: Path) -> Path:
     return out_dir.resolve() if out_dir.is_symlink() else out_dir
 
 
-def _check_in_the_way(out_dir: Path, files: Mapping[str, bytes]) -> None:
+def _check_in_the_way(out_dir: Path, files: Mapping[str, Content]) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise ExportError(
             f"{out_dir} is not a folder — move it away or choose another --out; nothing was written"
@@ -167,7 +173,7 @@ def _check_in_the_way(out_dir: Path, files: Mapping[str, bytes]) -> None:
             )
 
 
-def _stage(out_dir: Path, files: Mapping[str, bytes]) -> Path:
+def _stage(out_dir: Path, files: Mapping[str, Content]) -> Path:
     """A synced folder beside ``out_dir`` holding the new files and links to the others."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=_sibling(out_dir, "staging-"), dir=out_dir.parent))
@@ -176,7 +182,12 @@ def _stage(out_dir: Path, files: Mapping[str, bytes]) -> Path:
         os.chmod(staging, mode)
         for name, content in files.items():
             with open(staging / name, "wb") as handle:
-                handle.write(content)
+                for piece in [content] if isinstance(content, bytes) else content:
+                    if isinstance(piece, bytes):
+                        handle.write(piece)
+                    else:
+                        with open(piece, "rb") as source:
+                            shutil.copyfileobj(source, handle, 1 << 20)
                 handle.flush()
                 os.fsync(handle.fileno())
         if out_dir.is_dir():

@@ -570,6 +570,20 @@ class KnowledgeGraph:
         """
         return graphs.neighbours(self.evidence_graph, self.entity(name).id, hops)
 
+    def top_neighbours(self, name: EntityRef, top: int = 10) -> dict[str, Any]:
+        """The ``top`` neighbours and 2-hop paths of an entity with the most independent
+        sources, and how many of each were left out: quick even from a hub (see
+        :func:`kg.neighbourhood.ranked_neighbourhood`).
+
+        >>> import kg
+        >>> found = kg.load().top_neighbours("IFS", top=2)
+        >>> len(found["neighbours"]), found["more_neighbours"] >= 0
+        (2, True)
+        """
+        from kg.neighbourhood import ranked_neighbourhood
+
+        return ranked_neighbourhood(self.evidence_graph, self.entity(name).id, top)
+
     @_rows
     def centrality(self) -> list[dict[str, Any]]:
         """Degree and PageRank of every entity, highest PageRank first."""

@@ -90,7 +90,7 @@ _HAS_SELECTOR, _QUOTE_SELECTOR, _POSITION_SELECTOR = (
 _EXACT, _PREFIX, _SUFFIX, _START, _END = OA.exact, OA.prefix, OA.suffix, OA.start, OA.end
 
 
-class _Terms:
+class Terms:
     """Terms that repeat on many quads, made once per build: creating an rdflib term validates
     it, and at 100k claims that was a third of the build. Same terms, same order, same output."""
 
@@ -135,22 +135,45 @@ class _Terms:
 
 
 def iter_quads(curation: Curation, ontology: Ontology | None = None) -> Iterator[Quad]:
-    """Every quad of the dataset, in the order the exports are written."""
+    """Every quad of the dataset, in the order the exports are written: the default graph
+    (:func:`default_graph_quads`), the ontology graph, then each article's graph
+    (:func:`article_graph_quads`) in the order of article ids."""
     onto = ontology or load_ontology()
-    terms = _Terms()
+    terms = Terms()
+    yield from default_graph_quads(curation, terms)
+    yield from _ontology_quads(onto)
+    by_article = claims_by_article(curation)
+    for article_id in sorted(by_article):
+        yield from article_graph_quads(article_id, by_article[article_id], terms)
+
+
+def default_graph_quads(curation: Curation, terms: Terms) -> Iterator[Quad]:
+    """Entities, then articles, each in the order of their ids."""
     for entity_id in sorted(curation.entities):
         yield from _entity_quads(curation.entities[entity_id], terms)
     for article_id in sorted(curation.articles):
         yield from _article_quads(curation.articles[article_id], terms)
-    yield from _ontology_quads(onto)
+
+
+def ontology_graph_quads(onto: Ontology) -> Iterator[Quad]:
+    """The ontology's statements, in its own graph (see :data:`ONTOLOGY_GRAPH`)."""
+    return _ontology_quads(onto)
+
+
+def claims_by_article(curation: Curation) -> dict[str, list[Claim]]:
+    """The claims of each article that has any, in curation order."""
     by_article: dict[str, list[Claim]] = {}
     for claim in curation.claims:
         by_article.setdefault(claim.article, []).append(claim)
-    for article_id in sorted(by_article):
-        yield from _article_graph(article_id, by_article[article_id], terms)
+    return by_article
 
 
-def _entity_quads(entity: Entity, terms: _Terms) -> Iterator[Quad]:
+def article_graph_quads(article_id: str, claims: list[Claim], terms: Terms) -> Iterator[Quad]:
+    """The named graph of one article: the triples its claims state, then each claim node."""
+    return _article_graph(article_id, claims, terms)
+
+
+def _entity_quads(entity: Entity, terms: Terms) -> Iterator[Quad]:
     node = terms.entity(entity.id)
     yield node, _TYPE, terms.kg(entity.type), None
     yield node, _LABEL, Literal(entity.label), None
@@ -164,7 +187,7 @@ def _entity_quads(entity: Entity, terms: _Terms) -> Iterator[Quad]:
         yield node, _NOTE, Literal(entity.note), None
 
 
-def _article_quads(article: Article, terms: _Terms) -> Iterator[Quad]:
+def _article_quads(article: Article, terms: Terms) -> Iterator[Quad]:
     node = terms.article(article.id)
     yield node, _TYPE, _KG_ARTICLE, None
     yield node, _TYPE, _SCHEMA_ARTICLE, None
@@ -194,7 +217,7 @@ def _ontology_quads(onto: Ontology) -> Iterator[Quad]:
         yield s, p, o, ONTOLOGY_GRAPH
 
 
-def _article_graph(article_id: str, claims: list[Claim], terms: _Terms) -> Iterator[Quad]:
+def _article_graph(article_id: str, claims: list[Claim], terms: Terms) -> Iterator[Quad]:
     graph = terms.article(article_id)
     asserted = {(terms.entity(c.subject), terms.kg(c.predicate), terms.object(c)) for c in claims}
     for s, p, o in sorted(asserted, key=lambda t: tuple(term.n3() for term in t)):
@@ -203,7 +226,7 @@ def _article_graph(article_id: str, claims: list[Claim], terms: _Terms) -> Itera
         yield from _claim_quads(claim, graph, node, terms)
 
 
-def _claim_quads(claim: Claim, graph: URIRef, node: URIRef, terms: _Terms) -> Iterator[Quad]:
+def _claim_quads(claim: Claim, graph: URIRef, node: URIRef, terms: Terms) -> Iterator[Quad]:
     target, quote, position = (URIRef(f"{node}#{part}") for part in ("target", "quote", "position"))
     yield node, _TYPE, _CLAIM, graph
     yield node, _SUBJECT, terms.entity(claim.subject), graph

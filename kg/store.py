@@ -151,7 +151,7 @@ def serialize(quads: list[ox.Quad], fmt: str, prefixes: dict[str, str]) -> bytes
     return buffer.getvalue()
 
 
-def build_store_dir(target: Path, quads: list[ox.Quad]) -> Path:
+def build_store_dir(target: Path, quads: list[ox.Quad] | Path) -> Path:
     """Build an on-disk store in a fresh sibling folder, then swap it in place of ``target``.
 
     A store rebuilt in place loses data when the process is killed midway; a fresh folder
@@ -161,7 +161,10 @@ def build_store_dir(target: Path, quads: list[ox.Quad]) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     store = ox.Store(str(fresh))
-    store.bulk_extend(quads)
+    if isinstance(quads, Path):  # an N-Quads file
+        store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+    else:
+        store.bulk_extend(quads)
     store.flush()
     del store
     old = target.with_name(f".{target.name}.old-{os.getpid()}")

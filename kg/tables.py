@@ -474,6 +474,37 @@ def neighbours_table(name: str, found: Sequence[Mapping[str, Any]]) -> FitTable:
     )
 
 
+def top_neighbours_view(found: Mapping[str, Any]) -> RenderableType:
+    """The ranked neighbourhood of one entity: its strongest neighbours, then 2-hop paths."""
+    from rich.console import Group
+
+    first = [
+        (
+            n["sources"],
+            n["id"],
+            n["label"],
+            n["type"],
+            "; ".join(f"{r['subject']} {r['predicate']} {r['object']}" for r in n["relations"]),
+        )
+        for n in found["neighbours"]
+    ]
+    second = [(p["sources"], p["via"], p["id"], p["label"], p["type"]) for p in found["paths"]]
+    return Group(
+        FitTable(
+            f"{len(first)} neighbours of {found['id']} with the most independent sources "
+            f"({found['more_neighbours']:,} more)",
+            ["sources", "id", "label", "type", "relations"],
+            first,
+            prose=["relations"],
+        ),
+        FitTable(
+            f"{len(second)} 2-hop paths with the most sources ({found['more_paths']:,} more)",
+            ["sources", "via", "id", "label", "type"],
+            second,
+        ),
+    )
+
+
 def conflicts_view(found: Sequence[Any], wide: bool = False) -> RenderableType:
     parts: list[RenderableType] = []
     for number, conflict in enumerate(found, 1):

@@ -18,11 +18,16 @@ from kg.graph import (
     said_by,
     with_predicate,
 )
+from kg.neighbourhood import links, ranked_neighbourhood
 
 DEFAULT_MAX_EDGES = 500
 #: A page also stops at about this many claims (one per article stating a relation, one per fact):
 #: on a large graph the best-connected entities share hundreds of quoted claims.
 DEFAULT_MAX_CLAIMS = 2000
+#: A focus linked to more entities than this is a hub: its view shows the HUB_TOP neighbours
+#: and 2-hop paths with the most independent sources (kg.neighbourhood), not everything.
+HUB_NEIGHBOURS = 200
+HUB_TOP = 25
 #: At most this many literal facts (distinct predicate and value) per entity are on a page;
 #: ``kg show ENTITY`` lists them all.
 MAX_FACTS_SHOWN = 50
@@ -113,14 +118,20 @@ def select_view(
     centre = None
     distance: dict[str, int] = {}
     keep: set[str] = set()
+    hub_notes: list[str] = []
     if focus is not None:
         centre = resolve_entity(graph, focus)
         if centre not in work:
             raise ViewError(f"{centre} has no claims in this view — drop --article/--predicate")
-        distance = nx.single_source_shortest_path_length(
-            work.to_undirected(as_view=True), centre, cutoff=hops
-        )
-        if hops >= 1:  # what the focus said: relations of the claims attributed to it
+        near = links(work, centre) if hops >= 1 else {}
+        if len(near) > HUB_NEIGHBOURS:  # a hub: its best-supported neighbours and paths only
+            distance, note = _ranked_distances(work, centre, hops, top_k or HUB_TOP)
+            hub_notes.append(note)
+        else:
+            distance = nx.single_source_shortest_path_length(
+                work.to_undirected(as_view=True), centre, cutoff=hops
+            )
+        if hops >= 1 and not hub_notes:  # what the focus said: relations it is the speaker of
             for u, v, key in sorted(said_by(graph, centre)):
                 if work.has_edge(u, v, key):
                     distance.setdefault(u, 1)
@@ -138,7 +149,7 @@ def select_view(
     else:
         total_edges = _edge_count(work, keep)
     total_nodes = len(keep)
-    notes: list[str] = []
+    notes: list[str] = hub_notes
     over_claims = _claim_estimate(work, keep, stop_above=max_claims) > max_claims
     if total_edges > max_edges or over_claims or (top_k is not None and total_nodes > top_k):
         # most connected = most distinct neighbours, then most relations (a self-loop once)
@@ -182,6 +193,35 @@ def select_view(
         raise ViewError("the view is empty: no entity has a claim in it")
     description = "; ".join(parts) if parts else "all entities with claims"
     return View(sub, description[:1].upper() + description[1:], notes, centre)
+
+
+def _ranked_distances(
+    graph: nx.MultiDiGraph, centre: str, hops: int, top: int
+) -> tuple[dict[str, int], str]:
+    """The distances of a hub's ``top`` best-supported neighbours (and, with 2 hops or more,
+    of the ends of its ``top`` best-supported 2-hop paths), and a note of what is left out."""
+    found = ranked_neighbourhood(graph, centre, top)
+    distance = {centre: 0}
+    for neighbour in found["neighbours"]:
+        distance[neighbour["id"]] = 1
+    if hops >= 2:
+        for path in found["paths"]:
+            distance.setdefault(path["via"], 1)
+            distance.setdefault(path["id"], 2)
+    shown = len(found["neighbours"])
+    total = shown + found["more_neighbours"]
+    note = (
+        f"{found['label']} is linked to {total:,} entities: showing the {shown} with the most "
+        "independent sources"
+        + (
+            f" and the {len(found['paths'])} best-supported 2-hop paths "
+            f"({found['more_paths']:,} other paths left out)"
+            if hops >= 2
+            else ""
+        )
+        + f". Use kg neighbours {centre} --top K for more."
+    )
+    return distance, note
 
 
 def incident_edges(graph: nx.MultiDiGraph, node: str) -> Iterable[tuple[str, str, str]]:

@@ -1,0 +1,441 @@
+"""Reuse between builds: each article's checked claims, its named graph serialised in every
+export format and its SHACL verdict, kept under ``.kg-cache/`` and keyed by content.
+
+An article is the unit of work. Its key is the SHA-256 of everything its result is made from:
+the bytes of its claims file and the file's path, the article's id and the SHA-256 of its text,
+and the :func:`fingerprint` of the code and the ontology (every file of the ``kg`` package, the
+versions of the libraries that parse and write RDF, ``ontology/kg.ttl`` and ``shapes.ttl``).
+The checks of a claim also read the types of the entities it names; these are stored with the
+result and compared with the current entities before it is reused. A result is stored only when
+its file had no problem, and every file is written under a temporary name and renamed, so what
+is found under a key is complete and is what that key's inputs give: a stale reuse cannot happen.
+Everything else (entities, article records, the ontology graph) is rebuilt at every build: it is
+cheap.
+
+The exports are concatenations: N-Quads line by line, TriG and JSON-LD chunk by chunk (one chunk
+per named graph, in the exports' order); :func:`join_fragments` gives the bytes a whole-dataset
+serialisation gives (tested against it).
+
+>>> import tempfile, pathlib
+>>> cache = BuildCache(pathlib.Path(tempfile.mkdtemp()))
+>>> key = cache.key("claims", b"- subject: a", "data/claims/a.yaml")
+>>> cache.claims(key, {}) is None
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.model import Claim, Entity
+
+#: The folder, under the project root, where results are kept (listed in .gitignore).
+CACHE_FOLDER = ".kg-cache"
+#: Bumped when the layout of the cache changes.
+LAYOUT = "1"
+FORMATS = ("nq", "trig", "jsonld")
+#: Libraries whose version changes what is checked or written.
+LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "networkx", "pyvis", "oxrdflib")
+
+
+@lru_cache(maxsize=8)
+def _code_fingerprint() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256(LAYOUT.encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            digest.update(f"{name}={version(name)}\0".encode())
+        except PackageNotFoundError:
+            digest.update(f"{name}=none\0".encode())
+    return digest.hexdigest()
+
+
+def fingerprint(root: Path) -> str:
+    """The version of everything a result depends on besides its own inputs: kg's code (every
+    file of the package), library versions, the ontology and the shapes of ``root``.
+
+    >>> from kg.ontology import default_root
+    >>> len(fingerprint(default_root()))
+    64
+    """
+    digest = hashlib.sha256(_code_fingerprint().encode())
+    for name in ("kg.ttl", "shapes.ttl"):
+        path = Path(root) / "ontology" / name
+        digest.update(name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"\0missing\0")
+    return digest.hexdigest()
+
+
+def entity_types(claims: Iterable[Claim], entities: Mapping[str, Entity]) -> tuple[Any, ...]:
+    """The (id, type) of every entity the claims name: what their checks read of the entities."""
+    names = set()
+    for claim in claims:
+        names.add(claim.subject)
+        if isinstance(claim.object, str):
+            names.add(claim.object)
+        if claim.attributed_to:
+            names.add(claim.attributed_to)
+    return tuple(sorted((n, entities[n].type if n in entities else None) for n in names))
+
+
+class BuildCache:
+    """Results of earlier builds under ``root/.kg-cache``.
+
+    ``read=False`` (``kg build --full``) ignores what is there and stores afresh; ``write=False``
+    stores nothing. :attr:`keys` maps each article whose claims were checked in this build to
+    its key (see the module docstring).
+    """
+
+    def __init__(self, root: Path, *, read: bool = True, write: bool = True) -> None:
+        self.root = Path(root)
+        self.read, self.write = read, write
+        self.folder = self.root / CACHE_FOLDER / f"v{LAYOUT}"
+        self.version = fingerprint(self.root)
+        self.keys: dict[str, str] = {}
+        self.hits = 0
+        self.misses = 0
+        #: Why nothing more is stored (a read-only or full disk), if that happened.
+        self.trouble = ""
+
+    # -- keys and files ---------------------------------------------------------------------
+
+    def key(self, kind: str, *parts: bytes | str) -> str:
+        """SHA-256 of ``kind``, the code and ontology fingerprint and ``parts``."""
+        digest = hashlib.sha256(f"{kind}\0{self.version}\0".encode())
+        for part in parts:
+            data = part.encode() if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+        return digest.hexdigest()
+
+    def path(self, key: str, suffix: str) -> Path:
+        return self.folder / key[:2] / f"{key}.{suffix}"
+
+    def _store(self, key: str, suffix: str, data: bytes) -> None:
+        if not self.write:
+            return
+        target = self.path(key, suffix)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        except OSError as err:  # a read-only or full disk: build without storing
+            self.write, self.trouble = False, f"{self.folder}: {err.strerror or err}"
+            return
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, target)
+        except OSError as err:
+            Path(temporary).unlink(missing_ok=True)
+            self.write, self.trouble = False, f"{self.folder}: {err.strerror or err}"
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def _load(self, key: str, suffix: str) -> bytes | None:
+        if not self.read:
+            return None
+        try:
+            return self.path(key, suffix).read_bytes()
+        except OSError:
+            return None
+
+    # -- an article's checked claims --------------------------------------------------------
+
+    def claims_key(
+        self, shown: str, raw: bytes, article_id: str, text_sha256: str, no_claims: bool = False
+    ) -> str:
+        """The key of a claims file's checked claims: its path and bytes, its article's id and
+        text, and whether the article's record says it has no claims."""
+        return self.key("claims", shown, raw, article_id, text_sha256, "no_claims" * no_claims)
+
+    def claims(self, key: str, entities: Mapping[str, Entity]) -> tuple[Claim, ...] | None:
+        """The claims stored under ``key`` if the entities they name still have the types they
+        were checked against; else None."""
+        data = self._load(key, "claims")
+        if data is None:
+            self.misses += 1
+            return None
+        types, claims = pickle.loads(data)
+        if any((entities[n].type if n in entities else None) != t for n, t in types):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return tuple(claims)
+
+    def keep_claims(
+        self, key: str, claims: Sequence[Claim], entities: Mapping[str, Entity]
+    ) -> None:
+        data = pickle.dumps((entity_types(claims, entities), tuple(claims)), protocol=5)
+        self._store(key, "claims", data)
+
+    # -- an article's named graph, serialised ----------------------------------------------
+
+    def fragments(self, key: str) -> dict[str, Path] | None:
+        """The stored serialisations of a graph (``{format: path}``), or None."""
+        if not self.read:
+            return None
+        paths = {fmt: self.path(key, fmt) for fmt in (*FORMATS, "count")}
+        return paths if all(p.is_file() for p in paths.values()) else None
+
+    def keep_fragments(self, key: str, fragments: Mapping[str, bytes], quads: int) -> None:
+        for fmt in FORMATS:
+            self._store(key, fmt, fragments[fmt])
+        self._store(key, "count", str(quads).encode())  # last: its presence marks completeness
+
+    # -- SHACL verdicts ---------------------------------------------------------------------
+
+    def conforms(self, key: str) -> bool:
+        return self._load(key, "shacl") == b"conforms"
+
+    def keep_conforms(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._store(key, "shacl", b"conforms")
+
+
+# --- fragments of a whole-dataset serialisation ----------------------------------------------
+
+
+def fragments_of(quads: Sequence[ox.Quad], prefixes: Mapping[str, str]) -> dict[str, bytes]:
+    """One chunk of the dataset (whole graphs, in export order) in each format, without what a
+    serialisation writes once: TriG's prefix lines, JSON-LD's enclosing brackets.
+
+    >>> q = ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("v"))
+    >>> fragments_of([q], {})["jsonld"]
+    b'{"@id":"urn:a","urn:p":[{"@value":"v"}]}'
+    """
+    from kg.store import serialize
+
+    out = {}
+    for fmt in FORMATS:
+        data = serialize(list(quads), fmt, dict(prefixes))
+        if fmt == "trig":
+            data = data[len(_trig_head(data)) :]
+        elif fmt == "jsonld":
+            data = data[1:-1]
+        out[fmt] = data
+    return out
+
+
+def _trig_head(data: bytes) -> bytes:
+    end = 0
+    while data.startswith(b"@prefix ", end):
+        end = data.index(b"\n", end) + 1
+    return data[:end]
+
+
+def trig_head(prefixes: Mapping[str, str]) -> bytes:
+    """The prefix lines that start every TriG export."""
+    from kg.store import serialize
+
+    probe = ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:x"), ox.NamedNode("urn:x"))
+    return _trig_head(serialize([probe], "trig", dict(prefixes)))
+
+
+def join_fragments(
+    fmt: str, parts: Sequence[bytes | Path], prefixes: Mapping[str, str]
+) -> Iterator[bytes | Path]:
+    """The pieces of a whole export from its fragments (bytes or files holding them), in order.
+
+    >>> a = ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("v"))
+    >>> g = ox.NamedNode("urn:g")
+    >>> b = ox.Quad(ox.NamedNode("urn:b"), ox.NamedNode("urn:p"), ox.Literal("w"), g)
+    >>> from kg.store import serialize
+    >>> chunks = [fragments_of([a], {})["jsonld"], fragments_of([b], {})["jsonld"]]
+    >>> b"".join(join_fragments("jsonld", chunks, {})) == serialize([a, b], "jsonld", {})
+    True
+    """
+    parts = [p for p in parts if not isinstance(p, bytes) or p]
+    if fmt == "trig" and parts:
+        yield trig_head(prefixes)
+    elif fmt == "jsonld":
+        yield b"["
+    for index, part in enumerate(parts):
+        if fmt == "jsonld" and index:
+            yield b","
+        yield part
+    if fmt == "jsonld":
+        yield b"]"
+
+
+# --- the dataset of a build, assembled from reused and new pieces ----------------------------
+
+
+class Assembly:
+    """The dataset of one build, in pieces: :meth:`export` gives the pieces of each export
+    file, :attr:`shacl_quads` what is left for the SHACL check (see :func:`assemble`)."""
+
+    def __init__(self, prefixes: Mapping[str, str]) -> None:
+        self.prefixes = dict(prefixes)
+        self.quads = 0
+        self.pieces: dict[str, list[bytes | Path]] = {fmt: [] for fmt in FORMATS}
+        self.shacl_quads: list[Any] = []
+        self.shacl_keys: list[str] = []
+        self.reused = 0
+        self.made = 0
+
+    def export(self, fmt: str) -> list[bytes | Path]:
+        """The pieces whose concatenation is the export in ``fmt`` (nq, trig or jsonld)."""
+        return list(join_fragments(fmt, self.pieces[fmt], self.prefixes))
+
+    def store(self) -> ox.Store:
+        """An in-memory store holding the dataset (read back from the N-Quads pieces)."""
+        store = ox.Store()
+        for piece in self.pieces["nq"]:
+            data = piece if isinstance(piece, bytes) else piece.read_bytes()
+            if data:
+                store.load(data, format=ox.RdfFormat.N_QUADS)
+        return store
+
+
+def shapes_are_local(shapes_path: Path, claim_predicates: Iterable[str]) -> bool:
+    """Whether every shape reads only what one article's graph and the default graph say about
+    the nodes it mentions, so that checking each article's graph on its own finds exactly what
+    checking the union finds: every target is ``sh:targetClass``, no shape uses SPARQL, and no
+    path is a claim predicate (several article graphs may state the same entity's claims).
+
+    >>> from kg.ontology import default_root, load_ontology
+    >>> root = default_root()
+    >>> shapes_are_local(root / "ontology" / "shapes.ttl", load_ontology().predicates)
+    True
+    """
+    from rdflib import Graph
+    from rdflib.namespace import SH
+
+    from kg.ontology import KG
+
+    shapes = Graph().parse(shapes_path, format="turtle")
+    others = (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.sparql, SH.target)
+    if any(True for p in others for _ in shapes.triples((None, p, None))):
+        return False
+    paths = set(shapes.objects(None, SH.path))
+    return not paths & {KG[name] for name in claim_predicates}
+
+
+def assemble(
+    curation: Any,
+    ontology: Any,
+    cache: BuildCache,
+    prefixes: Mapping[str, str],
+    *,
+    exports: bool = True,
+    shacl: bool = True,
+) -> Assembly:
+    """The dataset of ``curation`` as export pieces, reusing each article graph's stored
+    serialisations, and the quads SHACL still has to check.
+
+    SHACL: when the shapes are local (:func:`shapes_are_local`), the default and ontology graphs
+    form one unit and each article graph another (with the default-graph statements about the
+    nodes it mentions); a unit already found conforming under the same key is not checked
+    again. Otherwise everything is checked, as one graph.
+    """
+    from kg.rdf import (
+        Terms,
+        article_graph_quads,
+        claims_by_article,
+        default_graph_quads,
+        ontology_graph_quads,
+    )
+    from kg.store import to_oxigraph
+
+    out = Assembly(prefixes)
+    terms = Terms()
+    head = [*default_graph_quads(curation, terms), *ontology_graph_quads(ontology)]
+    head_ox = to_oxigraph(head)
+    out.quads += len(head_ox)
+    head_fragments = fragments_of(head_ox, prefixes)
+    if exports:
+        for fmt, data in head_fragments.items():
+            out.pieces[fmt].append(data)
+    shapes_path = cache.root / "ontology" / "shapes.ttl"
+    local = shacl and shapes_path.is_file() and shapes_are_local(shapes_path, ontology.predicates)
+    about: dict[Any, list[Any]] = {}
+    if shacl:
+        if not local:
+            out.shacl_quads.extend(head)
+        else:
+            head_key = cache.key("shacl-default", head_fragments["nq"])
+            if not cache.conforms(head_key):
+                out.shacl_quads.extend(head)
+                out.shacl_keys.append(head_key)
+            else:
+                out.shacl_quads.extend(q for q in head if q[3] is not None)  # class hierarchy
+            for quad in head:
+                if quad[3] is None:
+                    about.setdefault(quad[0], []).append(quad)
+    for article_id, claims in sorted(claims_by_article(curation).items()):
+        key = cache.keys.get(article_id)
+        stored = cache.fragments(key) if key and exports else None
+        quads = None
+        if stored is not None:
+            out.quads += int(stored["count"].read_text())
+            out.reused += 1
+        else:
+            quads = list(article_graph_quads(article_id, claims, terms))
+            out.quads += len(quads)
+            out.made += 1
+        if exports:
+            if stored is None:
+                assert quads is not None
+                made = fragments_of(to_oxigraph(quads), prefixes)
+                if key and cache.write:  # read back from disk: memory stays flat
+                    cache.keep_fragments(key, made, len(quads))
+                    if cache.write:  # all stored
+                        stored = {fmt: cache.path(key, fmt) for fmt in FORMATS}
+            for fmt in FORMATS:
+                out.pieces[fmt].append(stored[fmt] if stored else made[fmt])
+        if not shacl:
+            continue
+        if not local:
+            quads = quads or list(article_graph_quads(article_id, claims, terms))
+            out.shacl_quads.extend(quads)
+            continue
+        quads = quads or list(article_graph_quads(article_id, claims, terms))
+        context = _context(quads, about)
+        unit_key = cache.key("shacl-article", key or "", *_nq_lines(context))
+        if key and cache.conforms(unit_key):
+            continue
+        out.shacl_quads.extend(quads)
+        out.shacl_quads.extend(context)
+        if key:
+            out.shacl_keys.append(unit_key)
+    return out
+
+
+def _context(quads: Sequence[Any], about: Mapping[Any, list[Any]]) -> list[Any]:
+    """The default-graph statements about the nodes an article graph mentions, and about the
+    nodes those name (an article's outlet, say): what its shapes read besides the graph."""
+    seen: set[Any] = set()
+    found: list[Any] = []
+    todo = [term for q in quads for term in (q[0], q[2]) if term in about]
+    for _hop in range(2):
+        later = []
+        for node in todo:
+            if node in seen:
+                continue
+            seen.add(node)
+            for quad in about[node]:
+                found.append(quad)
+                if quad[2] in about:
+                    later.append(quad[2])
+        todo = later
+    return found
+
+
+def _nq_lines(quads: Sequence[Any]) -> list[str]:
+    return sorted(f"{q[0].n3()} {q[1].n3()} {q[2].n3()}" for q in quads)

@@ -1,0 +1,279 @@
+"""Incremental builds: after every kind of edit, the exports of a build that reuses .kg-cache/
+are byte for byte those of a full build, and nothing stale is ever reused."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import kg
+from kg import buildcache
+from kg.buildcache import CACHE_FOLDER, BuildCache, assemble, shapes_are_local
+from kg.cli import main
+from kg.curation import load_curation
+from kg.errors import CurationError, ShapeError
+from kg.ontology import PREFIXES, load_ontology
+from kg.rdf import (
+    Terms,
+    article_graph_quads,
+    claims_by_article,
+    default_graph_quads,
+    iter_quads,
+    ontology_graph_quads,
+)
+from kg.shacl import check_shapes
+from kg.synth import synthesize
+
+CLAIMS = 300
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("incremental") / "corpus"
+    synthesize(root, claims=CLAIMS, seed=11)
+    return root
+
+
+@pytest.fixture
+def tree(pristine: Path, tmp_path: Path) -> Path:
+    """A copy of the corpus whose cache is warm (one build done)."""
+    root = tmp_path / "tree"
+    shutil.copytree(pristine, root)
+    kg.build(root, "exports")
+    return root
+
+
+def _exports(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _same_as_full(root: Path) -> kg.BuildReport:
+    """Build incrementally and in full (also in a copy without any cache); all the same bytes."""
+    report = kg.build(root, "exports")
+    full = kg.build(root, "exports-full", full=True)
+    fresh = root.parent / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(CACHE_FOLDER, "exports*"))
+    kg.build(fresh, "exports")
+    incremental = _exports(root / "exports")
+    assert set(incremental) >= {"kg.nq", "kg.trig", "kg.jsonld", "graph.html", "stats.json"}
+    for name, data in _exports(root / "exports-full").items():
+        assert incremental[name] == data, f"{name} differs from a full build"
+    assert _exports(fresh / "exports") == incremental
+    assert report.quads == full.quads
+    return report
+
+
+def _claims_files(root: Path) -> list[Path]:
+    return sorted((root / "data" / "claims").glob("*.yaml"))
+
+
+def _edit(path: Path, change: Callable[[str], str]) -> None:
+    before = path.read_text(encoding="utf-8")
+    after = change(before)
+    assert after != before
+    path.write_text(after, encoding="utf-8")
+
+
+def test_a_warm_cache_reuses_every_article_and_writes_the_same_bytes(tree: Path) -> None:
+    messages: list[str] = []
+    before = _exports(tree / "exports")
+    kg.build(tree, "exports", progress=messages.append)
+    articles = len(kg.validate(tree).articles)
+    assert f"reused {articles} of {articles} article graphs" in messages
+    assert _exports(tree / "exports") == before
+
+
+def test_one_claim_edited(tree: Path) -> None:
+    _edit(
+        _claims_files(tree)[3], lambda t: t.replace("  start:", "  certainty: alleged\n  start:", 1)
+    )
+    messages: list[str] = []
+    kg.build(tree, "exports", progress=messages.append)
+    articles = len(kg.validate(tree).articles)
+    assert f"reused {articles - 1} of {articles} article graphs" in messages
+    _same_as_full(tree)
+    assert b"alleged" in (tree / "exports" / "kg.nq").read_bytes()
+
+
+def test_an_entity_used_by_many_articles_edited(tree: Path) -> None:
+    curation = load_curation(tree)
+    counts: dict[str, int] = {}
+    for claim in curation.claims:
+        counts[claim.subject] = counts.get(claim.subject, 0) + 1
+    hub = max(counts, key=lambda e: (counts[e], e))
+    assert len({c.article for c in curation.claims if c.subject == hub}) > 3
+    label = curation.entities[hub].label
+    source = tree / curation.entities[hub].source.path  # type: ignore[union-attr]
+    _edit(source, lambda t: t.replace(f"label: {_quoted(label)}", 'label: "A New Label"', 1))
+    report = _same_as_full(tree)
+    assert report.claims == CLAIMS
+    assert b'"A New Label"' in (tree / "exports" / "kg.nq").read_bytes()
+
+
+def test_an_entity_type_change_rechecks_the_claims_that_name_it(tree: Path) -> None:
+    """The claims of an unchanged file are not reused once an entity they name has another
+    type: the build reports what the new type breaks, as a full check does."""
+    curation = load_curation(tree)
+    person = next(c.attributed_to for c in curation.claims if c.attributed_to)
+    source = tree / curation.entities[person].source.path  # type: ignore[union-attr]
+    text = source.read_text(encoding="utf-8")
+    start = text.index(f"- id: {person}\n")
+    record_end = text.find("\n- id:", start + 1)
+    record = text[start : record_end if record_end > 0 else len(text)]
+    source.write_text(
+        text.replace(record, re.sub(r"type: \w+", "type: Substance", record)), encoding="utf-8"
+    )
+    with pytest.raises(CurationError) as cached:
+        kg.validate(tree)
+    with pytest.raises(CurationError) as full:
+        kg.validate(tree, full=True)
+    assert [str(p) for p in cached.value.problems] == [str(p) for p in full.value.problems]
+    assert any("needs a Agent" in str(p) for p in full.value.problems)
+
+
+def test_the_ontology_edited(tree: Path) -> None:
+    _edit(
+        tree / "ontology" / "kg.ttl",
+        lambda t: t + "\nkg:Person rdfs:seeAlso <https://example.org/persons> .\n",
+    )
+    messages: list[str] = []
+    kg.build(tree, "exports", progress=messages.append)
+    assert not any(m.startswith("reused") for m in messages)  # the ontology is in every key
+    _same_as_full(tree)
+
+
+def test_an_article_text_edited(tree: Path) -> None:
+    first = _claims_files(tree)[0].stem
+    text_path = tree / "data" / "articles" / f"{first}.txt"
+    old_sha = hashlib.sha256(text_path.read_bytes()).hexdigest()
+    # the quoted spans move: new words before everything
+    text_path.write_bytes(b"Breaking: " + text_path.read_bytes())
+    new_sha = hashlib.sha256(text_path.read_bytes()).hexdigest()
+    records = tree / "data" / "articles.yaml"
+    _edit(records, lambda t: t.replace(old_sha, new_sha))
+    with pytest.raises(CurationError, match="is not at offset"):
+        kg.build(tree, "exports")  # no reused claim hides that its quotes moved
+    claims = _claims_files(tree)[0]
+    _edit(claims, lambda t: re.sub(r"start: (\d+)", lambda m: f"start: {int(m[1]) + 10}", t))
+    _same_as_full(tree)
+
+
+def test_deletions(tree: Path) -> None:
+    files = _claims_files(tree)
+    # a claim record removed from one file, and a whole article removed
+    _edit(files[1], lambda t: t[t.index("\n- subject:") + 1 :])
+    gone = files[2].stem
+    files[2].unlink()
+    (tree / "data" / "articles" / f"{gone}.txt").unlink()
+    records = tree / "data" / "articles.yaml"
+    _edit(records, lambda t: re.sub(rf"- id: {gone}\n(  .*\n)*", "", t))
+    report = _same_as_full(tree)
+    assert gone.encode() not in (tree / "exports" / "kg.nq").read_bytes()
+    assert report.claims < CLAIMS
+
+
+def test_validate_reuses_and_full_ignores_the_cache(tree: Path) -> None:
+    ontology = load_ontology(tree / "ontology" / "kg.ttl")
+    warm = BuildCache(tree)
+    assert len(load_curation(tree, ontology, reuse=warm).claims) == CLAIMS
+    assert warm.misses == 0 and warm.hits == len(_claims_files(tree))
+    cold = BuildCache(tree, read=False)
+    assert len(load_curation(tree, ontology, reuse=cold).claims) == CLAIMS
+    assert cold.hits == 0
+    result = CliRunner().invoke(main, ["validate", "--root", str(tree), "--full"])
+    assert result.exit_code == 0 and f"{CLAIMS} claims" in result.output
+
+
+def test_a_stored_result_of_other_code_is_not_found(tree: Path, monkeypatch) -> None:
+    """The code fingerprint is in every key: other code finds nothing to reuse."""
+    import kg.buildcache as buildcache
+
+    before = BuildCache(tree)
+    monkeypatch.setattr(buildcache, "_code_fingerprint", lambda: "other code")
+    after = BuildCache(tree)
+    assert before.version != after.version
+    load_curation(tree, reuse=after)
+    assert after.hits == 0
+
+
+def test_a_read_only_cache_does_not_stop_the_build(tree: Path) -> None:
+    folder = tree / CACHE_FOLDER
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")  # nothing can be stored under it
+    messages: list[str] = []
+    kg.build(tree, "exports-2", progress=messages.append)
+    assert any(m.startswith("results not kept for the next build") for m in messages)
+    assert _exports(tree / "exports-2") == _exports(tree / "exports")
+
+
+STRICT_SHAPES_EXTRA = """
+kgsh:StrictClaim a sh:NodeShape ;
+    sh:targetClass kg:Claim ;
+    sh:property [ sh:path kg:certainty ; sh:in ( "stated" ) ; sh:message "only stated" ] .
+kgsh:StrictArticle a sh:NodeShape ;
+    sh:targetClass kg:NewsArticle ;
+    sh:property [ sh:path schema:publisher ; sh:minCount 1 ; sh:message "needs an outlet" ] .
+kgsh:StrictEntity a sh:NodeShape ;
+    sh:targetClass kg:Person ;
+    sh:property [ sh:path skos:altLabel ; sh:maxCount 2 ; sh:message "two aliases at most" ] .
+"""
+
+
+def test_article_by_article_shacl_finds_what_the_whole_check_finds(pristine: Path, tmp_path):
+    """Checking each article's graph with the default-graph statements about what it mentions
+    reports exactly the violations of one check of the union (shapes on claims, articles and
+    entities)."""
+    root = tmp_path / "strict"
+    shutil.copytree(pristine, root)
+    shapes = root / "ontology" / "shapes.ttl"
+    shapes.write_text(shapes.read_text() + STRICT_SHAPES_EXTRA)
+    ontology = load_ontology(root / "ontology" / "kg.ttl")
+    assert shapes_are_local(shapes, ontology.predicates)
+    curation = load_curation(root, ontology)
+    with pytest.raises(ShapeError) as whole:
+        check_shapes(iter_quads(curation, ontology), shapes)
+    expected = set(whole.value.violations)
+    assert {"only stated", "two aliases at most"} <= {v.rsplit(": ", 1)[1] for v in expected}
+    # one check per unit: the default graph, then each article graph with its context
+    terms = Terms()
+    default = list(default_graph_quads(curation, terms))
+    ontology_graph = list(ontology_graph_quads(ontology))
+    about: dict = {}
+    for quad in default:
+        about.setdefault(quad[0], []).append(quad)
+    units = [default + ontology_graph]
+    for article_id, claims in claims_by_article(curation).items():
+        quads = list(article_graph_quads(article_id, claims, terms))
+        units.append(quads + buildcache._context(quads, about) + ontology_graph)
+    found: set[str] = set()
+    for unit in units:
+        try:
+            check_shapes(unit, shapes)
+        except ShapeError as err:
+            found |= set(err.violations)
+    assert found == expected
+
+
+def test_after_a_one_claim_edit_shacl_checks_only_that_article(tree: Path) -> None:
+    edited = _claims_files(tree)[5]
+    _edit(edited, lambda t: t.replace("  start:", "  certainty: hedged\n  start:", 1))
+    ontology = load_ontology(tree / "ontology" / "kg.ttl")
+    cache = BuildCache(tree)
+    curation = load_curation(tree, ontology, reuse=cache)
+    dataset = assemble(curation, ontology, cache, PREFIXES, exports=False, shacl=True)
+    graphs = {str(q[3]) for q in dataset.shacl_quads if q[3] is not None}
+    assert {g.rsplit("/", 1)[1] for g in graphs} == {edited.stem, "ontology"}
+    assert len(dataset.shacl_keys) == 1
+
+
+def _quoted(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
