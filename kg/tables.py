@@ -47,7 +47,7 @@ WRAPPED = {
 #: Columns of ids separated by ", " or "; ": they wrap between ids, never inside one.
 LISTS = {"articles", "article ids", "aliases", "when"}
 #: Optional columns of prose: left out first, wrapped (and shortened unless wide) when shown.
-OPTIONAL_PROSE = {"basis"}
+OPTIONAL_PROSE = {"basis", "note"}
 #: Columns left out first when a table does not fit (``--json`` has every field).
 OPTIONAL = {
     "certainty",
@@ -60,6 +60,7 @@ OPTIONAL = {
     "precision",
     "hops",
     "basis",
+    "note",
 }
 #: The narrowest a prose column is squeezed to before the table is printed as records.
 PROSE_MIN = 24
@@ -262,7 +263,10 @@ class FitTable:
         for kinds in (("prose",), ("prose", "list")):  # prose first, then lists of ids
             while sum(width.values()) > room:
                 narrowable = [
-                    i for i in shown if width[i] > least[i] and self.kind(self.columns[i]) in kinds
+                    i
+                    for i in shown
+                    if width[i] > least[i]
+                    and (self.kind(self.columns[i]) in kinds or self.columns[i] in OPTIONAL_PROSE)
                 ]
                 if not narrowable:
                     break
@@ -298,19 +302,6 @@ class FitTable:
                 if value and index not in self.group:
                     grid.add_row(f"  {column}", Text(value))
             yield grid
-
-
-def _table(
-    title: str | None,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    widths: Mapping[str, int] | None = None,
-    fixed: bool = True,
-    wide: bool = False,
-) -> FitTable:
-    """A table of data cells that fits the console (see :class:`FitTable`)."""
-    del widths, fixed  # prose is shortened to QUOTE_WIDTH by FitTable, other cells never
-    return FitTable(title, columns, rows, wide=wide)
 
 
 def _articles(value: Sequence[str]) -> str:
@@ -592,7 +583,7 @@ def _triples_table(
     claims = [(r, e) for r in rows for e in r["evidence"]]
     return FitTable(
         title,
-        ["claim", "when", "basis", "speaker", "certainty", "article", "quote"],
+        ["claim", "when", "basis", "speaker", "certainty", "article", "quote", "note"],
         (
             (
                 " ".join(str(r[c]) for c in parts),
@@ -602,6 +593,7 @@ def _triples_table(
                 e["certainty"],
                 article,
                 _quote(e),
+                e.get("note") or "",
             )
             for article, (r, e) in zip(ids, claims, strict=True)
         ),
@@ -727,12 +719,13 @@ def claims_table(found: Sequence[Mapping[str, Any]], wide: bool = False) -> FitT
             c["certainty"],
             article,
             _quote(c),
+            c.get("note") or "",
         )
         for article, c in zip(ids, found, strict=True)
     ]
     return FitTable(
         _rows_caption(len(found), "claim"),
-        ["claim", "when", "basis", "speaker", "certainty", "article", "quote"],
+        ["claim", "when", "basis", "speaker", "certainty", "article", "quote", "note"],
         rows,
         wide=wide,
         group=["claim"],
