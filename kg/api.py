@@ -11,7 +11,7 @@ True
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -329,6 +329,9 @@ def serve(
     timeout: float = 10.0,
     max_rows: int = 10_000,
     watch: float = 2.0,
+    allow_hosts: Sequence[str] = (),
+    allow_origins: Sequence[str] = (),
+    cache_size: int = 64 << 20,
     log: Progress | None = None,
 ) -> None:
     """Serve the graph as a read-only SPARQL endpoint on 127.0.0.1 until Ctrl-C (see kg.server).
@@ -343,6 +346,9 @@ def serve(
         timeout=timeout,
         max_rows=max_rows,
         watch=watch,
+        allow_hosts=allow_hosts,
+        allow_origins=allow_origins,
+        cache_size=cache_size,
         log=log,
     )
     server.serve_forever()

@@ -241,12 +241,45 @@ _FROM_HELP = (
     show_default=True,
     help="Most rows (or triples) per answer; a capped one has X-KG-Truncated: true.",
 )
-def serve(root: Path | None, port: int, path: Path | None, timeout: float, max_rows: int) -> None:
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests whose Host is NAME (repeatable); by default only localhost, "
+    "127.0.0.1 and [::1] (against DNS rebinding).",
+)
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let web pages from ORIGIN (e.g. https://yasgui.org; * for any) query the endpoint "
+    "(repeatable); others are refused.",
+)
+@click.option(
+    "--cache-mb",
+    type=click.IntRange(min=0),
+    default=64,
+    show_default=True,
+    help="Memory for answers to repeated queries (0: no cache); emptied when the data change.",
+)
+def serve(
+    root: Path | None,
+    port: int,
+    path: Path | None,
+    timeout: float,
+    max_rows: int,
+    allow_hosts: tuple[str, ...],
+    allow_origins: tuple[str, ...],
+    cache_mb: int,
+) -> None:
     """Serve the graph as a read-only SPARQL 1.1 endpoint on 127.0.0.1 (Oxigraph behind a guard).
 
     Answers SELECT/ASK/CONSTRUCT/DESCRIBE in JSON, XML, CSV, TSV, Turtle, N-Triples or N-Quads;
-    refuses updates, Graph Store writes, SERVICE and LOAD. Changes to data/ (or to the --from
-    file) are picked up while serving. Ctrl-C stops.
+    refuses updates, Graph Store writes, SERVICE and LOAD, requests for other host names and
+    queries from other web sites' pages. GET /query without a query describes the service.
+    Changes to data/ (or to the --from file) are picked up while serving. Ctrl-C stops.
 
     \b
     Example:
@@ -254,7 +287,17 @@ def serve(root: Path | None, port: int, path: Path | None, timeout: float, max_r
       curl -s http://127.0.0.1:7878/query -H 'Accept: text/csv' \\
            --data-urlencode 'query=SELECT ?e ?label WHERE { ?e rdfs:label ?label } LIMIT 5'
     """
-    api.serve(root, path, port=port, timeout=timeout, max_rows=max_rows, log=click.echo)
+    api.serve(
+        root,
+        path,
+        port=port,
+        timeout=timeout,
+        max_rows=max_rows,
+        allow_hosts=allow_hosts,
+        allow_origins=allow_origins,
+        cache_size=cache_mb << 20,
+        log=click.echo,
+    )
 
 
 @main.command()

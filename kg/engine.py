@@ -35,9 +35,9 @@ import threading
 import time
 import urllib.parse
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from typing import IO
@@ -390,11 +390,78 @@ def shape_of(text: str) -> str:
     )
 
 
+class AnswerCache:
+    """Recent answers by query, at most ``size`` bytes in all and ``largest`` bytes each.
+
+    Concurrent askers of the same query wait for the first one's answer (single flight) instead
+    of running it again. Keys hold the snapshot generation, so a new snapshot never serves an
+    old answer (and :meth:`clear` drops them).
+
+    >>> cache = AnswerCache(size=100)
+    >>> cache.claim("q", deadline=time.monotonic() + 1)
+    (None, True)
+    >>> cache.put("q", Answer("boolean", b"true", 1, False)); cache.release("q")
+    >>> cache.claim("q", deadline=time.monotonic() + 1)[0].lane
+    'cache'
+    """
+
+    def __init__(self, size: int = 64 << 20, largest: int = 4 << 20) -> None:
+        self.size = size
+        self.largest = largest
+        self.used = 0
+        self.hits = 0
+        self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._running: dict[Hashable, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, key: Hashable, deadline: float) -> tuple[Answer | None, bool]:
+        """A kept answer, or (None, True) when the caller should run the query (and then
+        :meth:`put` and :meth:`release`), or (None, False) after waiting for another caller."""
+        with self._lock:
+            kept = self._answers.get(key)
+            if kept is not None:
+                self._answers.move_to_end(key)
+                self.hits += 1
+                return replace(kept, lane="cache"), False
+            running = self._running.get(key)
+            if running is None:
+                self._running[key] = threading.Event()
+                return None, True
+        if not running.wait(max(deadline - time.monotonic(), 0.0)):
+            raise Refusal(
+                503, "the same query is still running for another client — retry in a moment"
+            )
+        return None, False
+
+    def put(self, key: Hashable, answer: Answer) -> None:
+        size = len(answer.data)
+        if size > self.largest:
+            return
+        with self._lock:
+            self._answers[key] = answer
+            self.used += size
+            while self.used > self.size and self._answers:
+                _, dropped = self._answers.popitem(last=False)
+                self.used -= len(dropped.data)
+
+    def release(self, key: Hashable) -> None:
+        with self._lock:
+            running = self._running.pop(key, None)
+        if running is not None:
+            running.set()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+            self.used = 0
+
+
 class Engine:
     """Snapshots of the dataset and the Oxigraph lanes that answer queries over them.
 
     ``connections`` is the most queries the cheap lane runs at once, ``costly_connections`` the
-    most for the costly lane; ``max_rows`` caps answers. :meth:`load` builds a snapshot and
+    most for the costly lane; ``max_rows`` caps answers; ``cache_size`` bounds the bytes of
+    answers kept for repeated queries (0: none). :meth:`load` builds a snapshot and
     switches to it; :meth:`execute` runs one query before its deadline.
     """
 
@@ -406,6 +473,7 @@ class Engine:
         max_rows: int = 10_000,
         connections: int = 8,
         costly_connections: int = 2,
+        cache_size: int = 64 << 20,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.max_rows = max_rows
@@ -422,7 +490,8 @@ class Engine:
         self._lanes: dict[str, Lane] = {}
         self._lock = threading.Lock()
         self._restarting = {name: threading.Lock() for name in self.LANES}
-        self._costs: OrderedDict[str, float] = OrderedDict()
+        self._costs: OrderedDict[str, tuple[str, float | None]] = OrderedDict()
+        self.cache = AnswerCache(cache_size)
 
     # -- snapshots -------------------------------------------------------------------------
 
@@ -447,6 +516,7 @@ class Engine:
             old, self._lanes = self._lanes, lanes
             self.quads, self.graphs = len(quads), graphs
             self._costs.clear()
+        self.cache.clear()
         if old:
             self._retire(old, drain)
         return self.generation
@@ -500,21 +570,29 @@ class Engine:
 
     # -- queries ---------------------------------------------------------------------------
 
-    def route(self, text: str) -> str:
-        """The lane for a query: its measured cost when known, else :func:`query_cost`."""
-        with self._lock:
-            took = self._costs.get(shape_of(text))
-        if took is not None:
-            return "cheap" if took < FAST_BUDGET else "costly"
-        return query_cost(text)
-
-    def _learn(self, text: str, took: float) -> None:
+    def route(self, text: str) -> tuple[str, str]:
+        """The lane for a query (its measured cost when known, else :func:`query_cost`) and
+        the query's shape."""
         shape = shape_of(text)
         with self._lock:
-            self._costs[shape] = took
+            known = self._costs.get(shape)
+        if known is None:
+            known = self._remember(shape, query_cost(shape), None)
+        estimate, took = known
+        if took is not None:
+            return ("cheap" if took < FAST_BUDGET else "costly"), shape
+        return estimate, shape
+
+    def _remember(self, shape: str, estimate: str, took: float | None) -> tuple[str, float | None]:
+        with self._lock:
+            self._costs[shape] = (estimate, took)
             self._costs.move_to_end(shape)
             while len(self._costs) > 4096:
                 self._costs.popitem(last=False)
+        return estimate, took
+
+    def _learn(self, shape: str, took: float) -> None:
+        self._remember(shape, self._costs.get(shape, ("costly", None))[0], took)
 
     def execute(
         self, text: str, dataset: Mapping[str, list[str]] | None, deadline: float, timeout: float
@@ -523,9 +601,29 @@ class Engine:
 
         ``timeout`` (seconds) is only named in messages. Raises :class:`Refusal` (503 when the
         lane stayed busy, 504 past the deadline, 400 or 502 when the engine refused the query)
-        or :class:`QueryError` for refused query forms.
+        or :class:`QueryError` for refused query forms. Answers are kept (:class:`AnswerCache`)
+        until the snapshot changes; the same query asked while it runs waits for its answer.
         """
         check_query(text)
+        if self.cache.size <= 0:
+            return self._run(text, dataset, deadline, timeout)
+        key = (self.generation, self.max_rows, text, repr(sorted((dataset or {}).items())))
+        while True:
+            kept, leader = self.cache.claim(key, deadline)
+            if kept is not None:
+                return kept
+            if leader:
+                break
+        try:
+            answer = self._run(text, dataset, deadline, timeout)
+            self.cache.put(key, answer)
+            return answer
+        finally:
+            self.cache.release(key)
+
+    def _run(
+        self, text: str, dataset: Mapping[str, list[str]] | None, deadline: float, timeout: float
+    ) -> Answer:
         for key, iris in (dataset or {}).items():
             for iri in iris:
                 if not iri.startswith(BASE_IRI):
@@ -537,7 +635,7 @@ class Engine:
         body = prefixed.encode()
         pairs = [(key, iri) for key, iris in (dataset or {}).items() for iri in iris]
         path = "/query" + ("?" + urllib.parse.urlencode(pairs) if pairs else "")
-        name = self.route(text)
+        name, shape = self.route(text)
         for _attempt in range(3):
             lane = self.lane(name)
             got = lane.acquire(deadline - time.monotonic())
@@ -553,11 +651,11 @@ class Engine:
             started = time.monotonic()
             try:
                 answer, reusable = self._exchange(conn, path, body, deadline, shift)
-                self._learn(text, time.monotonic() - started)
+                self._learn(shape, time.monotonic() - started)
                 answer.lane = name
                 return answer
             except TimeoutError:
-                self._learn(text, time.monotonic() - started)
+                self._learn(shape, time.monotonic() - started)
                 self._restart(lane, f"a query ran past the {timeout:g} s deadline")
                 raise Refusal(
                     504,

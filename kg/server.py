@@ -97,7 +97,8 @@ class SparqlServer:
 
     ``port=0`` picks a free port (tests). ``timeout`` is the deadline of one query in seconds,
     ``max_rows`` the cap on rows or triples, ``connections`` the most cheap queries the engine
-    runs at once and ``costly_connections`` the most costly ones, ``clients`` the most client
+    runs at once and ``costly_connections`` the most costly ones, ``cache_size`` the bytes of
+    answers kept for repeated queries (0: none), ``clients`` the most client
     connections held open, ``watch`` how often (seconds) the source is checked for changes (0:
     only when :meth:`reload` is called). ``allow_hosts`` and ``allow_origins`` widen the Host
     and Origin policy (:class:`kg.guard.HostPolicy`).
@@ -112,6 +113,7 @@ class SparqlServer:
         max_rows: int = 10_000,
         connections: int = 8,
         costly_connections: int = 2,
+        cache_size: int = 64 << 20,
         clients: int = 64,
         watch: float = 2.0,
         allow_hosts: Sequence[str] = (),
@@ -124,6 +126,7 @@ class SparqlServer:
         self._max_rows = max_rows
         self.connections = connections
         self.costly_connections = costly_connections
+        self.cache_size = cache_size
         self.clients = clients
         self.watch = watch
         self.allow_hosts = tuple(allow_hosts)
@@ -181,6 +184,7 @@ class SparqlServer:
                 max_rows=self._max_rows,
                 connections=self.connections,
                 costly_connections=self.costly_connections,
+                cache_size=self.cache_size,
                 log=self.log,
             )
             self.reload(force=True)

@@ -803,8 +803,9 @@ def inline_bindings(text: str, bindings: Mapping[str, Any]) -> str | None:
     substitutions and a leading ``VALUES`` block only after it has chosen a plan; written in,
     the bound values make a named query walk from the given nodes. A projected variable keeps
     its name (``(<iri> AS ?s)``). Queries where a written-in term could change the meaning
-    (``SELECT *``, a subquery, ``VALUES``, ``GROUP BY`` or ``AS`` on a bound variable) give None:
-    bind those with :func:`with_values` instead.
+    (``SELECT *``, ``VALUES``, ``GROUP BY`` or ``AS`` on a bound variable) give None:
+    bind those with :func:`with_values` instead. A subquery is written into when it projects
+    the bound variables it uses.
 
     >>> ifs = {"e": "https://kg.example/entity/ifs"}
     >>> inline_bindings("SELECT ?l WHERE { ?e rdfs:label ?l }", ifs)
@@ -819,39 +820,86 @@ def inline_bindings(text: str, bindings: Mapping[str, Any]) -> str | None:
     terms = {name: str(_term(value)) for name, value in bindings.items()}
     tokens = [(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
     tokens = [t for t in tokens if t[0] != "comment"]
+    values = [value for _, value, _, _ in tokens]
     words = [value.upper() if kind == "word" else "" for kind, value, _, _ in tokens]
-    if words.count("SELECT") > 1 or "VALUES" in words:
+    if "VALUES" in words:
         return None
-    select = words.index("SELECT") if "SELECT" in words else None
-    body = next((i for i, (_, value, _, _) in enumerate(tokens) if value == "{"), len(tokens))
-    if select is not None and any(value == "*" for _, value, _, _ in tokens[select:body]):
-        return None
-    modifier = next((i for i, w in enumerate(words) if w in ("GROUP", "ORDER")), len(tokens))
+    role = [""] * len(tokens)  # "projection", "order" or "group" for tokens in those clauses
+    outer: range = range(0)  # the projection of the query itself
+    from_subqueries: set[str] = set()  # variables that subqueries project
+    for index, word in enumerate(words):
+        if word == "SELECT":
+            opening = _next_brace(values, index)
+            if "*" in values[index:opening]:
+                return None
+            depth = 0
+            for inner in range(index + 1, opening):
+                depth += (values[inner] == "(") - (values[inner] == ")")
+                role[inner] = "projection" if depth == 0 and values[inner] != ")" else "expression"
+            if not outer:
+                outer = range(index + 1, opening)
+                continue
+            if (
+                index > 0
+                and values[index - 1] == "{"
+                and not _projects_bound(
+                    tokens, index, opening, _matching_brace(values, index - 1), set(terms)
+                )
+            ):
+                return None
+            from_subqueries.update(v[1:] for v in values[index:opening] if v[:1] in "?$")
+        elif word in ("GROUP", "ORDER", "HAVING"):
+            inner = index
+            while (
+                inner < len(tokens)
+                and values[inner] not in ("{", "}")
+                and (inner == index or words[inner] not in ("LIMIT", "OFFSET", "ORDER", "GROUP"))
+            ):
+                role[inner] = "order" if word == "ORDER" else "group"
+                inner += 1
     pieces: list[str] = []
     done = 0
-    depth = 0
     for index, (kind, value, start, end) in enumerate(tokens):
-        if select is not None and index > select and index < body:
-            depth += value == "("
-            depth -= value == ")"
         if kind != "var" or value[1:] not in terms:
             continue
-        term = terms[value[1:]]
-        if index > 0 and words[index - 1] == "AS":
+        if (index > 0 and words[index - 1] == "AS") or role[index] == "group":
             return None
-        if index >= modifier:
-            if "GROUP" in words[modifier : index + 1] or "HAVING" in words[modifier : index + 1]:
-                return None
+        if role[index] == "order":
             continue  # ORDER BY a constant: every row sorts alike, kept as the variable
-        if select is not None and select < index < body and depth == 0:
-            replacement = f"({term} AS {value})"
-        else:
-            replacement = term
+        if index in outer and value[1:] in from_subqueries:
+            continue  # a subquery binds it already
+        term = terms[value[1:]]
         pieces.append(text[done:start])
-        pieces.append(replacement)
+        pieces.append(f"({term} AS {value})" if role[index] == "projection" else term)
         done = end
     pieces.append(text[done:])
     return "".join(pieces)
+
+
+def _next_brace(values: list[str], index: int) -> int:
+    return next((i for i in range(index, len(values)) if values[i] == "{"), len(values))
+
+
+def _matching_brace(values: list[str], opening: int) -> int:
+    depth = 0
+    for index in range(opening, len(values)):
+        depth += (values[index] == "{") - (values[index] == "}")
+        if depth == 0:
+            return index
+    return len(values)
+
+
+def _projects_bound(
+    tokens: list[tuple[str | None, str, int, int]],
+    select: int,
+    opening: int,
+    closing: int,
+    bound: set[str],
+) -> bool:
+    """Whether a subquery projects every bound variable it uses (else they are not the same)."""
+    projected = {value[1:] for kind, value, _, _ in tokens[select:opening] if kind == "var"}
+    used = {value[1:] for kind, value, _, _ in tokens[opening:closing] if kind == "var"}
+    return not (used & bound) - projected
 
 
 def bind_text(text: str, bindings: Mapping[str, Any]) -> str:

@@ -294,7 +294,7 @@ def test_engine_crash_is_survived(served: SparqlServer) -> None:
     assert served.engine is not None
     for pid in served.engine.pids():
         os.kill(pid, signal.SIGKILL)
-    status, _, body = http(served.url, query="ASK { entity:ifs ?p ?o }")
+    status, _, body = http(served.url, query="ASK { entity:ifs ?p ?o } # after a crash")
     assert (status, json.loads(body)["boolean"]) == (200, True)
 
 
@@ -706,7 +706,7 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 def test_slow_queries_do_not_starve_point_lookups(graph: KnowledgeGraph) -> None:
     require_oxigraph()
     source = Source("the seed dataset", lambda: list(graph.store))
-    with SparqlServer(source, port=0, timeout=4.0, watch=0) as server:
+    with SparqlServer(source, port=0, timeout=4.0, watch=0, cache_size=0) as server:
         slow: list[tuple[int, str]] = []
 
         def hog() -> None:
@@ -741,10 +741,37 @@ def test_a_query_measured_slow_moves_to_the_costly_lane(served: SparqlServer) ->
     )
     engine = served.engine
     assert engine is not None
-    assert engine.route(anchored_but_slow) == "costly"  # unanchored patterns
+    assert engine.route(anchored_but_slow)[0] == "costly"  # unanchored patterns
     cheap_shape = "SELECT ?p ?o WHERE { entity:ifs ?p ?o }"
-    assert engine.route(cheap_shape) == "cheap"
-    engine._learn(cheap_shape, 5.0)  # measured slow once: the costly lane from then on
-    assert engine.route("SELECT ?p ?o WHERE { entity:united-states ?p ?o }") == "costly"
-    engine._learn(cheap_shape, 0.001)
-    assert engine.route(cheap_shape) == "cheap"
+    lane, shape = engine.route(cheap_shape)
+    assert lane == "cheap"
+    engine._learn(shape, 5.0)  # measured slow once: the costly lane from then on
+    assert engine.route("SELECT ?p ?o WHERE { entity:united-states ?p ?o }")[0] == "costly"
+    engine._learn(shape, 0.001)
+    assert engine.route(cheap_shape)[0] == "cheap"
+
+
+def test_repeated_queries_are_answered_from_the_cache_until_the_data_change(
+    tmp_path: Path,
+) -> None:
+    require_oxigraph()
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    state = {"version": 1}
+
+    def quads() -> list[ox.Quad]:
+        return [
+            ox.Quad(ox.NamedNode(f"https://kg.example/entity/e{i}"), label, ox.Literal(f"E {i}"))
+            for i in range(10 * state["version"])
+        ]
+
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    with SparqlServer(
+        Source("changing", quads, lambda: state["version"]), port=0, watch=0
+    ) as server:
+        answers = [http(server.url, query=count) for _ in range(3)]
+        assert [a[1]["x-kg-lane"] for a in answers] == ["costly", "cache", "cache"]
+        assert len({a[2] for a in answers}) == 1 and b'"10"' in answers[0][2]
+        state["version"] = 2
+        assert server.reload()
+        _, headers, body = http(server.url, query=count)
+        assert headers["x-kg-lane"] != "cache" and b'"20"' in body
