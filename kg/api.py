@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -32,6 +32,7 @@ from kg.knowledge import KnowledgeGraph
 from kg.model import Curation
 from kg.ontology import PREFIXES, Ontology, default_root, load_ontology
 from kg.rdf import iter_quads
+from kg.results import Written
 from kg.shacl import ShapesCheck
 from kg.sparql import QueryResult, bind_text, prepare_query
 from kg.store import build_store_dir, new_store, open_store, read_export, to_oxigraph
@@ -391,13 +392,18 @@ def query(
     endpoint: str | None = None,
     path: Path | str | None = None,
     root: Path | None = None,
-) -> QueryResult | bytes:
+    max_rows: int | None = None,
+    timeout: float | None = None,
+    out: IO[bytes] | None = None,
+) -> QueryResult | bytes | Written:
     """Run a named query, a ``.rq`` file or SPARQL text: what ``kg query`` does.
 
     Locally (the graph from ``data/``, or ``path``) or, with ``endpoint``, on any SPARQL 1.1
     endpoint: then parameters are written into the query text (:func:`kg.sparql.bind_text`).
     Without ``fmt`` the answer is a :class:`kg.sparql.QueryResult`; with it, bytes in that format
-    (json, xml, csv, tsv; ttl or nt for CONSTRUCT/DESCRIBE).
+    (json, xml, csv, tsv; ttl or nt for CONSTRUCT/DESCRIBE), or, with ``out``, the answer
+    written there as it is read. Local queries keep at most ``max_rows`` rows and stop after
+    ``timeout`` seconds (:mod:`kg.results`).
 
     >>> query("as-of", params={"day": "2024-01-01"}, fmt="csv").splitlines()[0]
     b'day,s,p,o,from,until,article,quote'
@@ -412,7 +418,8 @@ def query(
         if fmt is None:
             return remote.remote_query(endpoint, text)
         return remote.query_endpoint(endpoint, text, fmt)
-    return load(path, root=root).query(source, fmt, params)
+    graph = load(path, root=root)
+    return graph.query(source, fmt, params, max_rows=max_rows, timeout=timeout, out=out)
 
 
 # --- kg synth: a synthetic corpus of any size (kg.synth; kg.bench is a client of this API) -----

@@ -9,6 +9,7 @@ unknown command or option, a missing argument, a bad option value), also one lin
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -1069,7 +1070,27 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
     help="Run on this SPARQL 1.1 endpoint instead of the local graph.",
 )
 @click.option("--wide", is_flag=True, help="Print long values in full (no shortening).")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Most rows (or triples) a local query prints; a note on stderr says when some were "
+    "left out.",
+)
+@click.option(
+    "--no-limit", is_flag=True, help="Print every row (CSV, TSV, JSON, XML, nt are streamed)."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Stop a local query after this many seconds (0: no deadline). Ctrl-C stops it too.",
+)
+@click.pass_context
 def query(
+    ctx: click.Context,
     root: Path | None,
     source: str | None,
     path: Path | None,
@@ -1079,6 +1100,9 @@ def query(
     list_: bool,
     endpoint: str | None,
     wide: bool,
+    max_rows: int,
+    no_limit: bool,
+    timeout: float,
 ) -> None:
     """Run a named query, a .rq file or SPARQL text; print a table, CSV, JSON, TSV or XML.
 
@@ -1095,7 +1119,7 @@ def query(
       kg query my-question.rq --format json
       kg query corroborated --endpoint http://127.0.0.1:7878/query
     """
-    from kg.sparql import named_queries
+    from kg.sparql import QueryResult, named_queries
 
     if list_:
         from kg.tables import named_table
@@ -1118,24 +1142,60 @@ def query(
     if not source:
         raise click.UsageError("give a named query, a .rq file or SPARQL text (or --list)")
     fmt = "json" if as_json else fmt
-    answer = api.query(
-        source,
-        fmt=None if fmt == "table" else fmt,
-        params=_params(params),
-        endpoint=endpoint,
-        path=path,
-        root=root,
-    )
+    limit = None if no_limit else max_rows
+    stream = _EndsWithNewline(sys.stdout.buffer)
+    try:
+        answer = api.query(
+            source,
+            fmt=None if fmt == "table" else fmt,
+            params=_params(params),
+            endpoint=endpoint,
+            path=path,
+            root=root,
+            max_rows=limit,
+            timeout=timeout or math.inf,  # always in a child process, which Ctrl-C stops
+            out=None if endpoint else stream,
+        )
+    except KeyboardInterrupt:
+        click.echo("kg: interrupted — the query was stopped", err=True)
+        ctx.exit(130)
     if isinstance(answer, bytes):
-        stream = sys.stdout.buffer
-        stream.write(answer if answer.endswith(b"\n") else answer + b"\n")
-        stream.flush()
-        return
-    from kg.tables import result_table
+        stream.write(answer)
+    if not isinstance(answer, QueryResult):
+        stream.finish()
+    else:
+        from kg.tables import result_table
 
-    named = named_queries().get(source)
-    see_also = named.see_also if named else ""
-    _print(answer, False, lambda: result_table(answer, wide, see_also))
+        named = named_queries().get(source)
+        see_also = named.see_also if named else ""
+        _print(answer, False, lambda: result_table(answer, wide, see_also))
+    if getattr(answer, "truncated", False):
+        click.echo(
+            f"kg: showing the first {limit:,} rows — --max-rows N or --no-limit for more",
+            err=True,
+        )
+
+
+class _EndsWithNewline:
+    """A byte stream that remembers its last byte, to end the output with a newline."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.last = b"\n"
+
+    def write(self, data: bytes) -> int:
+        if data:
+            self.out.write(data)
+            self.last = data[-1:]
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def finish(self) -> None:
+        if self.last != b"\n":
+            self.out.write(b"\n")
+        self.out.flush()
 
 
 # --- kg html: the interactive graph page (kg.html) ------------------------------------------

@@ -21,12 +21,10 @@ cap, with processes and folders that never outlive the Python process that owns 
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -47,6 +45,7 @@ import pyoxigraph as ox
 from kg.errors import EndpointError, QueryError
 from kg.ontology import BASE_IRI
 from kg.remote import declare_prefixes
+from kg.results import die_with_parent
 from kg.sparql import check_query, query_cost
 from kg.store import build_store_dir
 
@@ -119,8 +118,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-_PR_SET_PDEATHSIG = 1
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 #: Starts every engine process: the parent-death signal fires when the forking thread ends.
 _LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-engine-launcher")
 
@@ -129,10 +126,9 @@ def _child_setup(owner: int, niceness: int) -> Callable[[], None]:
     """What runs in the child between fork and exec: die with the owner, lower the priority."""
 
     def setup() -> None:
-        if _LIBC is not None:
-            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-            if os.getppid() != owner:  # the owner died before the signal was armed
-                os._exit(1)
+        die_with_parent()
+        if os.getppid() != owner:  # the owner died before the signal was armed
+            os._exit(1)
         if niceness:
             os.nice(niceness)
 

@@ -15,12 +15,13 @@ import datetime as dt
 import difflib
 import functools
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ParamSpec
+from typing import IO, Any, ParamSpec
 
 import networkx as nx
 import pyoxigraph as ox
@@ -37,6 +38,7 @@ from kg.model import DATE_PATTERN, DateValue
 from kg.notebook import Conflicts, Rows, definition_list
 from kg.ontology import BASE_IRI, KG, PREFIXES, Ontology, article_iri, entity_iri, local_name
 from kg.rdf import DATE_TYPES, LITERAL_TYPES
+from kg.results import DEFAULT_MAX_ROWS, Written
 from kg.sparql import (
     NamedQuery,
     QueryResult,
@@ -45,6 +47,7 @@ from kg.sparql import (
     prepare_query,
     run_query,
     serialize_query,
+    stream_query,
 )
 from kg.store import dataset_over
 
@@ -123,7 +126,16 @@ class KnowledgeGraph:
         """
         return dataset_over(self.store, PREFIXES)
 
-    def sparql(self, query: str, /, *, ids: bool = False, **bindings: Any) -> QueryResult:
+    def sparql(
+        self,
+        query: str,
+        /,
+        *,
+        ids: bool = False,
+        max_rows: int | None = DEFAULT_MAX_ROWS,
+        timeout: float | None = None,
+        **bindings: Any,
+    ) -> QueryResult:
         """Run a read-only SPARQL query (kg's prefixes predefined); keyword arguments bind
         variables, each as the RDF term it names (see :func:`sparql_term`):
 
@@ -137,7 +149,10 @@ class KnowledgeGraph:
           binds exactly that literal (``Literal("ifs")`` for the string that is also an id).
 
         With ``ids`` entity and article IRIs in the rows come back as ids, as elsewhere in the
-        API.
+        API. At most ``max_rows`` rows come back (``None``: all; ``result.truncated`` says when
+        some were left out, and a warning too when the cap is the default); with ``timeout``
+        (seconds) the query runs in a child process that is stopped at the deadline or on
+        Ctrl-C (see :mod:`kg.results`).
 
         >>> import kg
         >>> g = kg.load()
@@ -150,7 +165,12 @@ class KnowledgeGraph:
         [{'e': 'united-states', 'g': '000_d8c50166044d5b84'}]
         """
         terms = {name: sparql_term(value, self.entities) for name, value in bindings.items()}
-        result = run_query(self.store, query, terms)
+        result = run_query(self.store, query, terms, max_rows=max_rows, timeout=timeout)
+        if result.truncated and max_rows == DEFAULT_MAX_ROWS:  # a cap the caller did not choose
+            warnings.warn(
+                f"only the first {max_rows:,} rows — pass max_rows=None (or more) for all",
+                stacklevel=2,
+            )
         if ids:
             result.rows = [{k: _iri_id(v) for k, v in row.items()} for row in result.rows]
             result.triples = [(_iri_id(s), _iri_id(p), _iri_id(o)) for s, p, o in result.triples]
@@ -743,10 +763,19 @@ class KnowledgeGraph:
         return run_query(self.store, query.text, query.bind(self._named_params(query, params)))
 
     def query(
-        self, source: str, fmt: str | None = None, params: Mapping[str, Any] | None = None
-    ) -> QueryResult | bytes:
+        self,
+        source: str,
+        fmt: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+        out: IO[bytes] | None = None,
+    ) -> QueryResult | bytes | Written:
         """Run a named query, a ``.rq`` file or SPARQL text: rows, or bytes in ``fmt``
-        (json, xml, csv, tsv; ttl or nt for CONSTRUCT). What ``kg query`` does.
+        (json, xml, csv, tsv; ttl or nt for CONSTRUCT). What ``kg query`` does. Limits as
+        :meth:`sparql`; with ``out`` and ``fmt`` the answer is written there as it is read
+        (:func:`kg.sparql.stream_query`) and what was written is returned.
 
         >>> import kg
         >>> kg.load().query("ASK { entity:ifs kg:partOf ?x }")
@@ -756,9 +785,12 @@ class KnowledgeGraph:
         if named is not None:  # entity names ("Matt Miller") to ids before they are bound
             params = self._named_params(named, params or {})
         text, bindings, named = prepare_query(source, params)
+        limits = {"max_rows": max_rows, "timeout": timeout}
         if fmt is None:
-            return run_query(self.store, text, bindings)
-        return serialize_query(self.store, text, fmt, bindings)
+            return run_query(self.store, text, bindings, **limits)
+        if out is not None:
+            return stream_query(self.store, text, fmt, out, bindings, **limits)
+        return serialize_query(self.store, text, fmt, bindings, **limits)
 
     # --- helpers of the questions above
 

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.ontology import BASE_IRI, ID_PATTERN, KG, PREFIXES, entity_iri
+from kg.results import DEFAULT_MAX_ROWS, Written, in_child, write_answer
 
 _TOKEN = re.compile(
     r"""(?P<comment>\#[^\n]*)
@@ -98,6 +100,8 @@ class QueryResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     boolean: bool | None = None
     triples: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Whether rows (or triples) were left out by a row cap.
+    truncated: bool = field(default=False, repr=False, compare=False)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.rows)
@@ -206,35 +210,121 @@ def _term(value: Any) -> Any:
     )
 
 
-def run_query(store: ox.Store, text: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
+def run_query(
+    store: ox.Store,
+    text: str,
+    bindings: Mapping[str, Any] | None = None,
+    *,
+    max_rows: int | None = None,
+    timeout: float | None = None,
+) -> QueryResult:
     """Run a read-only query; kg's prefixes (kg:, entity:, article:, schema:, ...) are predefined.
+
+    At most ``max_rows`` rows (or triples) are kept (``truncated`` says whether some were
+    left out); with ``timeout`` (seconds) the query runs in a child process that is stopped at
+    the deadline (:class:`kg.results.QueryTimeout`) or on Ctrl-C.
 
     >>> store = ox.Store()
     >>> run_query(store, "ASK { ?s ?p ?o }").boolean
     False
+    >>> capped = run_query(store, "SELECT ?n WHERE { VALUES ?n { 1 2 3 } }", max_rows=2)
+    >>> capped.rows, capped.truncated
+    ([{'n': 1}, {'n': 2}], True)
     """
-    answer = _run(store, text, bindings)
+    if timeout is None:
+        return _collect(_run(store, text, bindings), max_rows)
+    kept: list[Any] = []
+
+    def work(stream: Any) -> QueryResult:
+        return _collect(_run(store, text, bindings), max_rows, stream.send_rows)
+
+    def take(chunk: list[Any]) -> None:
+        kept.extend(chunk)
+
+    result: QueryResult = in_child(work, None, timeout, take)
+    if result.kind == "select":
+        result.rows = kept
+    elif result.kind == "graph":
+        result.triples = kept
+    return result
+
+
+def _collect(
+    answer: Any, max_rows: int | None, send: Callable[[list[Any]], None] | None = None
+) -> QueryResult:
+    """A pyoxigraph answer as a :class:`QueryResult` of at most ``max_rows`` rows; with
+    ``send``, rows go there in chunks instead (from a child process)."""
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult("ask", boolean=bool(answer))
     if isinstance(answer, ox.QuerySolutions):
         names = [v.value for v in answer.variables]
-        rows = [{n: python_value(sol[n]) for n in names} for sol in answer]
-        return QueryResult("select", variables=names, rows=rows)
-    triples = [(t.subject.value, t.predicate.value, str(t.object)) for t in answer]
-    return QueryResult("graph", triples=triples)
+        items: Iterator[Any] = ({n: python_value(sol[n]) for n in names} for sol in answer)
+        result = QueryResult("select", variables=names)
+    else:
+        items = ((t.subject.value, t.predicate.value, str(t.object)) for t in answer)
+        result = QueryResult("graph")
+    kept: list[Any] = []
+    for count, item in enumerate(items):
+        if max_rows is not None and count >= max_rows:
+            result.truncated = True
+            break
+        kept.append(item)
+        if send is not None and len(kept) >= 1000:
+            send(kept)
+            kept = []
+    if send is not None:
+        send(kept)
+        kept = []
+    if result.kind == "select":
+        result.rows = kept
+    else:
+        result.triples = kept
+    return result
 
 
 def serialize_query(
-    store: ox.Store, text: str, fmt: str, bindings: Mapping[str, Any] | None = None
+    store: ox.Store,
+    text: str,
+    fmt: str,
+    bindings: Mapping[str, Any] | None = None,
+    *,
+    max_rows: int | None = None,
+    timeout: float | None = None,
 ) -> bytes:
     """Run a query and serialise its answer in a W3C results format (json, xml, csv, tsv) or,
-    for CONSTRUCT/DESCRIBE, an RDF format (ttl, nt)."""
-    answer = _run(store, text, bindings)
-    if isinstance(answer, ox.QueryTriples):
-        return answer.serialize(format=GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)) or b""
-    if fmt not in RESULT_FORMATS:
-        raise QueryError(f"unknown result format {fmt!r} — use one of {', '.join(RESULT_FORMATS)}")
-    return answer.serialize(format=RESULT_FORMATS[fmt]) or b""
+    for CONSTRUCT/DESCRIBE, an RDF format (ttl, nt); limits as :func:`stream_query`."""
+    out = io.BytesIO()
+    stream_query(store, text, fmt, out, bindings, max_rows=max_rows, timeout=timeout)
+    return out.getvalue()
+
+
+def stream_query(
+    store: ox.Store,
+    text: str,
+    fmt: str,
+    out: IO[bytes],
+    bindings: Mapping[str, Any] | None = None,
+    *,
+    max_rows: int | None = DEFAULT_MAX_ROWS,
+    timeout: float | None = None,
+) -> Written:
+    """Run a query and write its answer to ``out`` in ``fmt`` as it is read (memory does not
+    grow with the rows): at most ``max_rows`` rows, stopped after ``timeout`` seconds.
+
+    >>> out = io.BytesIO()
+    >>> stream_query(ox.Store(), "SELECT ?n WHERE { VALUES ?n { 1 2 } }", "tsv", out, timeout=5)
+    Written(rows=2, truncated=False)
+    >>> out.getvalue()
+    b'?n\\n1\\n2\\n'
+    """
+    if timeout is None:
+        return write_answer(_run(store, text, bindings), fmt, out, max_rows)
+    written: Written = in_child(
+        lambda stream: write_answer(_run(store, text, bindings), fmt, stream, max_rows),
+        out,
+        timeout,
+    )
+    return written
 
 
 # --- Syntax errors, inline bindings and named queries ---------------------------------------
