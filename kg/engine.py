@@ -291,11 +291,12 @@ class Workdir:
         self.close()
 
 
-def remove_stale_workdirs(parent: Path, *, grace: float = 60.0) -> list[Path]:
+def remove_stale_workdirs(parent: Path, *, grace: float = 86_400.0) -> list[Path]:
     """Remove ``kg-serve-*`` folders under ``parent`` that no running server holds.
 
-    A folder is held while its ``.lock`` file is locked; one without a lock file (an older kg,
-    or a start cut short) is removed once it is ``grace`` seconds old. Returns what was removed.
+    A folder is held while its ``.lock`` file is locked; one without a lock file (from an older
+    kg, which may still be serving from it, or a start cut short) is removed once it is
+    ``grace`` seconds old (a day). Returns what was removed.
     """
     removed = []
     for folder in sorted(Path(parent).glob(f"{_WORKDIR_PREFIX}*")):
