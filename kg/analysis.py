@@ -9,7 +9,7 @@ places contain places, the NetworkX projection. They return plain values (lists 
 >>> g = kg.load()
 >>> kinds = {c.kind for c in conflicts(g.claim_rows, g.ontology, g.nx)}
 >>> sorted(kinds)
-['compatible', 'contradiction', 'precision', 'quote-variant']
+['compatible', 'contradiction', 'precision', 'quote-variant', 'time']
 """
 
 from __future__ import annotations
@@ -34,13 +34,15 @@ from kg.ontology import Ontology
 Row = dict[str, Any]
 
 #: Conflict kinds, in the order they are reported.
-CONFLICT_KINDS = ("contradiction", "precision", "quote-variant", "compatible")
+CONFLICT_KINDS = ("contradiction", "time", "precision", "quote-variant", "compatible")
 #: Quotes of one statement at least this similar (:func:`similarity`) are variants of a sentence.
 VARIANT_SIMILARITY = 0.5
 #: Past this many distinct values (or wordings), conflicts are not listed pair by pair.
 MAX_PAIRED_VALUES = 8
 #: The predicate whose edges (followed transitively) make two place or part values compatible.
 CONTAINMENT = "partOf"
+#: For a place property, the property that says an event was near or outside a place.
+NEAR = {"location": "locationNear"}
 
 __all__ = [
     "CONFLICT_KINDS",
@@ -56,6 +58,7 @@ __all__ = [
     "profile",
     "similarity",
     "single_source_entities",
+    "stated_only",
     "summary",
     "timeline",
 ]
@@ -75,11 +78,26 @@ EVIDENCE_KEYS = (
     "valid_from",
     "valid_until",
     "note",
+    "scope",
+    "obtained",
+    "inferred",
+    "basis",
 )
 
 
 #: Added to a claim by a period filter (``after``/``before``): when it is placed, on what basis.
 PLACED_KEYS = ("when", "when_basis")
+
+
+def stated_only(rows: Iterable[Row]) -> list[Row]:
+    """The claims every part of which is written in their quote: no derived value, no
+    inferred date.
+
+    >>> rows = [make_row("a", "p", "b"), make_row("a", "p", "c", obtained="inferred")]
+    >>> [r["object"] for r in stated_only(rows)]
+    ['b']
+    """
+    return [row for row in rows if row.get("obtained", "stated") == "stated"]
 
 
 def evidence(row: Row) -> Row:
@@ -101,10 +119,13 @@ class Conflict:
 
     ``kind`` is one of :data:`CONFLICT_KINDS`:
 
-    - ``contradiction``: different values of a functional property for one subject (or one
-      source asserting what another denies);
+    - ``contradiction``: different values of a functional property for one subject (and, for a
+      figure, one scope), or one source asserting what another denies;
+    - ``time``: sources agree on the fact but disagree about when it held ("until 2019" vs
+      "currently");
     - ``precision``: the same value worded with different certainty ("some two-thirds" vs "more
-      than two-thirds"), or a date given at two precisions;
+      than two-thirds"), a date given at two precisions, or a loose place name for a place near
+      it ("in San Francisco" for a summit another source puts "outside San Francisco");
     - ``quote-variant``: one speaker's statement transcribed differently by two articles;
     - ``compatible``: different values that do not conflict, e.g. a place and a larger place
       it is part of (reported so that nobody needs to check by hand).
@@ -116,6 +137,8 @@ class Conflict:
     values: tuple[str, ...]
     claims: tuple[Row, ...]
     reason: str
+    #: where the compared figures count (None for other properties)
+    scope: str | None = None
 
     def to_dict(self) -> Row:
         data = asdict(self)
@@ -172,15 +195,28 @@ def _compare(
     c1: Sequence[Row],
     v2: str,
     c2: Sequence[Row],
-    contained: Callable[[str], frozenset[str]],
+    contained: Callable[[str], tuple[frozenset[str], frozenset[str]]],
+    near: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[str, str]:
-    """(kind, reason) for two different values of one functional property; ``contained(v)``
-    gives what ``v`` is part of."""
+    """(kind, reason) for two different values of one functional property.
+
+    ``contained(v)`` gives what ``v`` is part of: by the claims, and with background knowledge
+    too. ``near`` maps a place to the articles that put the subject near or outside it."""
     if c1[0]["object_is_entity"]:
-        if v2 in contained(v1):
-            return "compatible", f"{v1} is {CONTAINMENT} {v2}"
-        if v1 in contained(v2):
-            return "compatible", f"{v2} is {CONTAINMENT} {v1}"
+        for inner, outer in ((v1, v2), (v2, v1)):
+            by_claims, with_background = contained(inner)
+            if outer in by_claims:
+                return "compatible", f"{inner} is {CONTAINMENT} {outer}"
+            if outer in with_background:
+                return "compatible", (
+                    f"{inner} is {CONTAINMENT} {outer} (background knowledge, not evidence)"
+                )
+        for loose, exact in ((v1, v2), (v2, v1)):
+            if near and loose in near:
+                return "precision", (
+                    f"{loose} is a loose name: {', '.join(near[loose])} put it near or outside "
+                    f"{loose}, and others name {exact}"
+                )
     if _disjoint_in_time(c1, c2):
         return "compatible", "the values held at different times (validity intervals do not meet)"
     if not c1[0]["object_is_entity"]:
@@ -195,8 +231,39 @@ def _compare(
         if n1 is not None and n2 is not None:
             if _hedge_allows(c1, n1, n2) or _hedge_allows(c2, n2, n1):
                 return "precision", f"{v1} and {v2} fit together given how they are hedged"
-            return "contradiction", f"{predicate} is functional: {v1} ≠ {v2}"
+            derived = [
+                f"{r['object']} is derived, not stated ({r['basis']})"
+                for r in (*c1, *c2)
+                if "object" in (r.get("inferred") or ())
+            ]
+            scope = c1[0].get("scope")
+            where = f" in {scope}" if scope else ""
+            return "contradiction", "; ".join(
+                [f"{predicate} of {c1[0]['subject']}{where}: {v1} ≠ {v2}", *derived]
+            )
     return "contradiction", f"{predicate} is functional: one value expected, {v1} and {v2} given"
+
+
+def _when_disagreement(group: Sequence[Row]) -> str | None:
+    """Why the claims of one triple disagree about when it held, or None: two articles give
+    different starts or different ends.
+
+    >>> rows = [make_row("china", "sourceOf", "fentanyl", "a1", valid_until="2019"),
+    ...         make_row("china", "sourceOf", "fentanyl", "a2", valid_until="2023-11")]
+    >>> _when_disagreement(rows)
+    'the sources disagree about when it held: until 2019 (a1); until 2023-11 (a2)'
+    """
+    if len({r["article"] for r in group}) < 2:
+        return None
+    for key, word in (("valid_from", "from"), ("valid_until", "until")):
+        given: dict[str, list[str]] = {}
+        for row in group:
+            if row.get(key):
+                given.setdefault(row[key], []).append(row["article"])
+        if len(given) > 1:
+            parts = [f"{word} {v} ({', '.join(sorted(set(a)))})" for v, a in sorted(given.items())]
+            return f"the sources disagree about when it held: {'; '.join(parts)}"
+    return None
 
 
 def _norm(text: str) -> str:
@@ -225,36 +292,60 @@ def conflicts(
 ) -> list[Conflict]:
     """Every conflict among the claims, typed, with all the quotes involved.
 
-    ``graph`` (the projection) supplies the ``partOf`` edges that make two places compatible;
-    without it different places of a functional property are contradictions.
+    ``graph`` (the projection) supplies the ``partOf`` edges that make two places compatible,
+    and, in ``graph.graph["background"]``, the background facts that may do so too (never as
+    evidence: they only type the conflict); without it different places of a functional
+    property are contradictions. Figures are compared only within one scope. A loose place name
+    (a place another source puts the event near or outside) is imprecision, not contradiction.
 
     >>> import kg
     >>> g = kg.load()
     >>> deaths = [c for c in conflicts(g.claim_rows, g.ontology, g.nx)
     ...           if c.predicate == "annualOverdoseDeaths"][0]
-    >>> deaths.kind, deaths.values
-    ('contradiction', ('100000', '110000'))
+    >>> deaths.kind, deaths.subject, deaths.scope, deaths.values
+    ('contradiction', 'fentanyl', 'united-states', ('100000', '73000'))
     """
     rows = list(rows)
     functional = {name for name, pred in ontology.predicates.items() if pred.functional}
+    background = nx.DiGraph(
+        (s, o)
+        for s, p, o in (graph.graph.get("background", ()) if graph is not None else ())
+        if p == CONTAINMENT
+    )
 
     @cache
-    def contained(value: str) -> frozenset[str]:
-        return (
-            frozenset(transitive(graph, value, CONTAINMENT)) if graph is not None else frozenset()
-        )
+    def contained(value: str) -> tuple[frozenset[str], frozenset[str]]:
+        by_claims = set(transitive(graph, value, CONTAINMENT)) if graph is not None else set()
+        seen, todo = set(by_claims), [value, *by_claims]
+        while todo:
+            current = todo.pop()
+            ups = set(background.successors(current)) if current in background else set()
+            if graph is not None and current in graph and current != value:
+                ups |= set(transitive(graph, current, CONTAINMENT))
+            for up in ups - seen - {value}:
+                seen.add(up)
+                todo.append(up)
+        return frozenset(by_claims), frozenset(seen)
+
+    near: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for row in rows:
+        for prop, near_prop in NEAR.items():
+            if row["predicate"] == near_prop:
+                places = near.setdefault((row["subject"], prop), {})
+                places.setdefault(str(row["object"]), []).append(row["article"])
 
     found: list[Conflict] = []
 
-    by_property: dict[tuple[str, str], list[Row]] = {}
+    by_property: dict[tuple[str, str, str | None], list[Row]] = {}
     by_triple: dict[tuple[str, str, str], list[Row]] = {}
     for row in rows:
         triple = (row["subject"], row["predicate"], str(row["object"]))
         by_triple.setdefault(triple, []).append(row)
         if row["predicate"] in functional:
-            by_property.setdefault((row["subject"], row["predicate"]), []).append(row)
+            key = (row["subject"], row["predicate"], row.get("scope"))
+            by_property.setdefault(key, []).append(row)
 
-    for (subject, predicate), group in by_property.items():
+    for (subject, predicate, scope), group in by_property.items():
         values: dict[str, list[Row]] = {}
         for row in group:
             values.setdefault(str(row["object"]), []).append(row)
@@ -266,17 +357,30 @@ def conflicts(
                 "(too many to compare pair by pair)"
             )
             found.append(
-                Conflict("contradiction", subject, predicate, tuple(sorted(values)), claims, reason)
+                Conflict(
+                    "contradiction",
+                    subject,
+                    predicate,
+                    tuple(sorted(values)),
+                    claims,
+                    reason,
+                    scope,
+                )
             )
             continue
+        loose = near.get((subject, predicate))
         for v1, v2 in combinations(sorted(values), 2):
-            kind, reason = _compare(predicate, v1, values[v1], v2, values[v2], contained)
+            kind, reason = _compare(predicate, v1, values[v1], v2, values[v2], contained, loose)
             claims = tuple(evidence(r) for r in (*values[v1], *values[v2]))
-            found.append(Conflict(kind, subject, predicate, (v1, v2), claims, reason))
+            found.append(Conflict(kind, subject, predicate, (v1, v2), claims, reason, scope))
 
     for (subject, predicate, obj), group in by_triple.items():
         certainties = sorted({r["certainty"] for r in group})
-        if len(certainties) > 1:
+        when = _when_disagreement(group)
+        if when:
+            claims = tuple(evidence(r) for r in group)
+            found.append(Conflict("time", subject, predicate, (obj,), claims, when))
+        elif len(certainties) > 1:
             claims = tuple(evidence(r) for r in group)
             if "denied" in certainties:
                 deniers = sorted(
@@ -345,7 +449,10 @@ def _date_predicates(ontology: Ontology | None) -> set[str]:
 
 
 def timeline(
-    rows: Iterable[Row], entity: str | None = None, ontology: Ontology | None = None
+    rows: Iterable[Row],
+    entity: str | None = None,
+    ontology: Ontology | None = None,
+    stated_only: bool = False,
 ) -> list[Row]:
     """Dated claims in date order, the same dated fact from several articles merged into one.
 
@@ -354,6 +461,12 @@ def timeline(
     validity of a fact; ``occurred``: a date-valued claim such as ``occurredOn``), the triple and
     ``sources`` (evidence of each article). With ``entity``, only claims whose subject or
     object it is.
+
+    Each source says how its date was obtained: ``date_obtained`` is ``stated`` (the date is
+    written in the quote) or ``inferred``, ``date_words`` the words the date comes from (the
+    quote, or the basis words of an inferred date, e.g. the removal sentence that ends a
+    listing) and ``date_basis`` how it was worked out. An entry is ``inferred`` when no source
+    states its date. ``stated_only`` leaves out the dates no source states.
 
     >>> rows = [make_row("ifs", "listedOn", "entity-list", valid_from="2020",
     ...                  valid_until="2023-11-16"),
@@ -369,14 +482,19 @@ def timeline(
         if entity and entity not in (row["subject"], obj if row["object_is_entity"] else None):
             continue
         marks = [
-            ("on", row.get("date")),
-            ("from", row.get("valid_from")),
-            ("until", row.get("valid_until")),
+            ("on", row.get("date"), "date"),
+            ("from", row.get("valid_from"), "valid_from"),
+            ("until", row.get("valid_until"), "valid_until"),
         ]
         if row["predicate"] in dated and _is_date(obj):
-            marks.append(("occurred", obj))
-        for what, when in marks:
+            marks.append(("occurred", obj, "object"))
+        for what, when, part in marks:
             if not when:
+                continue
+            basis = (row.get("bases") or {}).get(part)
+            if basis is None and part in (row.get("inferred") or ()):
+                basis = {"words": [], "reasoning": row.get("basis") or ""}
+            if stated_only and basis is not None:
                 continue
             key = (when, what, row["subject"], row["predicate"], obj)
             if key not in entries:
@@ -392,7 +510,14 @@ def timeline(
                     "object": obj,
                     "sources": [],
                 }
-            entries[key]["sources"].append(evidence(row))
+            entries[key]["sources"].append(
+                evidence(row)
+                | {
+                    "date_obtained": "inferred" if basis else "stated",
+                    "date_words": " … ".join(basis["words"]) if basis else row["quote"],
+                    "date_basis": basis["reasoning"] if basis else None,
+                }
+            )
     order = {"occurred": 0, "on": 1, "from": 2, "until": 3}
     result = sorted(
         entries.values(),
@@ -407,6 +532,8 @@ def timeline(
     )
     for entry in result:
         entry["articles"] = sorted({s["article"] for s in entry["sources"]})
+        stated = any(s["date_obtained"] == "stated" for s in entry["sources"])
+        entry["obtained"] = "stated" if stated else "inferred"
     return result
 
 
@@ -666,6 +793,7 @@ def _grouped(rows: Iterable[Row]) -> list[Row]:
             "predicate": p,
             "object": o,
             "certainty": sorted({r["certainty"] for r in group}),
+            "obtained": sorted({r.get("obtained", "stated") for r in group}),
             **support(group),
             "evidence": [evidence(r) for r in group],
         }

@@ -347,6 +347,7 @@ def assemble(
     from kg.rdf import (
         Terms,
         article_graph_quads,
+        background_graph_quads,
         claims_by_article,
         default_graph_quads,
         ontology_graph_quads,
@@ -414,6 +415,16 @@ def assemble(
         out.shacl_quads.extend(context)
         if key:
             out.shacl_keys.append(unit_key)
+    # background knowledge: small, rebuilt at every build, last (as in kg.rdf.iter_quads)
+    tail = list(background_graph_quads(curation, terms))
+    if tail:
+        tail_ox = to_oxigraph(tail)
+        out.quads += len(tail_ox)
+        if exports:
+            for fmt, data in fragments_of(tail_ox, prefixes).items():
+                out.pieces[fmt].append(data)
+        if shacl:
+            out.shacl_quads.extend(tail)
     return out
 
 

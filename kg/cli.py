@@ -559,10 +559,18 @@ def _period_options(func: Any) -> Any:
     )(func)
 
 
+_stated_only_option = click.option(
+    "--stated-only",
+    is_flag=True,
+    help="Only what the quotes state: leave out derived figures and inferred dates.",
+)
+
+
 @main.command()
 @_question_options
 @_period_options
 @_wide_option
+@_stated_only_option
 @click.argument("entity")
 def show(
     root: Path | None,
@@ -571,6 +579,7 @@ def show(
     after: str | None,
     before: str | None,
     wide: bool,
+    stated_only: bool,
     entity: str,
 ) -> None:
     """Show an entity (by id, label or alias) and every claim about it, with sources.
@@ -584,6 +593,7 @@ def show(
       kg show "Matt Miller"
       kg show china --after biden-xi-summit
       kg show ifs --json
+      kg show fentanyl --stated-only
       kg show 004
     """
     from kg.tables import show_view
@@ -598,7 +608,7 @@ def show(
         article = graph.article(article_id, root)
         _print(article, as_json, lambda: Text(format_article_report(article)))
         return
-    report = graph.show(entity, after=after, before=before)
+    report = graph.show(entity, after=after, before=before, stated_only=stated_only)
     _print(report, as_json, lambda: show_view(report, wide))
 
 
@@ -624,6 +634,7 @@ def _article_named(graph: Any, name: str) -> str | None:
 @main.command()
 @_question_options
 @_wide_option
+@_stated_only_option
 @click.argument("subject")
 @click.argument("predicate")
 @click.argument("object", metavar="OBJECT")
@@ -632,22 +643,25 @@ def sources(
     path: Path | None,
     as_json: bool,
     wide: bool,
+    stated_only: bool,
     subject: str,
     predicate: str,
     object: str,
 ) -> None:
     """Who says SUBJECT PREDICATE OBJECT: articles, outlets, speakers, quotes, offsets.
 
+    The "how" column says whether the claim is stated in its quote or has an inferred part (a
+    derived figure, a worked-out date) and from what. Background knowledge is never a source.
     Exits 1 when no article states the triple.
 
     \b
     Example:
       kg sources ifs partOf "Ministry of Public Security"
-      kg sources united-states annualOverdoseDeaths 110000 --json
+      kg sources all-drugs annualOverdoseDeaths 110000 --json
     """
     from kg.tables import sources_table
 
-    found = _graph(root, path).sources(subject, predicate, object)
+    found = _graph(root, path).sources(subject, predicate, object, stated_only=stated_only)
     if not found:
         raise KgError(f"no article states {subject} {predicate} {object}")
     _print(found, as_json, lambda: sources_table(f"{subject} {predicate} {object}", found, wide))
@@ -752,21 +766,30 @@ def neighbours(
 @main.command()
 @_wide_option
 @_question_options
+@_stated_only_option
 @click.option(
     "--kind",
-    type=click.Choice(["contradiction", "precision", "quote-variant", "compatible"]),
+    type=click.Choice(["contradiction", "time", "precision", "quote-variant", "compatible"]),
     multiple=True,
     help="Only conflicts of this kind (repeatable).",
 )
 def conflicts(
-    root: Path | None, path: Path | None, as_json: bool, wide: bool, kind: tuple[str, ...]
+    root: Path | None,
+    path: Path | None,
+    as_json: bool,
+    wide: bool,
+    stated_only: bool,
+    kind: tuple[str, ...],
 ) -> None:
     """Typed conflicts between claims, every quote side by side with article and outlet.
 
-    contradiction: different values of a functional property (or one source denies what
-    another asserts); precision: the same value hedged differently ("some" vs "more than");
-    quote-variant: one speaker's sentence transcribed differently by two articles;
-    compatible: different values where one place is part of the other (not a conflict).
+    contradiction: different values of a functional property (figures: within one scope), or
+    one source denies what another asserts; time: the sources disagree about when a fact held;
+    precision: the same value hedged differently ("some" vs "more than"), a date at two
+    precisions, or a loose place name; quote-variant: one speaker's sentence transcribed
+    differently by two articles; compatible: different values where one place is part of the
+    other, by the claims or by background knowledge (not a conflict). The "how" column says
+    whether a value is stated in its quote or inferred (e.g. derived), and from what.
 
     \b
     Example:
@@ -775,7 +798,11 @@ def conflicts(
     """
     from kg.tables import conflicts_view
 
-    found = [c for c in _graph(root, path).conflicts() if not kind or c.kind in kind]
+    found = [
+        c
+        for c in _graph(root, path).conflicts(stated_only=stated_only)
+        if not kind or c.kind in kind
+    ]
     _print(found, as_json, lambda: conflicts_view(found, wide))
 
 
@@ -783,6 +810,7 @@ def conflicts(
 @_question_options
 @_period_options
 @_wide_option
+@_stated_only_option
 @click.argument("entity", required=False)
 def timeline(
     root: Path | None,
@@ -791,19 +819,23 @@ def timeline(
     after: str | None,
     before: str | None,
     wide: bool,
+    stated_only: bool,
     entity: str | None,
 ) -> None:
     """Dated claims in date order: events, and when facts started and stopped holding.
 
+    Each date says how it was obtained: stated in the quote, or inferred (with the words it
+    comes from and how). --stated-only leaves out the inferred dates.
+
     \b
     Example:
       kg timeline
-      kg timeline ifs
+      kg timeline ifs --stated-only
       kg timeline --after biden-xi-summit
     """
     from kg.tables import timeline_table
 
-    found = _graph(root, path).timeline(entity, after=after, before=before)
+    found = _graph(root, path).timeline(entity, after=after, before=before, stated_only=stated_only)
     _print(found, as_json, lambda: timeline_table(found, entity, wide))
 
 
@@ -941,6 +973,7 @@ def articles(
 @click.option("-o", "--object", "object_", default=None, help="Object: an entity or a value.")
 @click.option("--article", default=None, help="Only claims of this article (id or number).")
 @click.option("--speaker", default=None, help="Only claims attributed to this speaker.")
+@_stated_only_option
 def claims(
     root: Path | None,
     path: Path | None,
@@ -953,6 +986,7 @@ def claims(
     object_: str | None,
     article: str | None,
     speaker: str | None,
+    stated_only: bool,
 ) -> None:
     """Claims matching every option given, one line each, with when, speaker and quote.
 
@@ -972,6 +1006,7 @@ def claims(
         speaker=speaker,
         after=after,
         before=before,
+        stated_only=stated_only,
     )
     _print(found, as_json, lambda: claims_table(found, wide))
 

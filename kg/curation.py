@@ -22,7 +22,20 @@ from typing import Any
 from kg.buildcache import BuildCache
 from kg.errors import CurationError, Problem
 from kg.lint import lint, locate
-from kg.model import CERTAINTIES, Article, Claim, Curation, DateValue, Entity, Quote, Source, Value
+from kg.model import (
+    CERTAINTIES,
+    INFERABLE_PARTS,
+    Article,
+    BackgroundFact,
+    Basis,
+    Claim,
+    Curation,
+    DateValue,
+    Entity,
+    Quote,
+    Source,
+    Value,
+)
 from kg.ontology import ARTICLE_ID_PATTERN, ID_PATTERN, Ontology, default_root, load_ontology
 from kg.quotediff import invisible_difference, yaml_quoted
 from kg.yamlfile import YList, YMap, YStr, parse_yaml, read_text
@@ -54,6 +67,7 @@ ENTITY_KEYS = {
     "aliases": False,
     "description": False,
     "wikidata": False,
+    "geonames": False,
     "note": False,
 }
 CLAIM_KEYS = {
@@ -67,8 +81,37 @@ CLAIM_KEYS = {
     "valid_from": False,
     "valid_until": False,
     "certainty": False,
+    "scope": False,
+    "inferred": False,
     "note": False,
 }
+BASIS_KEYS = {"words": True, "articles": False, "claims": False, "reasoning": True}
+BACKGROUND_KEYS = {
+    "subject": True,
+    "predicate": True,
+    "object": True,
+    "curator": True,
+    "reference": True,
+    "note": False,
+}
+#: Predicates a background fact may use: structure a reader knows, never what happened.
+BACKGROUND_PREDICATES = ("partOf",)
+REFERENCE_PATTERN = re.compile(r"^(wikidata:Q[1-9]\d*|geonames:[1-9]\d*)$")
+GEONAMES_PATTERN = re.compile(r"^[1-9]\d*$")
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 NUMBER_PATTERNS = {
     "integer": re.compile(r"^-?(0|[1-9]\d*)$"),
     "decimal": re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$"),
@@ -221,6 +264,62 @@ class _Checker:
             return None
         return str(value)
 
+    def basis_of(self, shown: str, node: Any, text: str | None) -> Basis | None:
+        """A basis mapping (words, articles, claims, reasoning); words checked against ``text``."""
+        if not isinstance(node, YMap):
+            self.add(
+                shown,
+                node,
+                "a basis must be a mapping with words and reasoning",
+                'write e.g. {words: "on Thursday", reasoning: "..."}',
+            )
+            return None
+        ok = True
+        for key in node:
+            if key not in BASIS_KEYS:
+                ok = False
+                self.add(
+                    shown, key, f"unknown basis key {str(key)!r}", f"use {', '.join(BASIS_KEYS)}"
+                )
+        for key, required in BASIS_KEYS.items():
+            if required and key not in node:
+                ok = False
+                self.add(shown, node, f"the basis lacks {key!r}", "see data/README.md")
+        lists = {key: self.names_of(shown, node, key) for key in ("words", "articles", "claims")}
+        for word in lists["words"]:
+            if text is not None and word not in text:
+                ok = False
+                near, span = closest_span(text, word)
+                self.add(
+                    shown,
+                    word,
+                    f"basis words {str(word)!r} are not in the article",
+                    f"copy them verbatim; closest text at {near}: {span!r}",
+                )
+        reasoning = self.text_of(shown, node, "reasoning")
+        if not ok or reasoning is None or not lists["words"]:
+            return None
+        return Basis(
+            tuple(map(str, lists["words"])),
+            tuple(map(str, lists["articles"])),
+            tuple(map(str, lists["claims"])),
+            reasoning,
+        )
+
+    def names_of(self, shown: str, record: YMap, key: str) -> list[YStr]:
+        """A scalar or a list of scalars, as a list (empty when absent or wrong)."""
+        value = record.get(key)
+        if value is None:
+            return []
+        if isinstance(value, YStr):
+            return [value] if value.strip() else []
+        if not isinstance(value, YList) or not all(
+            isinstance(v, YStr) and v.strip() for v in value
+        ):
+            self.add(shown, value, f"{key!r} must be text or a list of texts")
+            return []
+        return list(value)
+
     def date_of(self, shown: str, record: YMap, key: str) -> DateValue | None:
         raw = self.text_of(shown, record, key)
         if raw is None:
@@ -299,7 +398,11 @@ def load_curation(
         entities = _load_entities(checker, data)
         articles = _load_articles(checker, data, entities)
         claims = _load_claims(checker, data, articles, entities, checker.unreadable, reuse)
-        curation = Curation(articles=articles, entities=entities, claims=tuple(claims))
+        background = _load_background(checker, data, entities)
+        _check_basis_articles(checker, articles, claims)
+        curation = Curation(
+            articles=articles, entities=entities, claims=tuple(claims), background=background
+        )
         for problem in locate(lint(curation, checker.ontology), root):
             if problem.severity == "error" or strict:
                 checker.problems.append(problem)
@@ -322,6 +425,114 @@ def load_entities(root: Path | None = None, ontology: Ontology | None = None) ->
     if checker.problems:
         raise CurationError(checker.problems)
     return entities
+
+
+def date_in_text(value: DateValue, text: str) -> bool:
+    """Whether ``text`` writes the date at its precision: the year, the month (by name or
+    number) and the day.
+
+    >>> date_in_text(DateValue("2020"), "It was put on a sanctions list in 2020.")
+    True
+    >>> date_in_text(DateValue("2023-11-15"), "the November 15 summit")
+    False
+    >>> date_in_text(DateValue("2022-03"), "between March 2022 and March 2023")
+    True
+    """
+    if re.search(rf"(?<!\d){re.escape(value.text)}(?!\d)", text):
+        return True
+    parts = [int(p) for p in value.text.split("-")]
+    if not re.search(rf"(?<!\d){parts[0]}(?!\d)", text):
+        return False
+    if len(parts) > 1:
+        name = MONTHS[parts[1] - 1]
+        if not re.search(rf"\b({name}|{name[:3]}\.?)\b", text, re.IGNORECASE):
+            return False
+    if len(parts) > 2:
+        day = parts[2]
+        if not re.search(rf"(?<!\d){day}(st|nd|rd|th)?(?!\d)", text):
+            return False
+    return True
+
+
+def _check_basis_articles(
+    ck: _Checker, articles: dict[str, Article], claims: Iterable[Claim]
+) -> None:
+    """Every article a basis names exists (checked after all are read, and for claims reused
+    from the build cache too)."""
+    named: list[tuple[Source | None, str]] = [
+        (article.source, ident)
+        for article in articles.values()
+        if article.published_basis
+        for ident in article.published_basis.articles
+    ]
+    named += [(c.source, ident) for c in claims for _, b in c.inferred for ident in b.articles]
+    for source, article in named:
+        if article not in articles:
+            ck.problems.append(
+                Problem(
+                    source.path if source else "data",
+                    source.line if source else 0,
+                    0,
+                    f"basis names unknown article {article!r}",
+                    _suggest(article, articles) or "use an id of data/articles.yaml",
+                )
+            )
+
+
+def _load_background(
+    ck: _Checker, data: Path, entities: dict[str, Entity]
+) -> tuple[BackgroundFact, ...]:
+    """data/background.yaml: facts a reader knows that no article states, with their curator
+    and a reference identifier."""
+    path = data / "background.yaml"
+    if not path.exists():
+        return ()
+    facts: list[BackgroundFact] = []
+    for shown, rec in ck.records(path, BACKGROUND_KEYS):
+        values = {k: ck.text_of(shown, rec, k) for k in BACKGROUND_KEYS}
+        ok = all(values[k] for k, required in BACKGROUND_KEYS.items() if required)
+        for key in ("subject", "object"):
+            ident = values[key]
+            if ident and ident not in entities and not ck.entities_incomplete:
+                ok = False
+                ck.add(
+                    shown,
+                    rec[key],
+                    f"unknown entity {ident!r}",
+                    _suggest(ident, entities) or "add it to data/entities.yaml",
+                )
+        predicate = values["predicate"]
+        if predicate and predicate not in BACKGROUND_PREDICATES:
+            ok = False
+            ck.add(
+                shown,
+                rec["predicate"],
+                f"background facts may not use {predicate!r}",
+                f"use one of: {', '.join(BACKGROUND_PREDICATES)}",
+            )
+        reference = values["reference"]
+        if reference and not REFERENCE_PATTERN.match(reference):
+            ok = False
+            ck.add(
+                shown,
+                rec["reference"],
+                f"bad reference {reference!r}",
+                "write wikidata:Q<digits> or geonames:<digits>, an identifier you verified",
+            )
+        if not ok:
+            continue
+        facts.append(
+            BackgroundFact(
+                subject=str(values["subject"]),
+                predicate=str(predicate),
+                object=str(values["object"]),
+                curator=str(values["curator"]),
+                reference=str(reference),
+                note=values["note"],
+                source=Source(shown, rec.line),
+            )
+        )
+    return tuple(facts)
 
 
 def _suggest(name: str, pool: Iterable[str]) -> str:
@@ -387,6 +598,14 @@ def _load_entities(ck: _Checker, data: Path) -> dict[str, Entity]:
                     f"bad wikidata id {wikidata!r}",
                     "write a verified QID such as Q30, or leave it out",
                 )
+            geonames = ck.text_of(shown, rec, "geonames")
+            if geonames and not GEONAMES_PATTERN.match(geonames):
+                ck.add(
+                    shown,
+                    rec["geonames"],
+                    f"bad geonames id {geonames!r}",
+                    "write the verified numeric GeoNames id such as 5391959, or leave it out",
+                )
             entities[ident] = Entity(
                 id=ident,
                 type=cls or "Entity",
@@ -394,6 +613,7 @@ def _load_entities(ck: _Checker, data: Path) -> dict[str, Entity]:
                 aliases=tuple(dict.fromkeys(str(a) for a in aliases if str(a) != label)),
                 description=ck.text_of(shown, rec, "description"),
                 wikidata=wikidata,
+                geonames=geonames,
                 note=ck.text_of(shown, rec, "note"),
                 source=Source(shown, rec.line),
             )
@@ -517,17 +737,29 @@ def _check_article(
             )
     if text is None:
         return None
+    published = ck.date_of(shown, rec, "published")
+    published_basis = None
+    if "published_basis" in rec:
+        published_basis = ck.basis_of(shown, rec["published_basis"], text)
+    elif published is not None and not date_in_text(published, text):
+        ck.add(
+            shown,
+            rec["published"],
+            f"published {published} is not written in the article's text",
+            "give published_basis (words, reasoning) saying how the date follows from the "
+            "text, or leave published out",
+        )
     return Article(
         id=ident,
         title=ck.text_of(shown, rec, "title") or "",
         outlet=None if outlet in (None, "unknown") else outlet,
         agency=agency,
-        published=ck.date_of(shown, rec, "published"),
+        published=published,
         language=ck.text_of(shown, rec, "language") or "",
         sha256=digest,
         text=text,
         url=ck.text_of(shown, rec, "url"),
-        published_basis=ck.text_of(shown, rec, "published_basis"),
+        published_basis=published_basis,
         note=ck.text_of(shown, rec, "note"),
         source=Source(shown, rec.line),
     )
@@ -615,6 +847,7 @@ def _load_claims(
             "why with `no_claims: <reason>` in its record in data/articles.yaml"
         )
         count = 0
+        in_file: list[tuple[Claim, YMap]] = []
         for shown, rec in ck.records(path, CLAIM_KEYS, empty_hint):
             count += 1
             claim = _check_claim(ck, shown, rec, article, entities)
@@ -638,6 +871,8 @@ def _load_claims(
                 continue
             seen[duplicate] = str(rec.line)
             claims.append(claim)
+            in_file.append((claim, rec))
+        _check_claim_refs(ck, ck.shown(path), in_file)
         if count and said_none:
             ck.problems.append(
                 Problem(
@@ -685,6 +920,22 @@ def _load_claims(
             )
         )
     return claims
+
+
+def _check_claim_refs(ck: _Checker, shown: str, in_file: list[tuple[Claim, YMap]]) -> None:
+    """Each claim a basis computes from (``subject predicate object``) is a claim of the file."""
+    triples = {f"{c.subject} {c.predicate} {c.object}" for c, _ in in_file}
+    for claim, rec in in_file:
+        for part, basis in claim.inferred:
+            for ref in basis.claims:
+                if ref not in triples:
+                    node = rec["inferred"][part].get("claims", rec["inferred"][part])
+                    ck.add(
+                        shown,
+                        node,
+                        f"the basis of {part} names {ref!r}, which is no claim of this article",
+                        "write 'subject predicate object' of a claim in this file",
+                    )
 
 
 def _check_claim(
@@ -762,6 +1013,35 @@ def _check_claim(
             f"valid_until {until} is before valid_from {start}",
             "swap them or fix one",
         )
+    scope = entity("scope", "Place") if "scope" in rec else None
+    inferred: dict[str, Basis] = {}
+    raw_inferred = rec.get("inferred")
+    if raw_inferred is not None:
+        if not isinstance(raw_inferred, YMap):
+            ok = False
+            ck.add(shown, raw_inferred, "'inferred' must map parts to their basis", _INFERRED_HINT)
+        else:
+            for part, node in raw_inferred.items():
+                if part not in INFERABLE_PARTS:
+                    ok = False
+                    ck.add(
+                        shown,
+                        part,
+                        f"{str(part)!r} cannot be inferred",
+                        f"use one of: {', '.join(INFERABLE_PARTS)}",
+                    )
+                    continue
+                if part != "object" and part not in rec:
+                    ok = False
+                    ck.add(shown, part, f"basis for {part}, but the claim has no {part}")
+                    continue
+                basis = ck.basis_of(shown, node, article.text if article else None)
+                if basis is None:
+                    ok = False
+                else:
+                    inferred[str(part)] = basis
+    if predicate is not None and quote is not None and ok:
+        ok = _check_stated(ck, shown, rec, predicate, obj, dates, quote, inferred, scope)
     if not ok or article is None or quote is None or subject is None or obj is None:
         return None
     if predicate is None:
@@ -779,6 +1059,81 @@ def _check_claim(
         certainty=certainty,
         note=ck.text_of(shown, rec, "note"),
         source=Source(shown, rec.line),
+        scope=scope,
+        inferred=tuple((part, inferred[part]) for part in INFERABLE_PARTS if part in inferred),
+    )
+
+
+_INFERRED_HINT = (
+    'write e.g. inferred: {date: {words: "on Thursday", reasoning: "..."}} (see data/README.md)'
+)
+
+
+def _check_stated(
+    ck: _Checker,
+    shown: str,
+    rec: YMap,
+    predicate: Any,
+    obj: str | Value | None,
+    dates: dict[str, DateValue | None],
+    quote: Quote,
+    inferred: dict[str, Basis],
+    scope: str | None,
+) -> bool:
+    """What a claim gives as stated must be in its quote: dates at their precision, a figure's
+    number; a figure says where it counts. Problems are added; False when there were any."""
+    ok = True
+    for key, value in dates.items():
+        if value is not None and key not in inferred and not date_in_text(value, quote.exact):
+            ok = False
+            ck.add(
+                shown,
+                rec[key],
+                f"{key} {value} is not written in the quote",
+                f"give its basis under inferred: {{{key}: {{words, reasoning}}}}, or quote the "
+                "words that state it",
+            )
+    if isinstance(obj, Value) and "object" not in inferred:
+        if obj.kind == "date" and not date_in_text(DateValue(obj.lexical), quote.exact):
+            ok = False
+            ck.add(
+                shown,
+                rec["object"],
+                f"the date {obj} is not written in the quote",
+                "give its basis under inferred: {object: {words, reasoning}}",
+            )
+        if predicate.figure and obj.kind == "integer" and not _number_in_text(obj.lexical, quote):
+            ok = False
+            ck.add(
+                shown,
+                rec["object"],
+                f"the figure {obj} is not written in the quote",
+                "quote the words that give it, or give its basis under inferred: {object: ...}",
+            )
+    if predicate.figure and scope is None:
+        ok = False
+        ck.add(
+            shown,
+            rec,
+            f"the figure ({predicate.name}) does not say where it counts",
+            "add scope: <place id> (e.g. united-states)",
+        )
+    if not predicate.figure and scope is not None:
+        ok = False
+        ck.add(shown, rec["scope"], f"scope is for figures; {predicate.name} is not one")
+    return ok
+
+
+def _number_in_text(lexical: str, quote: Quote) -> bool:
+    """Whether an integer appears in the quote, with or without thousands separators.
+
+    >>> _number_in_text("110000", Quote("around 110,000 deaths", 0))
+    True
+    """
+    grouped = f"{int(lexical):,}"
+    return any(
+        re.search(rf"(?<![\d,.]){re.escape(form)}(?![\d]|,\d)", quote.exact)
+        for form in {lexical, grouped}
     )
 
 

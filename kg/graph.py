@@ -31,7 +31,7 @@ ARTICLE_PREFIX = f"{BASE_IRI}article/"
 
 CLAIMS_QUERY = """
 SELECT ?claim ?s ?p ?o ?g ?exact ?start ?end ?speaker ?certainty ?date ?from ?until
-       ?outlet ?agency ?published ?note
+       ?outlet ?agency ?published ?note ?scope ?obtained
 WHERE {
   GRAPH ?g {
     ?claim a kg:Claim ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
@@ -44,6 +44,8 @@ WHERE {
     OPTIONAL { ?claim kg:validFrom ?from }
     OPTIONAL { ?claim kg:validUntil ?until }
     OPTIONAL { ?claim skos:note ?note }
+    OPTIONAL { ?claim kg:scope ?scope }
+    OPTIONAL { ?claim kg:obtained ?obtained }
   }
   OPTIONAL { ?g schema:publisher ?outlet }
   OPTIONAL { ?g kg:originatingAgency ?agency }
@@ -79,7 +81,11 @@ def claim_rows(store: ox.Store, query: str = CLAIMS_QUERY) -> list[dict[str, Any
     A row has ``claim``, ``subject``, ``predicate``, ``object`` (an entity id or a literal's
     lexical form), ``object_is_entity``, ``article``, ``quote``, ``start``, ``end``,
     ``speaker``, ``certainty``, ``date``, ``valid_from``, ``valid_until``, ``outlet``,
-    ``agency``, ``published`` and ``note``. To read only some claims, use :func:`find_claims`.
+    ``agency``, ``published``, ``note``, ``scope`` (where a figure counts), ``obtained``
+    (``stated`` or ``inferred``), ``inferred`` (the parts worked out: ``object``, ``date``,
+    ``valid_from``, ``valid_until``), ``basis`` (how, one line per part) and ``bases`` (per
+    part: the ``words``, other ``articles``, source ``claims`` and ``reasoning``). To read only some
+    claims, use :func:`find_claims`.
     """
     from kg.ontology import PREFIXES
 
@@ -120,9 +126,76 @@ def claim_rows(store: ox.Store, query: str = CLAIMS_QUERY) -> list[dict[str, Any
                 "agency": _strip(v["agency"]),
                 "published": v["published"],
                 "note": v["note"],
+                **_obtained(store, sol[0], sol[names.index("g")], v["scope"], v["obtained"]),
             }
         )
     return _sorted_rows(rows)
+
+
+#: basis property -> the claim part it explains
+_BASIS_PARTS = {
+    "objectBasis": "object",
+    "dateBasis": "date",
+    "validFromBasis": "valid_from",
+    "validUntilBasis": "valid_until",
+}
+
+
+def _obtained(
+    store: ox.Store, claim: Any, graph: Any, scope: str | None, obtained: str | None
+) -> dict[str, Any]:
+    """The row fields saying where a figure counts and how the claim was obtained; the bases
+    are read (a few index reads) only for an inferred claim."""
+    parts: list[str] = []
+    lines: list[str] = []
+    bases: dict[str, dict[str, Any]] = {}
+    if obtained == "inferred":
+        from kg.model import Basis
+        from kg.ontology import KG
+
+        found = []
+        for quad in store.quads_for_pattern(claim, None, None, graph):
+            part = _BASIS_PARTS.get(local_name(quad.predicate.value))
+            if part and quad.predicate.value.startswith(str(KG)):
+                found.append((part, quad.object))
+        order = list(_BASIS_PARTS.values())
+        for part, node in sorted(found, key=lambda f: order.index(f[0])):
+            fields: dict[str, list[str]] = {}
+            for quad in store.quads_for_pattern(node, None, None, graph):
+                value = quad.object
+                if local_name(quad.predicate.value) == "basisClaim":
+                    triple = [
+                        _value(next(iter(store.quads_for_pattern(value, p, None, graph))).object)
+                        for p in (_vocab().subject, _vocab().predicate, _vocab().object)
+                    ]
+                    fields.setdefault("claims", []).append(
+                        " ".join(local_name(t) if t and "#" in t else str(t) for t in triple)
+                    )
+                else:
+                    fields.setdefault(local_name(quad.predicate.value), []).append(
+                        _value(value) or ""
+                    )
+            basis = Basis(
+                tuple(sorted(fields.get("basisWords", []))),
+                tuple(sorted(fields.get("basisArticle", []))),
+                tuple(sorted(fields.get("claims", []))),
+                min(fields.get("reasoning", [""])),
+            )
+            parts.append(part)
+            lines.append(f"{part} {basis.summary()}")
+            bases[part] = {
+                "words": list(basis.words),
+                "articles": list(basis.articles),
+                "claims": list(basis.claims),
+                "reasoning": basis.reasoning,
+            }
+    return {
+        "scope": _strip(scope),
+        "obtained": obtained or "stated",
+        "inferred": parts,
+        "basis": "; ".join(lines) or None,
+        "bases": bases,
+    }
 
 
 class _Vocab:
@@ -145,6 +218,7 @@ class _Vocab:
         self.certainty = term(KG.certainty)
         self.date, self.valid_from = term(KG.date), term(KG.validFrom)
         self.valid_until, self.note = term(KG.validUntil), term(SKOS.note)
+        self.scope, self.obtained = term(KG.scope), term(KG.obtained)
         self.names: dict[str, str] = {}  # predicate IRI -> local name, filled as met
         self.selector_fields = {str(OA.exact): "quote", str(OA.start): "start", str(OA.end): "end"}
         self.article_fields = {
@@ -246,6 +320,13 @@ def _claim_row(
         "agency": meta["agency"],
         "published": meta["published"],
         "note": _value(one(v.note.value)),
+        **_obtained(
+            store,
+            claim,
+            graph,
+            _value(one(v.scope.value)),
+            _value(one(v.obtained.value)),
+        ),
     }
 
 
@@ -366,6 +447,11 @@ def make_row(
         "agency": None,
         "published": None,
         "note": None,
+        "scope": None,
+        "obtained": "stated",
+        "inferred": [],
+        "basis": None,
+        "bases": {},
     }
     unknown = set(fields) - set(row)
     if unknown:
@@ -524,9 +610,15 @@ def project(
     used: this is what keeps projecting 100k claims quick. With ``rows`` (from
     :func:`claim_rows`) they are plain lists of those rows. ``ontology`` may be passed when
     already at hand.
+
+    Background facts (known to a reader, stated by no article) are never edges: they sit in
+    ``graph.graph["background"]`` (not in a plain graph) as (subject, predicate, object)
+    triples, for reasoning such as conflict typing only (:func:`background_facts`).
     """
     predicates = (ontology or load_ontology()).predicates
     graph = nx.MultiDiGraph()
+    if not plain:  # the plain graph keeps plain attributes only
+        graph.graph["background"] = background_facts(store)
     _add_entities(graph, store)
     if rows is None and plain:
         graph.graph.update(PLAIN_GRAPH_ATTRIBUTES)
@@ -641,6 +733,30 @@ def _fact_count(facts: Sequence[dict[str, Any]]) -> int:
     if isinstance(facts, Evidence) and not facts.loaded:
         return len(facts.triples)
     return len({(r["predicate"], str(r["object"])) for r in facts})
+
+
+def background_facts(store: ox.Store) -> list[tuple[str, str, str]]:
+    """The (subject, predicate, object) of every background fact, by entity id, sorted.
+
+    They come from the background graph only, never from an article's graph: they are not
+    evidence and no source count sees them.
+
+    >>> import kg
+    >>> ("san-francisco", "partOf", "california") in background_facts(kg.load().store)
+    True
+    """
+    graph = ox.NamedNode(f"{BASE_IRI}background")
+    found = set()
+    for quad in store.quads_for_pattern(None, None, None, graph):
+        subject, obj = quad.subject, quad.object
+        if (
+            isinstance(subject, ox.NamedNode)
+            and isinstance(obj, ox.NamedNode)
+            and subject.value.startswith(ENTITY_PREFIX)
+            and obj.value.startswith(ENTITY_PREFIX)
+        ):
+            found.add((_id(subject) or "", local_name(quad.predicate.value), _id(obj) or ""))
+    return sorted(found)
 
 
 def edge_sources(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -162,7 +162,7 @@ class KnowledgeGraph:
         [{'l': 'Institute of Forensic Science'}]
         >>> q = "SELECT ?e ?g WHERE { GRAPH ?g { ?e kg:annualOverdoseDeaths ?n } }"
         >>> g.sparql(q, n=110000, ids=True).rows
-        [{'e': 'united-states', 'g': '000_d8c50166044d5b84'}]
+        [{'e': 'all-drugs', 'g': '000_d8c50166044d5b84'}]
         """
         terms = {name: sparql_term(value, self.entities) for name, value in bindings.items()}
         result = run_query(self.store, query, terms, max_rows=max_rows, timeout=timeout)
@@ -379,6 +379,7 @@ class KnowledgeGraph:
         speaker: EntityRef | None = None,
         after: str | None = None,
         before: str | None = None,
+        stated_only: bool = False,
     ) -> list[dict[str, Any]]:
         """Claims matching every given part, each with its evidence (see ``claim_rows``):
         ``kg claims``.
@@ -391,7 +392,10 @@ class KnowledgeGraph:
         the claim is attributed to; ``after`` and ``before`` a date (``2023-11-15``,
         ``2023-11``) or an event entity whose date the claims give (``biden-xi-summit``): see
         :meth:`period`. Each claim then carries ``when`` (the time it is placed at, as written)
-        and ``when_basis`` (see :func:`kg.analysis.claim_time`).
+        and ``when_basis`` (see :func:`kg.analysis.claim_time`). ``stated_only`` keeps the claims
+        every part of which is written in their quote (no derived figure, no inferred date:
+        :func:`kg.analysis.stated_only`); each claim says how it was obtained (``obtained``,
+        ``inferred``, ``basis``).
 
         >>> import kg
         >>> g = kg.load()
@@ -404,8 +408,12 @@ class KnowledgeGraph:
         ('2023-11-16', 'date', '000')
         >>> g.claims(subject="us", predicate="delisted", before="2023-11-16")
         []
+        >>> [c["object"] for c in g.claims("fentanyl", "annualOverdoseDeaths", stated_only=True)]
+        ['100000']
         """
         rows = self._select(subject, predicate, object, article, as_of)
+        if stated_only:
+            rows = analysis.stated_only(rows)
         if speaker is not None:
             ident = self.entity(speaker).id
             rows = [r for r in rows if r["speaker"] == ident]
@@ -524,9 +532,12 @@ class KnowledgeGraph:
         subject: EntityRef | ClaimRef,
         predicate: str | None = None,
         object: EntityRef | Any = None,
+        stated_only: bool = False,
     ) -> list[dict[str, Any]]:
         """Who says so: every article stating the triple, with outlet, agency, date, speaker,
-        certainty, quote and offsets. One targeted query (the triple is bound), not a scan.
+        certainty, how it was obtained (``obtained``, ``basis``), quote and offsets. One
+        targeted query (the triple is bound), not a scan. Background knowledge is never a
+        source. ``stated_only`` leaves out claims with an inferred part.
 
         The triple is three parts, or one claim (a row of :meth:`claims`) standing for its own.
 
@@ -546,9 +557,10 @@ class KnowledgeGraph:
             entity = subject
         if predicate is None or object is None:
             raise TypeError("sources: give subject, predicate and object (or one claim)")
+        rows = self._select(entity, predicate, object, None, None)
         return [
             analysis.evidence(r) | {"subject": r["subject"], "predicate": r["predicate"]}
-            for r in self._select(entity, predicate, object, None, None)
+            for r in (analysis.stated_only(rows) if stated_only else rows)
         ]
 
     @_rows
@@ -613,22 +625,30 @@ class KnowledgeGraph:
         """Groups of densely linked entities (Louvain, fixed seed), largest first."""
         return graphs.communities(self.evidence_graph)
 
-    def conflicts(self) -> Conflicts:
+    def conflicts(self, stated_only: bool = False) -> Conflicts:
         """Typed conflicts, each with every quote side by side: see :func:`kg.analysis.conflicts`.
+        ``stated_only`` compares only claims every part of which is stated (no derived figure).
 
         >>> import kg
         >>> [c.values for c in kg.load().conflicts() if c.predicate == "annualOverdoseDeaths"]
-        [('100000', '110000')]
+        [('100000', '73000')]
         """
-        found = analysis.conflicts(self.claim_rows, self.ontology, self.evidence_graph)
+        rows = analysis.stated_only(self.claim_rows) if stated_only else self.claim_rows
+        found = analysis.conflicts(rows, self.ontology, self.evidence_graph)
         return Conflicts(found)
 
     @_rows
     def timeline(
-        self, entity: EntityRef | None = None, after: str | None = None, before: str | None = None
+        self,
+        entity: EntityRef | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        stated_only: bool = False,
     ) -> list[dict[str, Any]]:
         """Dated claims in date order (all, or those about one entity), optionally only those
-        after and/or before a date or an event (see :meth:`period`).
+        after and/or before a date or an event (see :meth:`period`). Each source says whether
+        its date is stated in the quote or inferred (``date_obtained``, ``date_words``,
+        ``date_basis``); ``stated_only`` leaves out the dates no source states.
 
         >>> import kg
         >>> g = kg.load()
@@ -638,7 +658,7 @@ class KnowledgeGraph:
         [('2023-11-16', 'delisted'), ('2023-11-16', 'listedOn')]
         """
         ident = self.entity(entity).id if entity is not None else None
-        found = analysis.timeline(self.claim_rows, ident, self.ontology)
+        found = analysis.timeline(self.claim_rows, ident, self.ontology, stated_only)
         low = self.period(after)[1] if after else None
         high = self.period(before)[1] if before else None
         return [
@@ -686,10 +706,15 @@ class KnowledgeGraph:
         ]
 
     def show(
-        self, name: EntityRef, after: str | None = None, before: str | None = None
+        self,
+        name: EntityRef,
+        after: str | None = None,
+        before: str | None = None,
+        stated_only: bool = False,
     ) -> dict[str, Any]:
         """An entity and everything the claims say about it, with sources: ``kg show``;
-        ``after``/``before`` keep the claims placed in that period (see :meth:`claims`).
+        ``after``/``before`` keep the claims placed in that period (see :meth:`claims`),
+        ``stated_only`` the claims every part of which is stated.
 
         >>> import kg
         >>> g = kg.load()
@@ -701,6 +726,8 @@ class KnowledgeGraph:
         info = self.entity(name)
         entity = asdict(info) | {"articles": self.evidence_graph.nodes[info.id]["articles"]}
         rows = self._in_period(self.claim_rows, after, before)
+        if stated_only:
+            rows = analysis.stated_only(rows)
         report = {"entity": entity, **analysis.profile(rows, info.id)}
         if after or before:
             report["period"] = {
@@ -922,7 +949,7 @@ SELECT ?id ?headline ?outlet ?agency ?published ?basis WHERE {
   OPTIONAL { ?article schema:publisher ?outlet }
   OPTIONAL { ?article kg:originatingAgency ?agency }
   OPTIONAL { ?article schema:datePublished ?published }
-  OPTIONAL { ?article kg:publishedBasis ?basis }
+  OPTIONAL { ?article kg:publishedBasis/kg:reasoning ?basis }
 }
 ORDER BY ?id
 """

@@ -426,8 +426,12 @@ def lint(curation: Curation, ontology: Ontology, today: dt.date | None = None) -
 
 
 def _article_texts(article: Article) -> Iterator[Finding]:
-    for key in ("title", "note", "published_basis", "url"):
+    for key in ("title", "note", "url"):
         yield from text_findings(article.source, key, getattr(article, key) or "")
+    if article.published_basis:  # its words are the article's own; its reasoning is prose
+        yield from text_findings(
+            article.source, "published_basis", article.published_basis.reasoning
+        )
 
 
 def locate(findings: Iterable[Finding], root: Path) -> list[Problem]:

@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 PRECISIONS = ("year", "month", "day")
 CERTAINTIES = ("stated", "approximate", "more-than", "less-than", "alleged", "hedged", "denied")
+#: The parts of a claim whose value may be inferred rather than stated in the quote.
+INFERABLE_PARTS = ("object", "date", "valid_from", "valid_until")
+#: How a value was obtained: written in the quote, or worked out by the curator.
+STATED, INFERRED = "stated", "inferred"
 
 
 @dataclass(frozen=True, order=True)
@@ -97,6 +101,54 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Basis:
+    """How an inferred value (a date, a derived figure) follows from the texts: data, not a note.
+
+    ``words`` are the article's own words the value is worked out from (each found verbatim in
+    the article); ``articles`` the other articles the reasoning uses; ``claims`` the claims of
+    the same article a derived value is computed from (``subject predicate object``);
+    ``reasoning`` says how, in a sentence.
+
+    >>> b = Basis(("on Thursday",), ("002_466c3d37c6bb4997",), (), "the day after 15 November")
+    >>> b.summary()
+    'from “on Thursday” with 002_466c3d37c6bb4997: the day after 15 November'
+    """
+
+    words: tuple[str, ...]
+    articles: tuple[str, ...] = ()
+    claims: tuple[str, ...] = ()
+    reasoning: str = ""
+
+    def summary(self) -> str:
+        """One line: the words, the other articles and claims used, and the reasoning."""
+        parts = [" + ".join(f"“{w}”" for w in self.words)]
+        if self.articles:
+            parts.append(f"with {', '.join(self.articles)}")
+        if self.claims:
+            parts.append(f"computed from {'; '.join(self.claims)}")
+        text = "from " + " ".join(parts)
+        return f"{text}: {self.reasoning}" if self.reasoning else text
+
+
+@dataclass(frozen=True)
+class BackgroundFact:
+    """A fact no article states but a reader knows (San Francisco is part of California).
+
+    It has its own provenance: the curator who recorded it and a reference identifier (a
+    Wikidata QID or a GeoNames id, recorded, not fetched). It is never evidence: corroboration,
+    "who says so" and source counts never count it; conflict typing may use it.
+    """
+
+    subject: str
+    predicate: str
+    object: str
+    curator: str
+    reference: str
+    note: str | None = None
+    source: Source | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Article:
     """One verbatim article and what is known about its publication."""
 
@@ -109,9 +161,16 @@ class Article:
     sha256: str
     text: str = field(repr=False)
     url: str | None = None
-    published_basis: str | None = None
+    published_basis: Basis | None = None
     note: str | None = None
     source: Source | None = field(default=None, compare=False)
+
+    @property
+    def published_obtained(self) -> str | None:
+        """``stated`` when the text writes the date, ``inferred`` when a basis is given."""
+        if self.published is None:
+            return None
+        return INFERRED if self.published_basis else STATED
 
 
 @dataclass(frozen=True)
@@ -124,6 +183,7 @@ class Entity:
     aliases: tuple[str, ...] = ()
     description: str | None = None
     wikidata: str | None = None
+    geonames: str | None = None
     note: str | None = None
     source: Source | None = field(default=None, compare=False)
 
@@ -163,6 +223,23 @@ class Claim:
     certainty: str = "stated"
     note: str | None = None
     source: Source | None = field(default=None, compare=False)
+    #: where a figure counts (a place id)
+    scope: str | None = None
+    #: the parts (see :data:`INFERABLE_PARTS`) the curator inferred, each with its basis
+    inferred: tuple[tuple[str, Basis], ...] = ()
+
+    @property
+    def obtained(self) -> str:
+        """``inferred`` when any part of the claim is inferred, else ``stated``.
+
+        >>> Claim("a", "s", "p", "o", Quote("x", 0)).obtained
+        'stated'
+        """
+        return INFERRED if self.inferred else STATED
+
+    def basis(self, part: str) -> Basis | None:
+        """The basis of an inferred part, or None when the part is stated (or absent)."""
+        return dict(self.inferred).get(part)
 
     @property
     def object_is_entity(self) -> bool:
@@ -192,3 +269,4 @@ class Curation:
     articles: dict[str, Article]
     entities: dict[str, Entity]
     claims: tuple[Claim, ...]
+    background: tuple[BackgroundFact, ...] = ()

@@ -33,6 +33,7 @@ KG = Namespace("https://kg.example/ontology#")
 SCHEMA = Namespace("https://schema.org/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 WD = Namespace("http://www.wikidata.org/entity/")
+GEONAMES = Namespace("https://sws.geonames.org/")
 
 PREFIXES: dict[str, str] = {
     "kg": str(KG),
@@ -105,6 +106,8 @@ class Predicate:
     unit: str | None = None
     synonyms: tuple[str, ...] = ()  # skos:altLabel: words people use for it ("removed")
     transitive: bool = False
+    #: a figure (a count or share): its claims say where it counts (``scope``) and what period
+    figure: bool = False
 
     @property
     def iri(self) -> URIRef:
@@ -239,6 +242,7 @@ def _load(path: Path) -> Ontology:
             unit=text(prop, KG.unit) or None,
             synonyms=tuple(sorted(str(w) for w in graph.objects(prop, SKOS.altLabel))),
             transitive=OWL.TransitiveProperty in types,
+            figure=(prop, KG.figure, Literal(True)) in graph,
         )
     for pred in predicates.values():
         for cls in (pred.domain, pred.range if pred.kind == "object" else None):

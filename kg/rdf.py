@@ -2,7 +2,8 @@
 
 Entities, articles and the ontology's own statements sit in the default graph and the ontology
 graph; each article has a named graph (its IRI) holding the triples it supports and one claim node
-per (triple, speaker) with the quote as W3C Web Annotation selectors.
+per (triple, speaker) with the quote as W3C Web Annotation selectors. Background knowledge (facts
+no article states) sits in a graph of its own, :data:`BACKGROUND_GRAPH`, never in an article's.
 
 >>> from kg.curation import load_curation
 >>> quads = list(iter_quads(load_curation()))
@@ -12,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from operator import itemgetter
 from typing import TypeAlias
@@ -20,8 +22,20 @@ from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
-from kg.model import Article, Claim, Curation, DateValue, Entity, Value
+from kg.model import (
+    STATED,
+    Article,
+    BackgroundFact,
+    Basis,
+    Claim,
+    Curation,
+    DateValue,
+    Entity,
+    Value,
+)
 from kg.ontology import (
+    BASE_IRI,
+    GEONAMES,
     KG,
     OA,
     SCHEMA,
@@ -36,6 +50,8 @@ from kg.ontology import (
 Quad: TypeAlias = tuple[Node, Node, Node, URIRef | None]
 
 ONTOLOGY_GRAPH = URIRef(str(KG).rstrip("#"))
+#: The graph of background facts: known to a reader, stated by no article, never evidence.
+BACKGROUND_GRAPH = URIRef(f"{BASE_IRI}background")
 DATE_TYPES = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
 # Strings stay plain literals: in RDF 1.1 they are xsd:string, and that is how every writer
 # emits them.
@@ -81,6 +97,14 @@ _SUBJECT, _PREDICATE, _OBJECT = RDF.subject, RDF.predicate, RDF.object
 _CLAIM, _ATTRIBUTED_TO, _CERTAINTY = KG.Claim, KG.attributedTo, KG.certainty
 _DERIVED_FROM = PROV.wasDerivedFrom
 _TIMES = ((KG.date, "date"), (KG.validFrom, "valid_from"), (KG.validUntil, "valid_until"))
+#: per inferable part: (the property saying how it was obtained, the property to its basis)
+_OBTAINED = {
+    "object": (KG.objectObtained, KG.objectBasis),
+    "date": (KG.dateObtained, KG.dateBasis),
+    "valid_from": (KG.validFromObtained, KG.validFromBasis),
+    "valid_until": (KG.validUntilObtained, KG.validUntilBasis),
+}
+_SCOPE, _CLAIM_OBTAINED = KG.scope, KG.obtained
 _HAS_TARGET, _SPECIFIC, _HAS_SOURCE = OA.hasTarget, OA.SpecificResource, OA.hasSource
 _HAS_SELECTOR, _QUOTE_SELECTOR, _POSITION_SELECTOR = (
     OA.hasSelector,
@@ -136,8 +160,9 @@ class Terms:
 
 def iter_quads(curation: Curation, ontology: Ontology | None = None) -> Iterator[Quad]:
     """Every quad of the dataset, in the order the exports are written: the default graph
-    (:func:`default_graph_quads`), the ontology graph, then each article's graph
-    (:func:`article_graph_quads`) in the order of article ids."""
+    (:func:`default_graph_quads`), the ontology graph, each article's graph
+    (:func:`article_graph_quads`) in the order of article ids, then the background graph
+    (:func:`background_graph_quads`)."""
     onto = ontology or load_ontology()
     terms = Terms()
     yield from default_graph_quads(curation, terms)
@@ -145,6 +170,7 @@ def iter_quads(curation: Curation, ontology: Ontology | None = None) -> Iterator
     by_article = claims_by_article(curation)
     for article_id in sorted(by_article):
         yield from article_graph_quads(article_id, by_article[article_id], terms)
+    yield from background_graph_quads(curation, terms)
 
 
 def default_graph_quads(curation: Curation, terms: Terms) -> Iterator[Quad]:
@@ -160,12 +186,68 @@ def ontology_graph_quads(onto: Ontology) -> Iterator[Quad]:
     return _ontology_quads(onto)
 
 
+def background_graph_quads(curation: Curation, terms: Terms) -> Iterator[Quad]:
+    """The background facts, last, in their own graph (see :data:`BACKGROUND_GRAPH`)."""
+    return _background_quads(curation.background, terms)
+
+
 def claims_by_article(curation: Curation) -> dict[str, list[Claim]]:
     """The claims of each article that has any, in curation order."""
     by_article: dict[str, list[Claim]] = {}
     for claim in curation.claims:
         by_article.setdefault(claim.article, []).append(claim)
     return by_article
+
+
+def background_iri(fact: BackgroundFact) -> URIRef:
+    """A stable IRI for one background fact."""
+    key = "\x1f".join((fact.subject, fact.predicate, fact.object))
+    return URIRef(f"{BASE_IRI}background/{hashlib.sha256(key.encode()).hexdigest()[:16]}")
+
+
+def reference_iri(reference: str) -> URIRef:
+    """``wikidata:Q62`` or ``geonames:5391959`` as the IRI of the record.
+
+    >>> str(reference_iri("geonames:5391959"))
+    'https://sws.geonames.org/5391959/'
+    """
+    scheme, _, ident = reference.partition(":")
+    return WD[ident] if scheme == "wikidata" else URIRef(f"{GEONAMES}{ident}/")
+
+
+def _background_quads(facts: tuple[BackgroundFact, ...], terms: Terms) -> Iterator[Quad]:
+    """Each background fact as a triple and a kg:BackgroundFact node with its provenance, all in
+    :data:`BACKGROUND_GRAPH`."""
+    graph = BACKGROUND_GRAPH
+    for fact in sorted(facts, key=lambda f: (f.subject, f.predicate, f.object)):
+        node = background_iri(fact)
+        subject, predicate, obj = (
+            terms.entity(fact.subject),
+            terms.kg(fact.predicate),
+            terms.entity(fact.object),
+        )
+        yield subject, predicate, obj, graph
+        yield node, _TYPE, KG.BackgroundFact, graph
+        yield node, _SUBJECT, subject, graph
+        yield node, _PREDICATE, predicate, graph
+        yield node, _OBJECT, obj, graph
+        yield node, KG.curator, Literal(fact.curator), graph
+        yield node, KG.reference, reference_iri(fact.reference), graph
+        if fact.note:
+            yield node, _NOTE, Literal(fact.note), graph
+
+
+def _basis_quads(
+    node: URIRef, basis: Basis, terms: Terms, claims: dict[str, URIRef], graph: URIRef | None
+) -> Iterator[Quad]:
+    yield node, _TYPE, KG.Basis, graph
+    for words in sorted(set(basis.words)):
+        yield node, KG.basisWords, Literal(words), graph
+    for article in sorted(set(basis.articles)):
+        yield node, KG.basisArticle, terms.article(article), graph
+    for ref in sorted(claims[r] for r in set(basis.claims) if r in claims):
+        yield node, KG.basisClaim, ref, graph
+    yield node, KG.reasoning, Literal(basis.reasoning), graph
 
 
 def article_graph_quads(article_id: str, claims: list[Claim], terms: Terms) -> Iterator[Quad]:
@@ -183,6 +265,8 @@ def _entity_quads(entity: Entity, terms: Terms) -> Iterator[Quad]:
         yield node, _DESCRIPTION, Literal(entity.description), None
     if entity.wikidata:
         yield node, _SAME_AS, WD[entity.wikidata], None
+    if entity.geonames:
+        yield node, _SAME_AS, URIRef(f"{GEONAMES}{entity.geonames}/"), None
     if entity.note:
         yield node, _NOTE, Literal(entity.note), None
 
@@ -199,8 +283,11 @@ def _article_quads(article: Article, terms: Terms) -> Iterator[Quad]:
         yield node, _AGENCY, terms.entity(article.agency), None
     if article.published:
         yield node, _PUBLISHED, terms.literal(article.published), None
+        yield node, KG.publishedObtained, terms.literal(article.published_obtained or STATED), None
     if article.published_basis:
-        yield node, _BASIS, Literal(article.published_basis), None
+        basis = URIRef(f"{node}#published-basis")
+        yield node, _BASIS, basis, None
+        yield from _basis_quads(basis, article.published_basis, terms, {}, None)
     yield node, _LANGUAGE, terms.literal(article.language), None
     if article.url:
         yield node, _URL, URIRef(article.url), None
@@ -222,11 +309,14 @@ def _article_graph(article_id: str, claims: list[Claim], terms: Terms) -> Iterat
     asserted = {(terms.entity(c.subject), terms.kg(c.predicate), terms.object(c)) for c in claims}
     for s, p, o in sorted(asserted, key=lambda t: tuple(term.n3() for term in t)):
         yield s, p, o, graph
+    nodes = {f"{c.subject} {c.predicate} {c.object}": claim_node(c) for c in claims}
     for node, claim in sorted(((claim_node(c), c) for c in claims), key=itemgetter(0)):
-        yield from _claim_quads(claim, graph, node, terms)
+        yield from _claim_quads(claim, graph, node, terms, nodes)
 
 
-def _claim_quads(claim: Claim, graph: URIRef, node: URIRef, terms: Terms) -> Iterator[Quad]:
+def _claim_quads(
+    claim: Claim, graph: URIRef, node: URIRef, terms: Terms, nodes: dict[str, URIRef]
+) -> Iterator[Quad]:
     target, quote, position = (URIRef(f"{node}#{part}") for part in ("target", "quote", "position"))
     yield node, _TYPE, _CLAIM, graph
     yield node, _SUBJECT, terms.entity(claim.subject), graph
@@ -240,6 +330,20 @@ def _claim_quads(claim: Claim, graph: URIRef, node: URIRef, terms: Terms) -> Ite
         if value:
             yield node, prop, terms.literal(value), graph
     yield node, _CERTAINTY, terms.literal(claim.certainty), graph
+    if claim.scope:
+        yield node, _SCOPE, terms.entity(claim.scope), graph
+    yield node, _CLAIM_OBTAINED, terms.literal(claim.obtained), graph
+    for part, (obtained, basis_property) in _OBTAINED.items():
+        if part == "object" and not isinstance(claim.object, Value):
+            continue
+        if part != "object" and getattr(claim, part) is None:
+            continue
+        basis = claim.basis(part)
+        yield node, obtained, terms.literal("inferred" if basis else STATED), graph
+        if basis:
+            basis_node = URIRef(f"{node}#{part.replace('_', '-')}-basis")
+            yield node, basis_property, basis_node, graph
+            yield from _basis_quads(basis_node, basis, terms, nodes, graph)
     if claim.note:
         yield node, _NOTE, Literal(claim.note), graph
     yield node, _HAS_TARGET, target, graph

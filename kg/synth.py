@@ -224,6 +224,22 @@ class _Claim:
     valid_until: str | None = None
     certainty: str = "stated"
     note: str | None = None
+    scope: str | None = None
+
+
+def _when(claim: _Claim) -> str:
+    """How the text writes a claim's dates, so that each is stated in its quote.
+
+    >>> _when(_Claim("a", "p", "b", "", 0, valid_from="2001", valid_until="2003-05"))
+    ' (from 2001 until 2003-05)'
+    """
+    if claim.date:
+        return f" (on {claim.date})"
+    if claim.valid_from and claim.valid_until:
+        return f" (from {claim.valid_from} until {claim.valid_until})"
+    if claim.valid_from:
+        return f" (from {claim.valid_from})"
+    return ""
 
 
 class _Picker:
@@ -407,6 +423,8 @@ def synthesize(
     rng.shuffle(popularity)
     rank = {e.id: i for i, e in enumerate(popularity)}
     by_id = {e.id: e for e in entities}
+    # where figures count: every figure claim names a place as its scope
+    places = [e.id for e in entities if onto.is_subclass(e.type, "Place")]
     people = [
         e
         for e in entities
@@ -462,8 +480,9 @@ def synthesize(
             if precision < 0.95
             else str(year)
         )
-        text_parts: list[str] = []
-        length = 0
+        dateline = f"Published {published}.\n"  # the text states its date
+        text_parts: list[str] = [dateline]
+        length = len(dateline)
         article_claims: list[_Claim] = []
         seen: set[tuple[str, str, str, str]] = set()
         values: dict[tuple[str, str, str], str] = {}
@@ -512,16 +531,22 @@ def synthesize(
             if speaker is not None:
                 speaker_name = rng.choice([speaker.label, *speaker.aliases])
                 before = f"{speaker_name} said that "
-                sentence = f"{before}{core}, in remarks {rng.choice(FILLER)} {rng.choice(FILLER)}."
-                start = length + len(before)
+                after = f", in remarks {rng.choice(FILLER)} {rng.choice(FILLER)}."
             else:
-                lead = rng.choice(["", "On Monday ", "Separately, ", "Earlier, ", "In a filing, "])
-                sentence = f"{lead}{core}."
-                start = length + len(lead)
+                before = rng.choice(
+                    ["", "On Monday ", "Separately, ", "Earlier, ", "In a filing, "]
+                )
+                after = "."
             if not headline:
                 headline = core[:1].upper() + core[1:]
             claim = _Claim(
-                s, p, o, core, start, speaker.id if speaker else None, certainty=certainty
+                s,
+                p,
+                o,
+                core,
+                length + len(before),
+                speaker.id if speaker else None,
+                certainty=certainty,
             )
             draw = rng.random()
             if draw < 0.2:
@@ -531,6 +556,12 @@ def synthesize(
                 claim.valid_from = str(first)
                 if rng.random() < 0.6:
                     claim.valid_until = f"{rng.randint(first, year)}-{rng.randint(1, 12):02d}"
+            claim.quote = core + _when(claim)  # dates written out: stated in the quote
+            if pred.figure:
+                claim.scope = places[len(article_claims) % len(places)] if places else None
+                if claim.scope is None:
+                    continue
+            sentence = f"{before}{claim.quote}{after}"
             if rng.random() < 0.02:
                 claim.note = "Synthetic note: wording checked against a second source."
             article_claims.append(claim)
@@ -613,6 +644,7 @@ def _claims_yaml(claims: Sequence[_Claim]) -> str:
             ("date", c.date),
             ("valid_from", c.valid_from),
             ("valid_until", c.valid_until),
+            ("scope", c.scope),
         ):
             if value:
                 lines.append(f"  {key}: {value}")

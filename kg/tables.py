@@ -31,6 +31,7 @@ QUOTE_WIDTH = 90
 #: Columns of prose: they wrap at word boundaries, and are shortened to QUOTE_WIDTH unless wide.
 WRAPPED = {
     "quote",
+    "date from",
     "via",
     "claim",
     "question",
@@ -376,6 +377,34 @@ def _quote(evidence: Mapping[str, Any]) -> str:
     return f"“{quote}”" if quote else ""
 
 
+def _how(evidence: Mapping[str, Any]) -> str:
+    """``stated``, or ``inferred`` and the parts worked out (the ``basis`` column says how).
+
+    >>> _how({"obtained": "inferred", "inferred": ["date"]})
+    'inferred date'
+    """
+    if evidence.get("obtained") == "inferred":
+        parts = evidence.get("inferred") or []
+        return " ".join(["inferred", *(p.replace("_", " ") for p in parts)])
+    return "stated"
+
+
+def _date_words(source: Mapping[str, Any]) -> str:
+    """The words a timeline date comes from: the quote, or the basis of an inferred date.
+
+    >>> _date_words({"date_obtained": "inferred", "date_words": "on Thursday",
+    ...              "date_basis": "the day after the summit"})
+    'inferred from “on Thursday” (the day after the summit)'
+    """
+    words = source.get("date_words") or source.get("quote") or ""
+    text = f"“{words}”" if words else ""
+    if source.get("date_obtained") == "inferred":
+        text = f"inferred from {text}"
+        if source.get("date_basis"):
+            text += f" ({source['date_basis']})"
+    return text
+
+
 def _when(claim: Mapping[str, Any]) -> str:
     """When a claim is placed: its own dates, or its article's date marked ``(published)``."""
     if claim.get("when_basis") == "published":
@@ -396,7 +425,17 @@ def _validity(row: Mapping[str, Any]) -> str:
 def sources_table(triple: str, rows: Sequence[Mapping[str, Any]], wide: bool = False) -> FitTable:
     return FitTable(
         f"{triple}: {_rows_caption(len(rows), 'article')}",
-        ["article", "outlet", "agency", "published", "speaker", "certainty", "quote", "offsets"],
+        [
+            "article",
+            "outlet",
+            "agency",
+            "published",
+            "speaker",
+            "certainty",
+            "how",
+            "quote",
+            "offsets",
+        ],
         (
             (
                 article,
@@ -405,6 +444,7 @@ def sources_table(triple: str, rows: Sequence[Mapping[str, Any]], wide: bool = F
                 r["published"],
                 r["speaker"],
                 r["certainty"],
+                _how(r),
                 _quote(r),
                 f"{r['start']}-{r['end']}",
             )
@@ -511,6 +551,7 @@ def conflicts_view(found: Sequence[Any], wide: bool = False) -> RenderableType:
                 r["outlet"] or "unknown",
                 r["agency"],
                 r["speaker"],
+                _how(r),
                 _quote(r),
             )
             for article, r in zip(ids, c["claims"], strict=True)
@@ -518,7 +559,16 @@ def conflicts_view(found: Sequence[Any], wide: bool = False) -> RenderableType:
         parts.append(
             FitTable(
                 title,
-                ["value", "certainty", "article", "outlet", "agency", "speaker", "quote"],
+                [
+                    "value",
+                    "certainty",
+                    "article",
+                    "outlet",
+                    "agency",
+                    "speaker",
+                    "how",
+                    "quote",
+                ],
                 rows,
                 wide=wide,
             )
@@ -538,14 +588,15 @@ def timeline_table(
             f"{e['subject']} {e['predicate']} {e['object']}",
             _articles(e["articles"]),
             e["sources"][0]["speaker"],
-            _quote(e["sources"][0]),
+            _date_words(e["sources"][0]),
         )
         for e in found
     ]
     title = f"timeline of {entity}" if entity else "timeline"
     return FitTable(
-        f"{title}: {len(found)} dated facts (the first article's quote and speaker)",
-        ["when", "what", "claim", "articles", "speaker", "quote"],
+        f"{title}: {len(found)} dated facts (the first article's speaker, and the words its date "
+        "is written in or inferred from)",
+        ["when", "what", "claim", "articles", "speaker", "date from"],
         rows,
         wide=wide,
         key={"when"},

@@ -63,6 +63,7 @@ BASE_CLAIMS = """\
   quote: The United States removed the Institute of Forensic Science
   start: 0
   date: 2023-11-16
+  inferred: {date: {words: The United States removed, reasoning: the test's removal day}}
 - subject: ifs
   predicate: partOf
   object: ministry-of-public-security
@@ -82,6 +83,9 @@ def article_record(ident: str, text: bytes | str, **extra: str) -> str:
         "sha256": hashlib.sha256(data).hexdigest(),
         **extra,
     }
+    if fields.get("published") and "published_basis" not in fields:
+        fields["published_basis"] = "{words: The United States, reasoning: the test's month}"
+
     return "- " + "\n  ".join(f"{k}: {v}" for k, v in fields.items()) + "\n"
 
 

@@ -280,9 +280,18 @@ def _key_values(data: object, speakers: bool) -> set[str]:
 
 
 def test_show_has_speaker_validity_when_and_notes(kg):
-    result = kg("show", "ifs", columns=200)
+    result = kg("show", "ifs", columns=260)  # room for the basis of inferred dates
     header = next(line for line in result.output.splitlines() if line.startswith("claim "))
-    assert header.split() == ["claim", "when", "speaker", "certainty", "article", "quote", "note"]
+    assert header.split() == [
+        "claim",
+        "when",
+        "basis",
+        "speaker",
+        "certainty",
+        "article",
+        "quote",
+        "note",
+    ]
     assert "Given as the reason for the 2020 listing." in result.output  # a claim's note
     assert "listedOn entity-list" in result.output and "2020 to 2023-11-16" in result.output
     assert "us-state-department" in result.output

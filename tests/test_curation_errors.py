@@ -59,7 +59,7 @@ def test_unknown_entity_suggests_close_ids(make_tree):
 def test_unknown_predicate_suggests_ontology_names(make_tree):
     claims = BASE_CLAIMS.replace("predicate: partOf", "predicate: partof")
     assert problems(make_tree(claims=claims)) == [
-        "data/claims/a1.yaml:8:14: unknown predicate 'partof' — did you mean 'partOf'?"
+        "data/claims/a1.yaml:9:14: unknown predicate 'partof' — did you mean 'partOf'?"
     ]
 
 
@@ -74,7 +74,7 @@ def test_domain_violation(make_tree):
     # listedOn needs a List as its object; the IFS is a GovernmentAgency.
     claims = BASE_CLAIMS.replace("predicate: partOf", "predicate: listedOn")
     assert problems(make_tree(claims=claims)) == [
-        "data/claims/a1.yaml:9:11: object 'ministry-of-public-security' is a GovernmentAgency, "
+        "data/claims/a1.yaml:10:11: object 'ministry-of-public-security' is a GovernmentAgency, "
         "but listedOn needs a List here — use another predicate or fix the entity's type"
     ]
 
@@ -82,7 +82,7 @@ def test_domain_violation(make_tree):
 def test_quote_not_found_shows_closest_span(make_tree):
     claims = BASE_CLAIMS.replace("The IFS operates under", "The IFS operated under")
     assert problems(make_tree(claims=claims)) == [
-        "data/claims/a1.yaml:10:10: quote not found verbatim in a1 — closest text at 82: "
+        "data/claims/a1.yaml:11:10: quote not found verbatim in a1 — closest text at 82: "
         "'The IFS operates under the Ministry of Public Security'"
     ]
 
@@ -90,7 +90,7 @@ def test_quote_not_found_shows_closest_span(make_tree):
 def test_quote_at_wrong_offset_gives_the_right_one(make_tree):
     claims = BASE_CLAIMS.replace("start: 82", "start: 80")
     assert problems(make_tree(claims=claims)) == [
-        "data/claims/a1.yaml:11:10: the quote is not at offset 80 of a1 — "
+        "data/claims/a1.yaml:12:10: the quote is not at offset 80 of a1 — "
         "it occurs at 82: set start: 82"
     ]
 
@@ -119,11 +119,12 @@ def test_yaml_keeps_what_the_curator_wrote(make_tree):
 
 def test_number_with_leading_zero_is_rejected(make_tree):
     claims = BASE_CLAIMS + (
-        "- subject: united-states\n  predicate: annualOverdoseDeaths\n  object: 0110000\n"
-        "  quote: The United States\n  start: 0\n"
+        "- subject: fentanyl\n  predicate: annualOverdoseDeaths\n  object: 0110000\n"
+        "  quote: The United States\n  start: 0\n  scope: united-states\n"
     )
-    assert problems(make_tree(claims=claims)) == [
-        "data/claims/a1.yaml:14:11: '0110000' is not a plain integer — write digits only, "
+    entities = BASE_ENTITIES + "- id: fentanyl\n  type: Substance\n  label: fentanyl\n"
+    assert problems(make_tree(claims=claims, entities=entities)) == [
+        "data/claims/a1.yaml:15:11: '0110000' is not a plain integer — write digits only, "
         "without separators, units or leading zeros (e.g. 110000)"
     ]
 
@@ -188,7 +189,8 @@ def test_file_over_size_limit(make_tree):
 def test_unknown_key_suggests_the_right_one(make_tree):
     claims = BASE_CLAIMS.replace("  date: 2023-11-16", "  dat: 2023-11-16")
     assert problems(make_tree(claims=claims)) == [
-        "data/claims/a1.yaml:6:3: unknown key 'dat' — did you mean 'date'?"
+        "data/claims/a1.yaml:6:3: unknown key 'dat' — did you mean 'date'?",
+        "data/claims/a1.yaml:7:14: basis for date, but the claim has no date",
     ]
 
 
@@ -356,7 +358,7 @@ def test_a_build_that_drops_entities_names_their_types(make_tree):
 def test_a_start_of_5000_digits_is_one_located_error(make_tree):
     claims = BASE_CLAIMS.replace("start: 82", f"start: {'9' * 5000}")
     assert problems(make_tree(claims=claims)) == [
-        f"data/claims/a1.yaml:11:10: start {'9' * 40}… (5,000 characters) is past the end of a1 "
+        f"data/claims/a1.yaml:12:10: start {'9' * 40}… (5,000 characters) is past the end of a1 "
         "(138 characters) — write the 0-based offset of the quote in the article"
     ]
     result = CliRunner().invoke(main, ["validate", "--root", str(make_tree(claims=claims))])
@@ -365,11 +367,13 @@ def test_a_start_of_5000_digits_is_one_located_error(make_tree):
 
 def test_an_integer_object_of_5001_digits_is_refused_at_validate(make_tree):
     claims = BASE_CLAIMS + (
-        "- subject: united-states\n  predicate: annualOverdoseDeaths\n"
+        "- subject: fentanyl\n  predicate: annualOverdoseDeaths\n"
         f"  object: {'1' * 5001}\n  quote: The United States\n  start: 0\n"
+        "  scope: united-states\n"
     )
-    assert problems(make_tree(claims=claims)) == [
-        f"data/claims/a1.yaml:14:11: number {'1' * 40}… (5,001 characters) is too long for a "
+    entities = BASE_ENTITIES + "- id: fentanyl\n  type: Substance\n  label: fentanyl\n"
+    assert problems(make_tree(claims=claims, entities=entities)) == [
+        f"data/claims/a1.yaml:15:11: number {'1' * 40}… (5,001 characters) is too long for a "
         "figure — write at most 100 characters; check what was pasted here"
     ]
 
@@ -382,8 +386,8 @@ def test_an_unknown_predicate_does_not_hide_a_misspelt_object(make_tree):
         "object: ministry-of-public-security", "object: ministry-of-public-securty"
     )
     assert problems(make_tree(claims=claims)) == [
-        "data/claims/a1.yaml:8:14: unknown predicate 'partof' — did you mean 'partOf'?",
-        "data/claims/a1.yaml:9:11: unknown entity 'ministry-of-public-securty' — "
+        "data/claims/a1.yaml:9:14: unknown predicate 'partof' — did you mean 'partOf'?",
+        "data/claims/a1.yaml:10:11: unknown entity 'ministry-of-public-securty' — "
         "did you mean 'ministry-of-public-security'?",
     ]
 
@@ -395,8 +399,8 @@ def test_an_unknown_predicate_close_to_a_datatype_one_checks_the_literal(make_tr
     )
     found = problems(make_tree(claims=claims))
     assert [p.split(" — ")[0] for p in found] == [
-        "data/claims/a1.yaml:13:14: unknown predicate 'annualOverdoseDeath'",
-        "data/claims/a1.yaml:14:11: '11O000' is not a plain integer",
+        "data/claims/a1.yaml:14:14: unknown predicate 'annualOverdoseDeath'",
+        "data/claims/a1.yaml:15:11: '11O000' is not a plain integer",
     ]
 
 
@@ -445,7 +449,7 @@ def test_a_quote_that_differs_only_invisibly_says_exactly_what_differs(
     claims = BASE_CLAIMS.replace("The IFS operates", in_quote)
     [message] = problems(make_tree(text=text, claims=claims))
     assert message.startswith(
-        "data/claims/a1.yaml:10:10: the quote differs from the text of a1 only in characters "
+        "data/claims/a1.yaml:11:10: the quote differs from the text of a1 only in characters "
         f"that look alike or cannot be seen: {difference} — copy the text exactly: quote: "
     )
 

@@ -578,15 +578,16 @@ def test_facts_past_the_cap_are_left_out_but_still_checked_for_conflicts(
 ):
     monkeypatch.setattr(html.views, "MAX_FACTS_SHOWN", 1)
     lazy = kg.graph.project(graph.store, ontology=graph.ontology)
-    page = html.page_from_store(graph.store, graph=lazy, focus="united-states", hops=0)
+    page = html.page_from_store(graph.store, graph=lazy, focus="fentanyl", hops=0)
     data = blocks(page.html)["kg-data"]
-    us = data["entities"]["united-states"]
-    assert us["factsLeftOut"] == 1
-    assert {data["claims"][i]["object"] for i in us["facts"]} == {"100000 deaths"}
-    # 110000 is not on the page, but it contradicts the 100000 that is
+    fentanyl = data["entities"]["fentanyl"]
+    assert fentanyl["factsLeftOut"] == 7  # eight facts (nine claims), one shown
+    [shown] = [data["claims"][i]["object"] for i in fentanyl["facts"]]
+    # the other death figure is not on the page, but it conflicts with the one that is
     deaths = [c for c in data["conflicts"] if "100000" in " ".join(c["values"])]
-    assert deaths and any("110000" in v for v in deaths[0]["values"])
-    assert not lazy.nodes["fentanyl"]["facts"].loaded  # not on the page: never read
+    assert deaths and any("73000" in v for v in deaths[0]["values"])
+    assert not lazy.nodes["all-drugs"]["facts"].loaded  # not on the page: never read
+    del shown
 
 
 def test_kg_html_help_names_the_claims_cap():

@@ -237,7 +237,7 @@ def test_sparql_keeps_other_strings_literal(graph):
 
 def test_sparql_binds_typed_values(graph):
     deaths = "SELECT DISTINCT ?e WHERE { GRAPH ?g { ?e kg:annualOverdoseDeaths ?n } }"
-    assert graph.sparql(deaths, n=110000, ids=True).rows == [{"e": "united-states"}]
+    assert graph.sparql(deaths, n=110000, ids=True).rows == [{"e": "all-drugs"}]
     xsd = "http://www.w3.org/2001/XMLSchema#"
     datatype = "SELECT ?t WHERE { BIND(DATATYPE(?x) AS ?t) }"
     for value, name in [

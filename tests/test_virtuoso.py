@@ -94,11 +94,12 @@ def push_command(virtuoso: VirtuosoProcess, exports: Path) -> list[str]:
 def test_kg_push_to_a_stock_virtuoso_twice(virtuoso: VirtuosoProcess, built_exports: Path) -> None:
     quads = list(ox.parse(path=built_exports / "kg.nq", format=ox.RdfFormat.N_QUADS))
     expected = expected_counts(quads)
-    assert len(expected) == 7 and sum(expected.values()) == len(quads)
+    # default, ontology, background and five article graphs
+    assert len(expected) == 8 and sum(expected.values()) == len(quads)
     first = CliRunner().invoke(main, push_command(virtuoso, built_exports))
     assert first.exit_code == 0, first.output
     assert (
-        f"pushed 7 graphs ({len(quads):,} triples) to {virtuoso.url}/sparql-graph-crud-auth "
+        f"pushed 8 graphs ({len(quads):,} triples) to {virtuoso.url}/sparql-graph-crud-auth "
         "with the Graph Store Protocol (PUT), HTTP digest auth" in first.output
     )
     assert f"verified: every graph at {virtuoso.endpoint} holds the triples pushed" in first.output

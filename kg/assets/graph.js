@@ -344,10 +344,18 @@
     var extra = [];
     if (c.speaker) { extra.push("Said by " + (c.speakerLabel || c.speaker)); }
     if (c.certainty && c.certainty !== "stated") { extra.push("certainty: " + c.certainty); }
-    if (c.date) { extra.push("date: " + c.date); }
-    if (c.validFrom) { extra.push("valid from " + c.validFrom); }
-    if (c.validUntil) { extra.push("valid until " + c.validUntil); }
+    var inferred = c.inferred || {};
+    var how = function (part) { return inferred[part] ? " (inferred)" : " (stated)"; };
+    if (c.scope) { extra.push("counted in " + c.scope); }
+    if (c.date) { extra.push("date: " + c.date + how("date")); }
+    if (c.validFrom) { extra.push("valid from " + c.validFrom + how("valid_from")); }
+    if (c.validUntil) { extra.push("valid until " + c.validUntil + how("valid_until")); }
     if (extra.length) { card.appendChild(el("p", "kg-source", [extra.join(" · ")])); }
+    Object.keys(inferred).sort().forEach(function (part) {
+      var what = part === "object" ? "Value" : part.replace("_", " ");
+      card.appendChild(el("p", "kg-source kg-inferred",
+        [what.charAt(0).toUpperCase() + what.slice(1) + " inferred, not stated: " + inferred[part]]));
+    });
     if (c.note) { card.appendChild(el("p", "kg-source", ["Note: " + c.note])); }
     c.conflicts.forEach(function (number) {
       card.appendChild(conflictLine(number));

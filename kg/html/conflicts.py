@@ -8,7 +8,7 @@ from typing import Any
 
 import networkx as nx
 
-from kg.analysis import Conflict
+from kg.analysis import NEAR, Conflict
 from kg.analysis import conflicts as find_conflicts
 from kg.graph import (
     first_facts,
@@ -50,6 +50,8 @@ def view_conflicts(
     else:
         edges = list(view.edges(keys=True))
         pairs = {(u, key) for u, _v, key in edges if key in functional}
+        # a "near" claim types a conflict of places (a loose name is imprecision)
+        pairs |= {(u, NEAR[key]) for u, key in pairs if key in NEAR}
         for subject in sorted({u for u, _key in pairs}):
             edges += [
                 (u, v, key)

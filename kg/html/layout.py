@@ -140,6 +140,9 @@ def layout(graph: nx.MultiDiGraph, boxes: Mapping[str, NodeBox]) -> dict[str, tu
             coords = coords / max(float(np.median(lengths)), 1e-9) * EDGE_LENGTH
             coords = _widen(_spread(coords, [boxes[n] for n in nodes]))
             coords = _off_edges(coords, ends, [boxes[n] for n in nodes])
+            room = np.array([_label_room(graph, nodes[a], nodes[b]) for a, b in ends])
+            coords = _lengthen(coords, ends, [boxes[n] for n in nodes], room)
+            coords = _clear_label_spots(coords, ends, [boxes[n] for n in nodes], room)
         coords = _remove_overlaps(coords, [boxes[n] for n in nodes])
         placed.append((nodes, coords))
     return _fill(_pack(placed, boxes), boxes)
@@ -169,6 +172,74 @@ def _fill(
         node: (round(x0 + (x - x0) * factor), round(y0 + (y - y0) * factor))
         for node, (x, y) in positions.items()
     }
+
+
+def _label_room(graph: nx.MultiDiGraph, u: str, v: str) -> float:
+    """The length an edge between ``u`` and ``v`` needs for its widest label."""
+    labels = [
+        str(data.get("label", key))
+        for a, b in ((u, v), (v, u))
+        if graph.has_edge(a, b)
+        for key, data in graph[a][b].items()
+    ]
+    return max((text_width(label, EDGE_FONT_SIZE) for label in labels), default=0.0) + 12.0
+
+
+def _lengthen(coords: Any, ends: Any, boxes: list[NodeBox], room: Any, rounds: int = 30) -> Any:
+    """Push apart the two ends of edges too short for their label to sit between the ends'
+    shapes (label boxes are not counted: they sit below). Deterministic."""
+    import numpy as np
+
+    coords = coords.copy()
+    radius = np.array([b.radius for b in boxes])
+    need = room + radius[ends[:, 0]] + radius[ends[:, 1]]
+    for _ in range(rounds):
+        delta = coords[ends[:, 1]] - coords[ends[:, 0]]
+        length = np.sqrt((delta**2).sum(axis=1))
+        short = length < need
+        if not short.any():
+            break
+        unit = delta[short] / np.maximum(length[short], 1e-9)[:, None]
+        push = ((need[short] - length[short]) / 2)[:, None] * unit * 0.5
+        np.add.at(coords, ends[short, 0], -push)
+        np.add.at(coords, ends[short, 1], push)
+    return coords
+
+
+def _clear_label_spots(
+    coords: Any, ends: Any, boxes: list[NodeBox], room: Any, rounds: int = 20
+) -> Any:
+    """Move entities (shape and label) off the middle of edges that are not theirs, where a
+    straight edge's label is drawn. Deterministic."""
+    import numpy as np
+
+    coords = coords.copy()
+    box = np.array([(b.left, b.top, b.right, b.bottom) for b in boxes])
+    half_w, half_h = room / 2, EDGE_FONT_SIZE / 2 + 4
+    index = np.arange(len(boxes))
+    foreign = (index[None, :] != ends[:, 0, None]) & (index[None, :] != ends[:, 1, None])
+    for _ in range(rounds):
+        mid = (coords[ends[:, 0]] + coords[ends[:, 1]]) / 2
+        left = coords[None, :, 0] + box[None, :, 0]
+        right = coords[None, :, 0] + box[None, :, 2]
+        top = coords[None, :, 1] + box[None, :, 1]
+        bottom = coords[None, :, 1] + box[None, :, 3]
+        dx = np.minimum(
+            right - (mid[:, 0, None] - half_w[:, None]), (mid[:, 0, None] + half_w[:, None]) - left
+        )
+        dy = np.minimum(bottom - (mid[:, 1, None] - half_h), (mid[:, 1, None] + half_h) - top)
+        hit = foreign & (dx > 0) & (dy > 0)
+        if not hit.any():
+            break
+        edge, node = np.nonzero(hit)
+        away = coords[node] - mid[edge]
+        # along the axis of least overlap, away from the label spot
+        step = np.zeros_like(away)
+        by_x = dx[edge, node] <= dy[edge, node]
+        step[by_x, 0] = np.where(away[by_x, 0] >= 0, 1, -1) * (dx[edge, node][by_x] + 2)
+        step[~by_x, 1] = np.where(away[~by_x, 1] >= 0, 1, -1) * (dy[edge, node][~by_x] + 2)
+        np.add.at(coords, node, step * 0.5)
+    return coords
 
 
 def _off_edges(coords: Any, ends: Any, boxes: list[NodeBox], rounds: int = 80) -> Any:

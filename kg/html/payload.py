@@ -27,6 +27,7 @@ from kg.html.layout import (
     wrap_label,
 )
 from kg.html.views import View, incident_edges
+from kg.model import Basis
 from kg.ontology import Ontology, OntologyClass
 
 DEFAULT_TITLE = "News knowledge graph"
@@ -219,6 +220,17 @@ def page_payload(
                 "date": row.get("date") or "",
                 "validFrom": row.get("valid_from") or "",
                 "validUntil": row.get("valid_until") or "",
+                "scope": name(row.get("scope")) if row.get("scope") else "",
+                # how each inferred part (object, date, valid_from, valid_until) was worked out
+                "inferred": {
+                    part: Basis(
+                        tuple(b.get("words", ())),
+                        tuple(b.get("articles", ())),
+                        tuple(b.get("claims", ())),
+                        b.get("reasoning", ""),
+                    ).summary()
+                    for part, b in sorted((row.get("bases") or {}).items())
+                },
                 "note": row.get("note") or "",
                 "conflicts": in_conflict.get(key, []),
             }
