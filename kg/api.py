@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
@@ -395,6 +396,7 @@ def query(
     max_rows: int | None = None,
     timeout: float | None = None,
     out: IO[bytes] | None = None,
+    warn: Progress | None = None,
 ) -> QueryResult | bytes | Written:
     """Run a named query, a ``.rq`` file or SPARQL text: what ``kg query`` does.
 
@@ -403,7 +405,8 @@ def query(
     Without ``fmt`` the answer is a :class:`kg.sparql.QueryResult`; with it, bytes in that format
     (json, xml, csv, tsv; ttl or nt for CONSTRUCT/DESCRIBE), or, with ``out``, the answer
     written there as it is read. Local queries keep at most ``max_rows`` rows and stop after
-    ``timeout`` seconds (:mod:`kg.results`).
+    ``timeout`` seconds (:mod:`kg.results`). ``warn`` hears about an answer the
+    endpoint cut short (Virtuoso's row cap, kg serve's ``--max-rows``).
 
     >>> query("as-of", params={"day": "2024-01-01"}, fmt="csv").splitlines()[0]
     b'day,s,p,o,from,until,article,quote'
@@ -415,9 +418,11 @@ def query(
             raise QueryError(f"remote queries need kg.remote ({err})") from None
         text, bindings, _named = prepare_query(source, params)
         text = bind_text(text, bindings)
-        if fmt is None:
-            return remote.remote_query(endpoint, text)
-        return remote.query_endpoint(endpoint, text, fmt)
+        seconds = timeout if timeout and math.isfinite(timeout) else 30.0
+        with remote.Client(timeout=seconds, warn=warn) as client:
+            if fmt is None:
+                return remote.remote_query(endpoint, text, client=client)
+            return remote.query_endpoint(endpoint, text, fmt, client=client)
     graph = load(path, root=root)
     return graph.query(source, fmt, params, max_rows=max_rows, timeout=timeout, out=out)
 

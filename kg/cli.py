@@ -1190,6 +1190,7 @@ def query(
             max_rows=limit,
             timeout=timeout or math.inf,  # always in a child process, which Ctrl-C stops
             out=None if endpoint else stream,
+            warn=lambda msg: click.echo(f"kg: {msg}", err=True),
         )
     except KeyboardInterrupt:
         click.echo("kg: interrupted — the query was stopped", err=True)

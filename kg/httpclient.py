@@ -155,6 +155,8 @@ class Client:
     retries: int = 2
     backoff: float = 0.5
     progress: Progress | None = None
+    #: hears about answers a store cut short (see kg.remote.truncated_at)
+    warn: Progress | None = None
     auth: ChallengeAuth | None = None
     _sessions: dict[bool, httpx.Client] = field(default_factory=dict, repr=False)
 
@@ -217,7 +219,7 @@ class Client:
                     raise Unreachable(
                         _network_message(method, url, err, limit, attempt + 1)
                     ) from None
-                self._note(f"{method} {shown(url)}: {_reason(err)}, retrying in {wait:g} s")
+                self.note(f"{method} {shown(url)}: {_reason(err)}, retrying in {wait:g} s")
                 time.sleep(wait)
                 wait *= 2
                 continue
@@ -227,14 +229,15 @@ class Client:
             if answer.status_code in RETRY_STATUSES and not last:
                 retry_after = response.headers.get("Retry-After", "")
                 pause = min(float(retry_after) if retry_after.isdigit() else wait, 30)
-                self._note(f"{method} {shown(url)}: {answer.status_code}, retrying in {pause:g} s")
+                self.note(f"{method} {shown(url)}: {answer.status_code}, retrying in {pause:g} s")
                 time.sleep(pause)
                 wait *= 2
                 continue
             raise HttpError(_http_message(method, url, response, attempt + 1, self), response)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _note(self, message: str) -> None:
+    def note(self, message: str) -> None:
+        """Tell ``progress`` (retries, cut answers); silent without one."""
         if self.progress:
             self.progress(message)
 

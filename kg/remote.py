@@ -218,7 +218,7 @@ def send_query(
         twin = authenticated_url(url)
         if err.status not in (401, 403) or twin is None or credentials() is None:
             raise
-        client._note(f"{url} refused the query ({err.status}): asking {twin}")
+        client.note(f"{url} refused the query ({err.status}): asking {twin}")
         return _send_query(twin, declare_prefixes(text), accept, client, timeout)
 
 
@@ -228,11 +228,33 @@ def _send_query(
     form = urllib.parse.urlencode({"query": text})
     joiner = "&" if "?" in url else "?"
     if len(url) + len(form) + 1 <= MAX_GET_URL:
-        return client.request(
-            "GET", f"{url}{joiner}{form}", None, {"Accept": accept}, timeout=timeout
+        headers = {"Accept": accept}
+        response = client.request("GET", f"{url}{joiner}{form}", None, headers, timeout=timeout)
+    else:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        response = client.request("POST", url, form.encode(), headers, timeout=timeout)
+    if (cut := truncated_at(response)) and client.warn:
+        client.warn(
+            f"{url} cut the answer at {cut} rows (the store's own limit): narrow the query, "
+            "or page through it with LIMIT and OFFSET"
         )
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
-    return client.request("POST", url, form.encode(), headers, timeout=timeout)
+    return response
+
+
+def truncated_at(response: Response) -> str | None:
+    """The row limit a store says it cut this answer at, or None when the answer is whole.
+
+    Virtuoso sends ``X-SPARQL-MaxRows`` (its ``ResultSetMaxRows``) only on a cut answer;
+    kg serve sends ``X-KG-Truncated: true`` with ``X-KG-Max-Rows``.
+    """
+    headers = response.headers
+    if "X-SPARQL-MaxRows" in headers:
+        limit = headers["X-SPARQL-MaxRows"]
+    elif headers.get("X-KG-Truncated") == "true":
+        limit = headers.get("X-KG-Max-Rows") or "?"
+    else:
+        return None
+    return f"{int(limit):,}" if limit.isdigit() else limit
 
 
 # --------------------------------------------------------------------------------------------

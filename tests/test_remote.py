@@ -22,6 +22,7 @@ from kg.knowledge import KnowledgeGraph
 from kg.remote import (
     PASSWORD_ENV,
     USER_ENV,
+    Client,
     UnverifiedPush,
     group_by_graph,
     push_quads,
@@ -370,6 +371,30 @@ def test_long_queries_are_form_posts_never_direct_posts(
     assert short_method == "GET" and short_path.startswith("/query?query=PREFIX+")
     assert long_method == "POST"
     assert long_headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+def test_a_capped_answer_is_reported(stub: Callable[[Behaviour], Stub]) -> None:
+    rows = b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"1"}}]}}'
+
+    def capped(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/sparql-results+json")
+        handler.send_header("X-KG-Truncated", "true")
+        handler.send_header("X-KG-Max-Rows", "1")
+        handler.send_header("Content-Length", str(len(rows)))
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.write(rows)
+
+    server = stub(capped)
+    notes: list[str] = []
+    with Client(warn=notes.append) as client:
+        answer = remote_query(f"{server.url}/query", "SELECT ?n WHERE {}", client=client)
+    assert answer.rows == [{"n": "1"}]
+    assert notes == [
+        f"{server.url}/query cut the answer at 1 rows (the store's own limit): narrow the "
+        "query, or page through it with LIMIT and OFFSET"
+    ]
 
 
 def test_a_wrong_endpoint_fails_before_anything_is_written(

@@ -220,3 +220,18 @@ def test_kg_query_endpoint_on_virtuoso(pushed: str) -> None:
         else:  # Virtuoso quotes every CSV field, kg only those that need it: both are RFC 4180
             rows = sorted(csv.reader(io.StringIO(remote.output)))
             assert rows == sorted(csv.reader(io.StringIO(local.output))) and len(rows) == 2
+
+
+def test_an_answer_virtuoso_cuts_short_is_reported(pushed: str) -> None:
+    # Virtuoso's default graph is the union of all graphs: kg's and its own system graphs
+    everything = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    args = ["query", everything, "--endpoint", pushed, "--format", "tsv"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) >= 10_001  # header + the 10,000 rows it kept
+    assert (
+        f"kg: {pushed} cut the answer at 10,000 rows (the store's own limit): narrow the "
+        "query, or page through it with LIMIT and OFFSET" in result.stderr
+    )
+    whole = CliRunner().invoke(main, ["query", "delistings", "--endpoint", pushed])
+    assert whole.exit_code == 0 and "cut the answer" not in whole.stderr
