@@ -405,8 +405,9 @@ def query(
     Without ``fmt`` the answer is a :class:`kg.sparql.QueryResult`; with it, bytes in that format
     (json, xml, csv, tsv; ttl or nt for CONSTRUCT/DESCRIBE), or, with ``out``, the answer
     written there as it is read. Local queries keep at most ``max_rows`` rows and stop after
-    ``timeout`` seconds (:mod:`kg.results`). ``warn`` hears about an answer the
-    endpoint cut short (Virtuoso's row cap, kg serve's ``--max-rows``).
+    ``timeout`` seconds (:mod:`kg.results`); a remote query waits at most ``timeout`` seconds
+    for each answer (30 by default), and ``warn`` hears about an answer the endpoint cut short
+    (Virtuoso's row cap, kg serve's ``--max-rows``).
 
     >>> query("as-of", params={"day": "2024-01-01"}, fmt="csv").splitlines()[0]
     b'day,s,p,o,from,until,article,quote'
