@@ -23,7 +23,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from kg.model import Claim, Curation, Value
+from kg.model import Basis, Claim, Curation, Value
 from kg.ontology import Ontology, entity_iri
 from kg.rdf import claim_node
 
@@ -61,27 +61,33 @@ CLAIM_COLUMNS = (
     "object",
     "object_label",
     "object_kind",
+    "object_basis",
+    "scope",
+    "scope_label",
     "quote",
     "start",
     "end",
     "date",
+    "date_basis",
     "valid_from",
+    "valid_from_basis",
     "valid_until",
+    "valid_until_basis",
+    "obtained",
     "certainty",
     "note",
 )
 
 
-def basis_text(basis: object) -> str | None:
-    """How a date was established, as one line (a structured basis gives its summary).
+def basis_text(basis: Basis | None) -> str | None:
+    """How an inferred value was worked out, as one line (see :meth:`kg.model.Basis.summary`).
 
-    >>> basis_text("the day after the summit"), basis_text(None)
-    ('the day after the summit', None)
+    >>> basis_text(Basis(("on Thursday",), reasoning="the day after the summit"))
+    'from “on Thursday”: the day after the summit'
+    >>> basis_text(None) is None
+    True
     """
-    if basis is None:
-        return None
-    summary = getattr(basis, "summary", None)
-    return summary() if callable(summary) else str(basis)
+    return basis.summary() if basis else None
 
 
 def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -128,7 +134,9 @@ def entities_csv(curation: Curation) -> bytes:
 def claims_csv(curation: Curation, ontology: Ontology | None = None) -> bytes:
     """One row per claim: its article and publication, speaker, triple, quote at its offsets,
     dates and certainty. ``object_kind`` is ``entity`` or the literal's kind (integer, decimal,
-    string, date); ``object_label`` is the entity's label, or the literal itself.
+    string, date); ``object_label`` is the entity's label, or the literal itself. ``scope`` is
+    where a figure counts. ``obtained`` is ``stated`` when the quote gives every value, or
+    ``inferred``; each inferred value has its ``*_basis`` (the words and reasoning).
     """
     entities, articles = curation.entities, curation.articles
 
@@ -163,12 +171,19 @@ def claims_csv(curation: Curation, ontology: Ontology | None = None) -> bytes:
             obj,
             obj if literal else label(obj),
             claim.object.kind if isinstance(claim.object, Value) else "entity",
+            basis_text(claim.basis("object")),
+            claim.scope,
+            label(claim.scope),
             claim.quote.exact,
             claim.quote.start,
             claim.quote.end,
             claim.date,
+            basis_text(claim.basis("date")),
             claim.valid_from,
+            basis_text(claim.basis("valid_from")),
             claim.valid_until,
+            basis_text(claim.basis("valid_until")),
+            claim.obtained,
             claim.certainty,
             claim.note,
         )

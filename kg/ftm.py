@@ -17,7 +17,8 @@ build time; the tests validate every line against its model.
 
 Every claim keeps its source: ``proof`` is the Article, ``summary`` the verbatim quote,
 ``recordId`` the claim's IRI, ``publisher`` and ``sourceUrl`` the article's, ``status`` the
-certainty, and the speaker and quote offsets are in ``description``.
+certainty, and the speaker, the quote offsets and the basis of any inferred value (a date the
+quote does not write) are in ``description``.
 
 >>> from kg.api import validate
 >>> lines = ftm_json(validate()).splitlines()
@@ -148,6 +149,7 @@ def _source(claim: Claim, iri: str, curation: Curation, interval: bool = True) -
         else ""
     )
     record = "" if interval else f"claim {iri}, {claim.certainty}; "
+    inferred = "".join(f"; {part} inferred {b.summary()}" for part, b in claim.inferred)
     return _props(
         proof=article_id(claim.article),
         summary=claim.quote.exact,
@@ -157,7 +159,7 @@ def _source(claim: Claim, iri: str, curation: Curation, interval: bool = True) -
         status=claim.certainty if interval else None,
         description=(
             f"{record}{said}quote at characters {claim.quote.start}-{claim.quote.end} of "
-            f"article {claim.article}" + (f"; note: {claim.note}" if claim.note else "")
+            f"article {claim.article}{inferred}" + (f"; note: {claim.note}" if claim.note else "")
         ),
     )
 
@@ -194,7 +196,9 @@ def _statement(
     ident = claim_id(iri)
     if isinstance(claim.object, Value):
         label = _predicate_label(claim.predicate, ontology)
-        props = _props(entity=entity_id(claim.subject), name=f"{label}: {claim.object}")
+        scope = curation.entities[claim.scope].label if claim.scope in curation.entities else None
+        name = f"{label}: {claim.object}" + (f" (in {scope})" if scope else "")
+        props = _props(entity=entity_id(claim.subject), name=name)
         note = _source(claim, iri, curation, interval=False)
         yield {"id": ident, "schema": "Note", "properties": {**props, **note}}
         return

@@ -73,6 +73,17 @@ def test_claims_csv_has_one_row_per_claim_with_its_quote_at_its_offsets(
         assert row["date"] == (str(claim.date) if claim.date else "")
         assert row["valid_from"] == (str(claim.valid_from) if claim.valid_from else "")
         assert row["valid_until"] == (str(claim.valid_until) if claim.valid_until else "")
+        assert row["obtained"] == claim.obtained
+        for part in ("object", "date", "valid_from", "valid_until"):
+            basis = claim.basis(part)
+            assert row[f"{part}_basis"] == (basis.summary() if basis else ""), (part, row["claim"])
+        if row["scope"]:
+            assert row["scope_label"] == curation.entities[row["scope"]].label
+    inferred = [r for r in rows if r["obtained"] == "inferred"]
+    assert inferred and all(
+        any(r[f"{part}_basis"] for part in ("object", "date", "valid_from", "valid_until"))
+        for r in inferred
+    )
     delisting = next(
         r for r in rows if r["predicate"] == "delisted" and r["article"].startswith("001_")
     )
@@ -220,6 +231,8 @@ def test_every_ftm_statement_names_its_article_and_quote(
             curation.articles[claim.article].title
         ]
         assert f"{claim.quote.start}-{claim.quote.end}" in props["description"][0]
+        for part, basis in claim.inferred:
+            assert f"{part} inferred {basis.summary()}" in props["description"][0]
     schemas = {line["schema"] for line in ftm_lines}
     assert set(SCHEMA_OF_CLASS.values()) <= schemas
     assert {"Article", "Sanction", "UnknownLink", "Note"} <= schemas
