@@ -16,6 +16,7 @@ commit: ``git archive COMMIT | tar -x -C DIR``), so both sets of figures come fr
 
     python tests/loadtest_server.py                          # 8 clients x 30 s per phase
     python tests/loadtest_server.py --duration 10 --compare /tmp/kg-before
+    python tests/loadtest_server.py --no-cache      # every answer computed by the engine
     python tests/loadtest_server.py --from /tmp/c100k/exports/kg.nq --large  # 100k claims
 
 Goals: point lookups ≥ 300 requests/s with p99 < 50 ms; the named queries ≥ 300 requests/s on
@@ -38,7 +39,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +55,12 @@ PART_OF = """SELECT DISTINCT ?s ?o WHERE { GRAPH ?g {
     ?c rdf:subject ?s ; rdf:predicate kg:partOf ; rdf:object ?o } } LIMIT 200"""
 
 
-def start_server(port: int, source: str | None, checkout: Path) -> subprocess.Popen[str]:
+def start_server(
+    port: int, source: str | None, checkout: Path, extra: Sequence[str] = ()
+) -> subprocess.Popen[str]:
     """``kg serve`` of the kg in ``checkout`` (its own folder first on the import path)."""
     command = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--root", str(ROOT)]
+    command += extra
     if source:
         command += ["--from", str(Path(source).resolve())]
     env = {**os.environ, "PYTHONPATH": str(checkout)}
@@ -233,6 +237,9 @@ def main() -> int:
     parser.add_argument("--slow", type=int, default=50, help="slow queries kept in flight")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per phase")
     parser.add_argument("--from", dest="source", help="serve this export or store, not data/")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="serve without the answer cache (--cache-mb 0)"
+    )
     parser.add_argument("--rounds", type=int, default=2, help="rounds per phase (best kept)")
     parser.add_argument(
         "--large", action="store_true", help="judge by the goals at 100k claims (named ≥ 100/s)"
@@ -252,7 +259,8 @@ def main() -> int:
         for label, checkout, binder in targets:
             port = free_port()
             print(f"\n{label}: kg serve from {checkout} on {LOOPBACK}:{port}")
-            process = start_server(port, args.source, checkout)
+            extra = ["--cache-mb", "0"] if args.no_cache and label == "after" else []
+            process = start_server(port, args.source, checkout, extra)
             servers[label] = (port, process, prepare(port, binder))
         print(
             f"\n{args.clients} clients x {args.duration:g} s per phase, best of {args.rounds} "
