@@ -240,6 +240,13 @@ def test_the_working_group_and_003_line_8_are_curated(curation):
         if c.article == A002 and c.object == "counternarcotics-working-group"
     ]
     assert linked and all("working group on anti-drug cooperation" in c.quote.exact for c in linked)
+    # every article that speaks of the working group links a claim to it
+    for article in (A001, A002, A004):
+        assert any(
+            "counternarcotics-working-group" in (c.subject, c.object)
+            for c in curation.claims
+            if c.article == article
+        ), article
     absolve = [c for c in curation.claims if "does not absolve China" in c.quote.exact]
     assert [(c.article, c.attributed_to) for c in absolve] == [(A003, "matthew-miller")]
 
@@ -248,6 +255,12 @@ def test_descriptions_say_no_more_than_the_text(curation):
     pelosi = curation.entities["nancy-pelosi"].description or ""
     assert "military communication (002, 003)" not in pelosi
     assert "severed following the visit" in pelosi
+    # no article writes "16 November 2023": a description giving it says it is inferred
+    for entity in curation.entities.values():
+        text = entity.description or ""
+        if "16 November 2023" in text:
+            assert "inferred" in text, entity.id
+    assert "allegedly abused" not in (curation.entities["xinjiang"].description or "")
 
 
 # --- conflict types and background knowledge ------------------------------------------------------
