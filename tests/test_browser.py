@@ -613,3 +613,64 @@ def test_a_small_view_spreads_out_so_its_relation_labels_fit(
         opened.clean()
     finally:
         opened.page.close()
+
+
+#: Two small, correct curation edits: one claim's predicate changed, one claim added.
+CURATION_EDITS = {
+    "a changed predicate": [
+        (
+            "004_*.yaml",
+            '  predicate: urged\n  object: china\n  quote: "Washington wants',
+            '  predicate: discussed\n  object: china\n  quote: "Washington wants',
+        )
+    ],
+    "a changed predicate and an added claim": [
+        (
+            "004_*.yaml",
+            '  predicate: urged\n  object: china\n  quote: "Washington wants',
+            '  predicate: discussed\n  object: china\n  quote: "Washington wants',
+        ),
+        (
+            "001_*.yaml",
+            "- subject: joe-biden\n  predicate: headOf",
+            "- subject: biden-administration\n  predicate: discussed\n"
+            "  object: counternarcotics-cooperation\n"
+            '  quote: "U.S. President Joe Biden\u2019s administration is negotiating with China to'
+            ' resume bilateral cooperation and establish a working group"\n  start: 310\n\n'
+            "- subject: joe-biden\n  predicate: headOf",
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("edits", sorted(CURATION_EDITS))
+def test_the_seed_edited_a_little_stays_legible(browser: Any, tmp_path: Path, edits: str):
+    """Legibility is a property of the layout, not of the exact seed data: after small curation
+    edits the page is measured as the seed page is (fitted view, then each of the five most
+    connected entities found)."""
+    for folder in ("data", "ontology"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    for pattern, old, new in CURATION_EDITS[edits]:
+        (path,) = (tmp_path / "data" / "claims").glob(pattern)
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (path.name, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    edited = kg.load(root=tmp_path)
+    texts = {a.id: a.text for a in kg.curation.load_curation(tmp_path).articles.values()}
+    page_file = tmp_path / "graph.html"
+    html.write_html(
+        edited.store, page_file, graph=edited.evidence_graph, ontology=edited.ontology, texts=texts
+    )
+    opened = open_page(browser, page_file, width=1400, height=900)
+    try:
+        page = opened.page
+        fitted = legibility(opened)
+        print(f"\n{edits}, fitted view: {figures(fitted)}")
+        assert_legible(fitted, f"{edits}, fitted view")
+        for hub in page.evaluate(MOST_CONNECTED):
+            page.evaluate(f"kg.focusEntity({hub!r})")
+            assert page.evaluate("network.getSelectedNodes()") == [hub]
+            assert_legible(legibility(opened), f"{edits}, found {hub}")
+        opened.clean()
+    finally:
+        opened.page.close()

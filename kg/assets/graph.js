@@ -717,6 +717,12 @@
     if (!box) { return; }
     var scale = 0.97 * Math.min(container.clientWidth / Math.max(box[2] - box[0], 1),
                                 container.clientHeight / Math.max(box[3] - box[1], 1));
+    // a graph small enough to be read whole is never zoomed out so far that its labels fall
+    // under 10 px (if it is a little too large, its margins are left out of the view instead)
+    var shownNodes = network.body.nodeIndices.filter(function (id) {
+      return !network.body.nodes[id].options.hidden;
+    }).length;
+    if (shownNodes <= DATA.readableNodes) { scale = Math.max(scale, DATA.readableScale); }
     network.moveTo({ position: { x: (box[0] + box[2]) / 2, y: (box[1] + box[3]) / 2 },
                      scale: Math.min(scale, 1.5), animation: false });
   }

@@ -38,6 +38,14 @@ HUB_WEIGHT = 500.0
 PADDING = 10.0
 #: The graph area of a 1400x900 screen, about: a smaller layout is spread out to fill it.
 FILL = (1100.0, 750.0)
+#: The most a graph of up to ``BUDGET_NODES`` entities may measure (shapes and labels, plus the
+#: room edges routed around entities take): the page's graph area at 1400x900 is 1180x809 px,
+#: so the fitted view's zoom stays at 0.68 or more and 15 px labels at 10 px or more.
+BUDGET = (1680.0, 1130.0)
+BUDGET_NODES = 150
+MIN_EDGE_LENGTH = 120.0
+#: The turns (radians) tried when a small graph does not fit ``BUDGET``.
+TURNS = (0.0, 0.5, 1.0, 1.5708, 2.1, 2.6)
 #: The width-to-height ratio layouts are stretched towards (a screen's graph area).
 ASPECT = 1.45
 #: Advance widths of Arial / Liberation Sans (per 1000 em) for ASCII, measured in Chromium.
@@ -117,7 +125,46 @@ def _label_height(lines: list[str]) -> float:
 def layout(graph: nx.MultiDiGraph, boxes: Mapping[str, NodeBox]) -> dict[str, tuple[int, int]]:
     """Integer positions: each component laid out by stress majorization (hubs held apart),
     scaled to readable edge lengths, entities moved off edges that are not theirs, label boxes
-    pushed apart, components packed in rows under the largest."""
+    pushed apart, components packed in rows under the largest.
+
+    A graph small enough to be read whole is laid out with shorter edges (down to
+    ``MIN_EDGE_LENGTH``) until it fits ``BUDGET``: the page's fitted view of it then draws
+    every label at 10 px or more on a 1400x900 screen, whatever the exact data.
+    """
+    positions = _layout_at(graph, boxes, EDGE_LENGTH, 0.0)
+    if len(graph) > BUDGET_NODES:
+        return positions
+    best = (_extent(positions, boxes), positions)
+    for turn in TURNS:  # the same layout turned: the clearance moves then take other room
+        for length in (EDGE_LENGTH, MIN_EDGE_LENGTH):
+            if best[0] <= 1.0:
+                return best[1]
+            positions = _layout_at(graph, boxes, length, turn)
+            best = min(best, (_extent(positions, boxes), positions), key=lambda b: b[0])
+    return best[1]
+
+
+def _extent(positions: Mapping[str, tuple[int, int]], boxes: Mapping[str, NodeBox]) -> float:
+    """How many times the drawing (shapes and labels) exceeds ``BUDGET`` (at most 1: it fits).
+
+    >>> box = NodeBox(-20, 20, -15, 40)
+    >>> _extent({"a": (0, 0), "b": (BUDGET[0], 0)}, {"a": box, "b": box}) > 1
+    True
+    """
+    if not positions:
+        return 0.0
+    left = min(x + boxes[n].left for n, (x, _y) in positions.items())
+    right = max(x + boxes[n].right for n, (x, _y) in positions.items())
+    top = min(y + boxes[n].top for n, (_x, y) in positions.items())
+    bottom = max(y + boxes[n].bottom for n, (_x, y) in positions.items())
+    return max((right - left) / BUDGET[0], (bottom - top) / BUDGET[1])
+
+
+def _layout_at(
+    graph: nx.MultiDiGraph, boxes: Mapping[str, NodeBox], edge_length: float, turn: float
+) -> dict[str, tuple[int, int]]:
+    """The layout with a median edge length of ``edge_length``, turned by ``turn`` radians,
+    before the clearance moves."""
     import numpy as np
 
     simple = nx.Graph()
@@ -137,7 +184,9 @@ def layout(graph: nx.MultiDiGraph, boxes: Mapping[str, NodeBox]) -> dict[str, tu
                 [(nodes.index(u), nodes.index(v)) for u, v in simple.subgraph(nodes).edges()]
             )
             lengths = np.sqrt(((coords[ends[:, 0]] - coords[ends[:, 1]]) ** 2).sum(axis=1))
-            coords = coords / max(float(np.median(lengths)), 1e-9) * EDGE_LENGTH
+            coords = coords / max(float(np.median(lengths)), 1e-9) * edge_length
+            cos, sin = math.cos(turn), math.sin(turn)
+            coords = coords @ np.array([[cos, sin], [-sin, cos]])
             coords = _widen(_spread(coords, [boxes[n] for n in nodes]))
             coords = _off_edges(coords, ends, [boxes[n] for n in nodes])
             room = np.array([_label_room(graph, nodes[a], nodes[b]) for a, b in ends])
@@ -610,6 +659,26 @@ def edge_curve(u: str, v: str, rank: int, count: int) -> dict[str, Any] | None:
 
 
 def route_edges(
+    edges: list[dict[str, Any]],
+    positions: dict[str, tuple[int, int]],
+    boxes: Mapping[str, NodeBox],
+    rounds: int = 4,
+) -> None:
+    """Route the edges (``_route_once``) again while one still passes over an entity that is
+    not its end (an entity moved aside can put it under another edge), checked with the
+    geometry the browser draws, at most ``rounds`` times."""
+    import numpy as np
+
+    for _ in range(rounds):
+        _route_once(edges, positions, boxes)
+        ids = sorted(positions)
+        centres = np.array([positions[n] for n in ids], dtype=float)
+        radius = np.array([boxes[n].radius for n in ids]) + EDGE_CLEARANCE / 2
+        if not _edges_over_entities(edges, centres, radius, {n: i for i, n in enumerate(ids)}):
+            return
+
+
+def _route_once(
     edges: list[dict[str, Any]],
     positions: dict[str, tuple[int, int]],
     boxes: Mapping[str, NodeBox],

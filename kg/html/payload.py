@@ -17,6 +17,7 @@ from kg.graph import (
 from kg.html import views
 from kg.html.conflicts import claim_key, view_conflicts
 from kg.html.layout import (
+    BUDGET_NODES,
     EDGE_FONT_SIZE,
     FONT_SIZE,
     crowded_edge_labels,
@@ -439,6 +440,9 @@ def page_payload(
         ],
         "conflictCount": len(used),
         "options": VIS_OPTIONS,
+        # the fitted view's least zoom for a graph read whole: labels stay 10 px or more
+        "readableNodes": BUDGET_NODES,
+        "readableScale": round((LABEL_THRESHOLD + 0.05) / FONT_SIZE, 4),
     }
     return nodes, edges, data
 
