@@ -155,7 +155,8 @@ def test_conflicts_show_both_overdose_figures_with_their_quotes(kg_cli):
     assert "around 110,000 drug overdose deaths" in out
     assert "inferred object" in out and "two-thirds of them." in out
     assert "100000" in out and "some 100,000" in out
-    assert "precision: fentanyl shareOfOverdoseDeaths 0.67" in out
+    assert "precision: fentanyl shareOfOverdoseDeaths" not in out  # 002 counts drug-related deaths
+    assert "precision: ifs implicatedInAbuseOf uyghurs" in out
     assert "quote-variant: ifs-listing obstructed counternarcotics-cooperation" in out
     assert "compatible: biden-xi-summit location california vs woodside" in out
     assert "time: china sourceOf fentanyl" in out

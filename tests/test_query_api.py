@@ -189,12 +189,17 @@ def test_the_fentanyl_death_figures_are_a_contradiction_with_both_quotes(graph):
     assert "73000 is derived, not stated" in deaths.reason
 
 
-def test_some_vs_more_than_two_thirds_is_a_precision_difference(graph):
-    [share] = _conflict(graph, "precision", "fentanyl", "shareOfOverdoseDeaths")
-    assert share.values == ("0.67",)
-    worded = {c["certainty"]: c["quote"] for c in share.claims}
-    assert "some two-thirds" in worded["approximate"]
-    assert "more than two-thirds" in worded["more-than"]
+def test_alleged_vs_possible_complicity_is_a_precision_difference(graph):
+    [worded] = _conflict(graph, "precision", "ifs", "implicatedInAbuseOf")
+    assert worded.values == ("uyghurs",)
+    quotes = {(c["certainty"], c["quote"]) for c in worded.claims}
+    assert any(how == "hedged" and "possible complicity" in q for how, q in quotes)
+    assert any(how == "alleged" and "complicit in human rights" in q for how, q in quotes)
+
+
+def test_a_share_of_drug_related_deaths_is_not_compared_with_overdose_deaths(graph):
+    # 000: "some two-thirds" of overdose deaths; 002: "more than two-thirds of drug-related deaths"
+    assert not [c for c in graph.conflicts() if c.predicate == "shareOfOverdoseDeaths"]
 
 
 def test_millers_sentence_transcribed_two_ways_is_a_quote_variant(graph):
