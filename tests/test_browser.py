@@ -382,7 +382,7 @@ def test_an_entity_with_facts_left_out_says_where_to_find_them(
     try:
         page.evaluate("kg.showNode('fentanyl')")
         panel = page.text_content("#kg-evidence")
-        assert "… and 6 more facts not on this page: kg show fentanyl lists them all." in panel
+        assert "… and 7 more facts not on this page: kg show fentanyl lists them all." in panel
         assert page.locator("#kg-evidence .kg-claim").count() >= 2
         opened.clean()
     finally:

@@ -581,7 +581,7 @@ def test_facts_past_the_cap_are_left_out_but_still_checked_for_conflicts(
     page = html.page_from_store(graph.store, graph=lazy, focus="fentanyl", hops=0)
     data = blocks(page.html)["kg-data"]
     fentanyl = data["entities"]["fentanyl"]
-    assert fentanyl["factsLeftOut"] == 7  # eight facts (nine claims), one shown
+    assert fentanyl["factsLeftOut"] == 8  # nine facts (nine claims), one shown
     [shown] = [data["claims"][i]["object"] for i in fentanyl["facts"]]
     # the other death figure is not on the page, but it conflicts with the one that is
     deaths = [c for c in data["conflicts"] if "100000" in " ".join(c["values"])]
