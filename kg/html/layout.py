@@ -479,6 +479,9 @@ def _spread(coords: Any, boxes: list[NodeBox], density: float = 0.6) -> Any:
     return coords * math.sqrt(ratio / density) if ratio > density else coords + np.zeros(1)
 
 
+GAP = 2.0  # px kept between label boxes, more than rounding to whole pixels can take away
+
+
 def _remove_overlaps(coords: Any, boxes: list[NodeBox], margin: float = 40.0) -> Any:
     """Push overlapping label boxes apart along the axis of least overlap (deterministic).
 
@@ -507,11 +510,17 @@ def _remove_overlaps(coords: Any, boxes: list[NodeBox], margin: float = 40.0) ->
             grown_y = np.minimum.outer(y + bottom, y + bottom) - np.maximum.outer(y + top, y + top)
             first, second = np.nonzero((grown_x > -margin) & (grown_y > -margin) & upper)
             fresh = True
-        ox = np.minimum((x + right)[first], (x + right)[second]) - np.maximum(
-            (x + left)[first], (x + left)[second]
+        # boxes closer than GAP count as overlapping: positions are rounded to whole pixels
+        # afterwards, which would otherwise bring back overlaps of up to a pixel
+        ox = (
+            GAP
+            + np.minimum((x + right)[first], (x + right)[second])
+            - np.maximum((x + left)[first], (x + left)[second])
         )
-        oy = np.minimum((y + bottom)[first], (y + bottom)[second]) - np.maximum(
-            (y + top)[first], (y + top)[second]
+        oy = (
+            GAP
+            + np.minimum((y + bottom)[first], (y + bottom)[second])
+            - np.maximum((y + top)[first], (y + top)[second])
         )
         hit = (ox > 0) & (oy > 0)
         if not hit.any():
