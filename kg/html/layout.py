@@ -479,9 +479,6 @@ def _spread(coords: Any, boxes: list[NodeBox], density: float = 0.6) -> Any:
     return coords * math.sqrt(ratio / density) if ratio > density else coords + np.zeros(1)
 
 
-GAP = 1.0  # px kept between label boxes: rounding to whole pixels moves two boxes by 1 px at most
-
-
 def _remove_overlaps(coords: Any, boxes: list[NodeBox], margin: float = 40.0) -> Any:
     """Push overlapping label boxes apart along the axis of least overlap (deterministic).
 
@@ -510,17 +507,11 @@ def _remove_overlaps(coords: Any, boxes: list[NodeBox], margin: float = 40.0) ->
             grown_y = np.minimum.outer(y + bottom, y + bottom) - np.maximum.outer(y + top, y + top)
             first, second = np.nonzero((grown_x > -margin) & (grown_y > -margin) & upper)
             fresh = True
-        # boxes closer than GAP count as overlapping: positions are rounded to whole pixels
-        # afterwards, which would otherwise bring back overlaps of up to a pixel
-        ox = (
-            GAP
-            + np.minimum((x + right)[first], (x + right)[second])
-            - np.maximum((x + left)[first], (x + left)[second])
+        ox = np.minimum((x + right)[first], (x + right)[second]) - np.maximum(
+            (x + left)[first], (x + left)[second]
         )
-        oy = (
-            GAP
-            + np.minimum((y + bottom)[first], (y + bottom)[second])
-            - np.maximum((y + top)[first], (y + top)[second])
+        oy = np.minimum((y + bottom)[first], (y + bottom)[second]) - np.maximum(
+            (y + top)[first], (y + top)[second]
         )
         hit = (ox > 0) & (oy > 0)
         if not hit.any():
