@@ -442,7 +442,8 @@ def conflicts(
     return found
 
 
-def _date_predicates(ontology: Ontology | None) -> set[str]:
+def date_predicates(ontology: Ontology | None) -> set[str]:
+    """The predicates whose object is a date (an event's day, a start, an end)."""
     if ontology is None:
         return set()
     return {name for name, pred in ontology.predicates.items() if pred.range == "date"}
@@ -475,7 +476,7 @@ def timeline(
     [('2020', 'from', 'listedOn'), ('2023-11-16', 'on', 'delisted'), \
 ('2023-11-16', 'until', 'listedOn')]
     """
-    dated = _date_predicates(ontology)
+    dated = date_predicates(ontology)
     entries: dict[tuple[str, str, str, str, str], Row] = {}
     for row in rows:
         obj = str(row["object"])

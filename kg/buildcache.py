@@ -402,11 +402,10 @@ def assemble(
                 out.pieces[fmt].append(stored[fmt] if stored else made[fmt])
         if not shacl:
             continue
+        quads = quads or list(article_graph_quads(article_id, claims, terms))
         if not local:
-            quads = quads or list(article_graph_quads(article_id, claims, terms))
             out.shacl_quads.extend(quads)
             continue
-        quads = quads or list(article_graph_quads(article_id, claims, terms))
         context = _context(quads, about)
         unit_key = cache.key("shacl-article", key or "", *_nq_lines(context))
         if key and cache.conforms(unit_key):

@@ -633,7 +633,7 @@ def project(
         _add_stated(graph, store, predicates)
         for _node, data in graph.nodes(data=True):
             data["articles"] = sorted(data["articles"])
-        return graph if not plain else plain_graph(graph)
+        return graph
     for row in rows:
         involved = [row["subject"], row["speaker"]] + (
             [row["object"]] if row["object_is_entity"] else []

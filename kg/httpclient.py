@@ -115,9 +115,7 @@ class ChallengeAuth(httpx.Auth):
         response = yield request
         if response.status_code != 401:
             return
-        offered = [
-            c.split(None, 1)[0].lower() for c in response.headers.get_list("WWW-Authenticate") if c
-        ]
+        offered = [scheme.lower() for scheme in _schemes(response.headers)]
         if "digest" in offered:
             self.scheme = "digest"
             yield from self._digest.auth_flow(request)

@@ -489,7 +489,7 @@ class KnowledgeGraph:
                         else " — `kg entities` lists the entities"
                     )
                 ) from None
-            dated = {n for n, p in self.ontology.predicates.items() if p.range == "date"}
+            dated = analysis.date_predicates(self.ontology)
             dates = {
                 str(r["object"]) if r["predicate"] in dated else r["date"]
                 for r in graphs.find_claims(self.store, ox.NamedNode(info.iri))
@@ -518,7 +518,7 @@ class KnowledgeGraph:
             return rows
         low = self.period(after)[1] if after else None
         high = self.period(before)[1] if before else None
-        dated = [n for n, p in self.ontology.predicates.items() if p.range == "date"]
+        dated = analysis.date_predicates(self.ontology)
         kept = []
         for row in rows:
             placed = analysis.claim_time(row, dated)
@@ -588,7 +588,8 @@ class KnowledgeGraph:
         """
         source, target = self.entity(a).id, self.entity(b).id
         try:
-            return int(nx.shortest_path_length(self.nx.to_undirected(as_view=True), source, target))
+            graph = self.evidence_graph.to_undirected(as_view=True)  # the projection paths() reads
+            return int(nx.shortest_path_length(graph, source, target))
         except nx.NetworkXNoPath:
             return None
 
@@ -1022,11 +1023,7 @@ _IRI = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 def _iri_id(value: Any) -> Any:
     """An entity or article IRI as its id (anything else unchanged)."""
-    if isinstance(value, str):
-        for prefix in (graphs.ENTITY_PREFIX, graphs.ARTICLE_PREFIX):
-            if value.startswith(prefix):
-                return value[len(prefix) :]
-    return value
+    return graphs._strip(value) if isinstance(value, str) else value
 
 
 def _entity_id(iri: str | None) -> str | None:

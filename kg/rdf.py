@@ -23,6 +23,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
 from kg.model import (
+    INFERRED,
     STATED,
     Article,
     BackgroundFact,
@@ -309,8 +310,9 @@ def _article_graph(article_id: str, claims: list[Claim], terms: Terms) -> Iterat
     asserted = {(terms.entity(c.subject), terms.kg(c.predicate), terms.object(c)) for c in claims}
     for s, p, o in sorted(asserted, key=lambda t: tuple(term.n3() for term in t)):
         yield s, p, o, graph
-    nodes = {f"{c.subject} {c.predicate} {c.object}": claim_node(c) for c in claims}
-    for node, claim in sorted(((claim_node(c), c) for c in claims), key=itemgetter(0)):
+    pairs = [(claim_node(c), c) for c in claims]  # one hash per claim
+    nodes = {f"{c.subject} {c.predicate} {c.object}": node for node, c in pairs}
+    for node, claim in sorted(pairs, key=itemgetter(0)):
         yield from _claim_quads(claim, graph, node, terms, nodes)
 
 
@@ -339,7 +341,7 @@ def _claim_quads(
         if part != "object" and getattr(claim, part) is None:
             continue
         basis = claim.basis(part)
-        yield node, obtained, terms.literal("inferred" if basis else STATED), graph
+        yield node, obtained, terms.literal(INFERRED if basis else STATED), graph
         if basis:
             basis_node = URIRef(f"{node}#{part.replace('_', '-')}-basis")
             yield node, basis_property, basis_node, graph

@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import urllib.parse
@@ -156,21 +157,9 @@ def remote_query(
     return parse_answer(url, response)
 
 
-class _Borrowed:
-    """A caller's client used in a ``with`` block without closing it."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-
-    def __enter__(self) -> Client:
-        return self.client
-
-    def __exit__(self, *_exc: object) -> None:
-        pass
-
-
-def _client_for(client: Client | None, timeout: float) -> Client | _Borrowed:
-    return Client(timeout=timeout) if client is None else _Borrowed(client)
+def _client_for(client: Client | None, timeout: float) -> Client | contextlib.nullcontext[Client]:
+    """A new client closed after the ``with`` block, or the caller's own left open."""
+    return Client(timeout=timeout) if client is None else contextlib.nullcontext(client)
 
 
 def parse_answer(url: str, response: Response) -> QueryResult:

@@ -44,8 +44,6 @@ from kg.ontology import PREFIXES
 
 #: The most rows (or triples) a local query returns unless told otherwise.
 DEFAULT_MAX_ROWS = 10_000
-#: The deadline of a local query from the command line, in seconds.
-DEFAULT_TIMEOUT = 60.0
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _SHORT = {
     f"{_XSD}integer": re.compile(r"[+-]?\d+"),

@@ -63,7 +63,11 @@ def score(typed: str, name: str) -> float:
     >>> score("france", "Commerce Department")
     0.0
     """
-    want, have = words(typed), words(name)
+    return _score(words(typed), name)
+
+
+def _score(want: list[str], name: str) -> float:
+    have = words(name)
     if not want or not have:
         return 0.0
     if sorted(want) == sorted(have):
@@ -92,9 +96,10 @@ def rank(names: Mapping[str, Iterable[str]], typed: str, cutoff: float = CUTOFF)
     ``names`` maps each id to its names (label, aliases; the id itself is always tried).
     """
     found = []
+    want = words(typed)  # once, not once per name
     for ident, known in names.items():
         candidates = [*known, ident.replace("-", " ")]
-        best = max(((score(typed, n), n) for n in candidates), key=lambda p: p[0])
+        best = max(((_score(want, n), n) for n in candidates), key=lambda p: p[0])
         if best[0] >= cutoff:
             found.append(Match(ident, best[1], best[0]))
     found.sort(key=lambda m: (-m.score, m.id))

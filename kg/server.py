@@ -37,7 +37,15 @@ from kg.engine import (
     oxigraph_version,
 )
 from kg.errors import EndpointError, KgError
-from kg.guard import GRAPH_TYPES, RESULT_TYPES, Front, HostPolicy, ServiceFacts, negotiate
+from kg.guard import (
+    GRAPH_TYPES,
+    LOOPBACK_NAMES,
+    RESULT_TYPES,
+    Front,
+    HostPolicy,
+    ServiceFacts,
+    negotiate,
+)
 
 __all__ = [
     "DEFAULT_PORT",
@@ -240,7 +248,7 @@ class SparqlServer:
                 f"{name} lane on {LOOPBACK}:{self.engine.lane(name).process.port}"
                 for name in Engine.LANES
             )
-        hosts = ", ".join(("localhost", "127.0.0.1", "[::1]", *self.allow_hosts))
+        hosts = ", ".join((*LOOPBACK_NAMES, *self.allow_hosts))
         return [
             f"kg serve: read-only SPARQL endpoint at {self.url}",
             f"  {self.quads:,} quads from {self.source.name}; engine {self.engine_version} "

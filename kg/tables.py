@@ -507,8 +507,6 @@ def neighbours_table(name: str, found: Sequence[Mapping[str, Any]]) -> FitTable:
 
 def top_neighbours_view(found: Mapping[str, Any]) -> RenderableType:
     """The ranked neighbourhood of one entity: its strongest neighbours, then 2-hop paths."""
-    from rich.console import Group
-
     first = [
         (
             n["sources"],

@@ -139,6 +139,8 @@ def layout(graph: nx.MultiDiGraph, boxes: Mapping[str, NodeBox]) -> dict[str, tu
         for length in (EDGE_LENGTH, MIN_EDGE_LENGTH):
             if best[0] <= 1.0:
                 return best[1]
+            if turn == 0.0 and length == EDGE_LENGTH:
+                continue  # the first layout above
             positions = _layout_at(graph, boxes, length, turn)
             best = min(best, (_extent(positions, boxes), positions), key=lambda b: b[0])
     return best[1]
@@ -649,13 +651,7 @@ def edge_curve(u: str, v: str, rank: int, count: int) -> dict[str, Any] | None:
     offset = (rank - (count - 1) / 2) * min(0.35, 1.4 / (count - 1))  # roundness within ±0.7
     if u > v:
         offset = -offset
-    if offset == 0:
-        return {"enabled": False}
-    return {
-        "enabled": True,
-        "type": "curvedCW" if offset > 0 else "curvedCCW",
-        "roundness": round(abs(offset), 3),
-    }
+    return _smooth_for(offset)
 
 
 def route_edges(
