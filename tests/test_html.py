@@ -654,3 +654,19 @@ def test_small_curation_edits_keep_the_layout_legible(graph: KnowledgeGraph, see
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
     assert len(nodes) <= data["kg-data"]["readableNodes"]
     assert data["kg-data"]["readableScale"] * html.layout.FONT_SIZE >= 10
+
+
+def test_the_evidence_panel_says_when_a_publication_date_was_inferred(
+    graph: KnowledgeGraph, tmp_path: Path
+):
+    """000's month is worked out from its text (no date is printed in it): the page's articles
+    and claims carry that, read one article at a time or all at once, and graph.js shows it."""
+    from kg.html.sources import ArticleInfos, article_infos
+
+    lazily, at_once = ArticleInfos(graph.store), article_infos(graph.store)
+    for ident in ("000_d8c50166044d5b84", "001_9a1418d7ed6deaae", "002_466c3d37c6bb4997"):
+        assert lazily[ident].published_obtained == "inferred" == at_once[ident].published_obtained
+    page = graph.to_html(tmp_path / "ifs.html", focus="ifs", hops=1).path.read_text()
+    assert '"article":"000_d8c50166044d5b84"' in page
+    assert '"publishedObtained":"inferred"' in page
+    assert '" (inferred)"' in page  # graph.js writes it after the date

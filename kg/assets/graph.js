@@ -325,7 +325,10 @@
     var outlet = el("b", "", [c.outlet ? (DATA.names[c.outlet] || c.outlet) : "Unknown outlet"]);
     parts.push(outlet);
     if (c.agency) { parts.push(" via " + (DATA.names[c.agency] || c.agency)); }
-    if (c.published) { parts.push(" · published " + c.published); }
+    if (c.published) {
+      parts.push(" · published " + c.published +
+                 (c.publishedObtained === "inferred" ? " (inferred)" : ""));
+    }
     var article = articleById[c.article];
     parts.push(" · article " + c.article.split("_")[0] +
                (article && article.title ? " — " + article.title : ""));

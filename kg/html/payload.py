@@ -55,6 +55,7 @@ class ArticleInfo:
     published: str = ""
     outlet: str | None = None
     agency: str | None = None
+    published_obtained: str = ""  # "inferred" when the curator worked the date out
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ def page_payload(
                 "outlet": row.get("outlet") or info.outlet or "",
                 "agency": row.get("agency") or info.agency or "",
                 "published": row.get("published") or info.published or "",
+                "publishedObtained": info.published_obtained,
                 "certainty": row.get("certainty") or "stated",
                 "date": row.get("date") or "",
                 "validFrom": row.get("valid_from") or "",
@@ -417,6 +419,7 @@ def page_payload(
                 "id": a,
                 "title": i.title,
                 "published": i.published,
+                "publishedObtained": i.published_obtained,
                 "outlet": i.outlet or "",
                 "agency": i.agency or "",
             }

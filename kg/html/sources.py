@@ -20,10 +20,11 @@ from kg.ontology import Ontology, load_ontology
 from kg.sparql import run_query
 
 ARTICLES_QUERY = """
-SELECT ?id ?headline ?published ?outlet ?agency WHERE {
+SELECT ?id ?headline ?published ?obtained ?outlet ?agency WHERE {
   ?article a kg:NewsArticle ; dcterms:identifier ?id .
   OPTIONAL { ?article schema:headline ?headline }
   OPTIONAL { ?article schema:datePublished ?published }
+  OPTIONAL { ?article kg:publishedObtained ?obtained }
   OPTIONAL { ?article schema:publisher ?outlet }
   OPTIONAL { ?article kg:originatingAgency ?agency }
 } ORDER BY ?id
@@ -41,6 +42,7 @@ def article_infos(store: Any) -> dict[str, ArticleInfo]:
             str(row["published"] or ""),
             _local(row["outlet"]),
             _local(row["agency"]),
+            str(row["obtained"] or ""),
         )
     return found
 
@@ -66,6 +68,7 @@ class ArticleInfos(Mapping[str, ArticleInfo]):
             str(SCHEMA.datePublished): "published",
             str(SCHEMA.publisher): "outlet",
             str(KG.originatingAgency): "agency",
+            str(KG.publishedObtained): "published_obtained",
         }
 
     def __getitem__(self, ident: str) -> ArticleInfo:
@@ -91,6 +94,7 @@ class ArticleInfos(Mapping[str, ArticleInfo]):
             found.get("published", ""),
             _local(found.get("outlet")),
             _local(found.get("agency")),
+            found.get("published_obtained", ""),
         )
 
     def __iter__(self) -> Iterator[str]:
