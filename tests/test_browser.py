@@ -620,14 +620,14 @@ CURATION_EDITS = {
     "a changed predicate": [
         (
             "004_*.yaml",
-            '  predicate: urged\n  object: china\n  quote: "Washington wants',
+            '  predicate: wantsActionFrom\n  object: china\n  quote: "Washington wants',
             '  predicate: discussed\n  object: china\n  quote: "Washington wants',
         )
     ],
     "a changed predicate and an added claim": [
         (
             "004_*.yaml",
-            '  predicate: urged\n  object: china\n  quote: "Washington wants',
+            '  predicate: wantsActionFrom\n  object: china\n  quote: "Washington wants',
             '  predicate: discussed\n  object: china\n  quote: "Washington wants',
         ),
         (

@@ -221,6 +221,25 @@ def test_no_verb_stronger_than_the_text(curation):
     assert ifs == {(A000, "implicatedInAbuseOf"), (A003, "implicatedInAbuseOf")}
 
 
+def test_a_wish_or_a_hope_is_not_urging(curation):
+    # "Washington wants Beijing to ..." (004) and "We hope that the Americans will ..." (002)
+    asking = re.compile(r"urg|request|pressure|press|call(?:s|ed)? on|asked", re.IGNORECASE)
+    for claim in curation.claims:
+        if claim.predicate == "urged":
+            assert asking.search(claim.quote.exact), claim.source
+    wishes = {
+        (c.article, c.subject, c.predicate, c.object, c.attributed_to)
+        for c in curation.claims
+        if re.search(r"\b(?:wants|hope)\b", c.quote.exact)
+        and c.object in ("china", "united-states")
+    }
+    assert wishes == {
+        (A004, "united-states", "wantsActionFrom", "china", None),
+        # the speaker's "We" is not identified: the hope is Wang's, not China's
+        (A002, "wang-002", "wantsActionFrom", "united-states", "wang-002"),
+    }
+
+
 def test_groups_that_speak_are_speakers(curation, graph):
     for claim in curation.claims:
         if claim.predicate in ("criticized", "blamed"):
