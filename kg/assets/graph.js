@@ -486,7 +486,10 @@
   // of a more important relation (more independent sources, then more claims); the labels of
   // a selected entity's or relation's edges are placed first. A hidden label shows while its
   // edge is hovered. Overlaps do not depend on the zoom, so this runs when the selection, the
-  // filters or the positions change.
+  // filters or the positions change. Where a selected entity's relation has no room for its
+  // label at the middle of its line, the line is bent a little (as vis-network curves parallel
+  // edges) if that moves the label into free space without passing over another entity; the
+  // bend is undone at the next placement.
   var labelsOn = true;
   var labelState = {};
   var preferred = [];
@@ -534,9 +537,11 @@
     preferred = first.slice().sort(function (a, b) {
       return DATA.edges[a].rank - DATA.edges[b].rank;
     });
+    unbend();
     var taken = entityBoxes();
     var drawn = {};
     var wanted = {};
+    var bends = [];
     preferred.forEach(function (id) { wanted[id] = true; });
     preferred.concat(byRank).forEach(function (id) {
       if (id in drawn) { return; }
@@ -544,13 +549,20 @@
       drawn[id] = false;
       if (!edge || edge.options.hidden || edge.fromId === edge.toId) { return; }
       if (!labelsOn && !wanted[id]) { return; }
-      var box = labelBox(id);
-      for (var i = 0; i < taken.length; i++) {
-        if (overlap(box, taken[i])) { return; }
+      var box = freeBox(labelBox(id), taken);
+      if (!box && wanted[id] && bendable(id)) {
+        var bend = roomyBend(id, taken);
+        if (bend) {
+          box = bend.box;
+          bends.push({ id: id, smooth: bend.smooth });
+        }
       }
+      if (!box) { return; }
       taken.push(box);
       drawn[id] = true;
     });
+    bends.forEach(function (b) { bent[b.id] = true; });
+    if (bends.length) { edges.update(bends); }
     var updates = [];
     Object.keys(DATA.edges).forEach(function (id) {
       var label = drawn[id] ? DATA.edges[id].label : "";
@@ -560,6 +572,84 @@
       }
     });
     if (updates.length) { edges.update(updates); }
+  }
+
+  function freeBox(box, taken) {
+    for (var i = 0; i < taken.length; i++) {
+      if (overlap(box, taken[i])) { return null; }
+    }
+    return box;
+  }
+
+  // edges bent for their labels (id -> true); a bent edge was straight and alone between its ends
+  var bent = {};
+  var pairCount = {};
+  EDGES.forEach(function (e) {
+    var pair = [e.from, e.to].sort().join("\u0000");
+    pairCount[pair] = (pairCount[pair] || 0) + 1;
+  });
+  var BENDS = [0.2, -0.2, 0.35, -0.35, 0.5, -0.5];
+
+  function unbend() {
+    var ids = Object.keys(bent);
+    if (!ids.length) { return; }
+    bent = {};
+    edges.update(ids.map(function (id) { return { id: id, smooth: { enabled: false } }; }));
+  }
+
+  function bendable(id) {
+    var e = DATA.edges[id];
+    var smooth = (originalEdges[id] || {}).smooth;
+    return pairCount[[e.from, e.to].sort().join("\u0000")] === 1 && !(smooth && smooth.enabled);
+  }
+
+  function curveVia(a, b, roundness) {
+    // the control point of vis-network's curvedCW (roundness > 0) or curvedCCW edge
+    var r = Math.abs(roundness), dx = b.x - a.x, dy = a.y - b.y;
+    var length = Math.sqrt(dx * dx + dy * dy);
+    var angle = Math.atan2(dy, dx) + (0.5 * roundness + 0.5) * Math.PI;
+    return { x: a.x + (0.5 * r + 0.5) * length * Math.sin(angle),
+             y: a.y + (0.5 * r + 0.5) * length * Math.cos(angle) };
+  }
+
+  function curveClear(a, b, via, ends) {
+    // the curve passes over no entity but its own two
+    var points = [];
+    for (var k = 0; k <= 32; k++) {
+      var t = k / 32, u = 1 - t;
+      points.push({ x: u * u * a.x + 2 * t * u * via.x + t * t * b.x,
+                    y: u * u * a.y + 2 * t * u * via.y + t * t * b.y });
+    }
+    return network.body.nodeIndices.every(function (nodeId) {
+      var n = network.body.nodes[nodeId];
+      if (n.options.hidden || ends.indexOf(nodeId) >= 0) { return true; }
+      var reach = n.options.size + 4;
+      for (var j = 0; j < 32; j++) {
+        var p = points[j], q = points[j + 1];
+        var sx = q.x - p.x, sy = q.y - p.y, len = sx * sx + sy * sy || 1;
+        var t = Math.max(0, Math.min(1, ((n.x - p.x) * sx + (n.y - p.y) * sy) / len));
+        var cx = p.x + t * sx - n.x, cy = p.y + t * sy - n.y;
+        if (cx * cx + cy * cy < reach * reach) { return false; }
+      }
+      return true;
+    });
+  }
+
+  function roomyBend(id, taken) {
+    var edge = network.body.edges[id];
+    var a = network.body.nodes[edge.fromId], b = network.body.nodes[edge.toId];
+    var half = textWidth(DATA.edges[id].label, edgeFont) / 2 + 3;
+    var rise = edgeFont.size / 2 + 3;
+    for (var i = 0; i < BENDS.length; i++) {
+      var via = curveVia(a, b, BENDS[i]);
+      var x = 0.25 * a.x + 0.5 * via.x + 0.25 * b.x, y = 0.25 * a.y + 0.5 * via.y + 0.25 * b.y;
+      var box = freeBox([x - half, y - rise, x + half, y + rise], taken);
+      if (box && curveClear(a, b, via, [edge.fromId, edge.toId])) {
+        return { box: box, smooth: { enabled: true, type: BENDS[i] > 0 ? "curvedCW" : "curvedCCW",
+                                     roundness: Math.abs(BENDS[i]) } };
+      }
+    }
+    return null;
   }
 
   function labelUpdate(id, label) {
