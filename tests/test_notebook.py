@@ -67,6 +67,7 @@ def executed() -> Any:
     client = nbclient.NotebookClient(
         fresh,
         timeout=600,
+        startup_timeout=300,  # a loaded machine can take more than the default 60 s
         kernel_name="python3",
         resources={"metadata": {"path": str(TOUR.parent)}},
         record_timing=False,
