@@ -261,6 +261,24 @@ def test_article_by_article_shacl_finds_what_the_whole_check_finds(pristine: Pat
     assert found == expected
 
 
+def test_the_nodes_named_by_claims_are_those_the_article_graph_names(pristine: Path) -> None:
+    """A reused article's SHACL context is found from its claims, without its quads: the
+    default-graph nodes it reaches are those its whole graph reaches (speakers, scopes and, in
+    the project's own data, bases naming other articles included)."""
+    seed = load_curation()
+    assert any(b.articles for c in seed.claims for _part, b in c.inferred)
+    for curation in (load_curation(pristine), seed):
+        terms = Terms()
+        about: dict = {}
+        for quad in default_graph_quads(curation, terms):
+            about.setdefault(quad[0], []).append(quad)
+        for article_id, claims in claims_by_article(curation).items():
+            quads = list(article_graph_quads(article_id, claims, terms))
+            named = {t for q in quads for t in (q[0], q[2]) if t in about}
+            mentioned = buildcache.mentioned_nodes(article_id, claims, terms)
+            assert named == {n for n in mentioned if n in about}, article_id
+
+
 def test_after_a_one_claim_edit_shacl_checks_only_that_article(tree: Path) -> None:
     edited = _claims_files(tree)[5]
     _edit(edited, lambda t: t.replace("  start:", "  certainty: hedged\n  start:", 1))
