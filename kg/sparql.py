@@ -904,6 +904,8 @@ def inline_bindings(text: str, bindings: Mapping[str, Any]) -> str | None:
     'SELECT (<https://kg.example/entity/ifs> AS ?e) ?l'
     >>> inline_bindings("SELECT * WHERE { ?e rdfs:label ?l }", ifs) is None
     True
+    >>> inline_bindings("SELECT ?l WHERE { ?e rdfs:label ?l } ORDER BY ?e ?l", ifs).split("} ")[1]
+    'ORDER BY  ?l'
     """
     if not bindings:
         return text
@@ -947,23 +949,50 @@ def inline_bindings(text: str, bindings: Mapping[str, Any]) -> str | None:
             ):
                 role[inner] = "order" if word == "ORDER" else "group"
                 inner += 1
-    pieces: list[str] = []
-    done = 0
+    # ORDER BY a bound variable: every row sorts alike, so the key is left out (sorting by it
+    # costs the engine a comparison of the same term on every step)
+    edits = {start: (end, "") for start, end in _constant_order_keys(tokens, role, set(terms))}
     for index, (kind, value, start, end) in enumerate(tokens):
         if kind != "var" or value[1:] not in terms:
             continue
         if (index > 0 and words[index - 1] == "AS") or role[index] == "group":
             return None
-        if role[index] == "order":
-            continue  # ORDER BY a constant: every row sorts alike, kept as the variable
-        if index in outer and value[1:] in from_subqueries:
-            continue  # a subquery binds it already
+        if role[index] == "order" or (index in outer and value[1:] in from_subqueries):
+            continue  # left out above, kept inside an ORDER BY expression, or bound by a subquery
         term = terms[value[1:]]
-        pieces.append(text[done:start])
-        pieces.append(f"({term} AS {value})" if role[index] == "projection" else term)
+        edits[start] = (end, f"({term} AS {value})" if role[index] == "projection" else term)
+    pieces: list[str] = []
+    done = 0
+    for start in sorted(edits):
+        end, replacement = edits[start]
+        pieces += [text[done:start], replacement]
         done = end
     pieces.append(text[done:])
     return "".join(pieces)
+
+
+def _constant_order_keys(
+    tokens: list[tuple[str | None, str, int, int]], role: list[str], bound: set[str]
+) -> list[tuple[int, int]]:
+    """The spans of ORDER BY keys that are bound variables (the whole clause when all are)."""
+    spans: list[tuple[int, int]] = []
+    for index, (_, value, _, _) in enumerate(tokens):
+        if role[index] != "order" or value.upper() != "ORDER" or (index and role[index - 1]):
+            continue
+        end = index
+        while end < len(tokens) and role[end] == "order":
+            end += 1
+        keys, depth = [], 0
+        for inner in range(index + 2, end):  # after ORDER BY
+            kind, key, _, _ = tokens[inner]
+            if depth == 0:
+                keys.append(inner if kind == "var" and key[1:] in bound else None)
+            depth += (key == "(") - (key == ")")
+        if keys and all(key is not None for key in keys):
+            spans.append((tokens[index][2], tokens[end - 1][3]))
+        else:
+            spans += [(tokens[key][2], tokens[key][3]) for key in keys if key is not None]
+    return spans
 
 
 def _next_brace(values: list[str], index: int) -> int:
