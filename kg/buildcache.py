@@ -32,16 +32,19 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from kg.model import Claim, Entity
 
+if TYPE_CHECKING:
+    from kg.lint import Positions
+
 #: The folder, under the project root, where results are kept (listed in .gitignore).
 CACHE_FOLDER = ".kg-cache"
 #: Bumped when the layout of the cache changes.
-LAYOUT = "1"
+LAYOUT = "2"
 FORMATS = ("nq", "trig", "jsonld")
 #: Libraries whose version changes what is checked or written.
 LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "networkx", "pyvis", "oxrdflib")
@@ -179,10 +182,22 @@ class BuildCache:
         return tuple(claims)
 
     def keep_claims(
-        self, key: str, claims: Sequence[Claim], entities: Mapping[str, Entity]
+        self,
+        key: str,
+        claims: Sequence[Claim],
+        entities: Mapping[str, Entity],
+        positions: Positions,
     ) -> None:
+        """Store a clean file's claims, and where the fields of its records are (read back
+        by :meth:`positions` only when the lint has something to say about the file)."""
+        self._store(key, "where", pickle.dumps(positions, protocol=5))
         data = pickle.dumps((entity_types(claims, entities), tuple(claims)), protocol=5)
         self._store(key, "claims", data)
+
+    def positions(self, key: str) -> Positions | None:
+        """Where the fields of the records of the claims file stored under ``key`` are."""
+        data = self._load(key, "where")
+        return None if data is None else pickle.loads(data)
 
     # -- an article's named graph, serialised ----------------------------------------------
 

@@ -191,6 +191,27 @@ def test_validate_reuses_and_full_ignores_the_cache(tree: Path) -> None:
     assert result.exit_code == 0 and f"{CLAIMS} claims" in result.output
 
 
+def test_lint_findings_in_reused_files_are_located_without_parsing_them(tree: Path, monkeypatch):
+    """The lint's warnings name file:line:col; for a claims file reused from the cache, where
+    its fields are comes from the cache too: no YAML is parsed again, the same lines result."""
+    from kg import lint as lint_module
+
+    claims = _claims_files(tree)[4]  # a warning of its own: a joiner in a note
+    _edit(claims, lambda t: t.replace("  start:", "  note: tea\u200dtime\n  start:", 1))
+    full: list = []
+    kg.validate(tree, warnings=full, full=True)
+    assert any(p.path == f"data/claims/{claims.name}" for p in full)
+    parsed: list[str] = []
+    real = lint_module._positions_in
+    monkeypatch.setattr(
+        lint_module, "_positions_in", lambda path, shown: parsed.append(shown) or real(path, shown)
+    )
+    cached: list = []
+    kg.validate(tree, warnings=cached)
+    assert [str(p) for p in cached] == [str(p) for p in full]
+    assert parsed == []
+
+
 def test_a_stored_result_of_other_code_is_not_found(tree: Path, monkeypatch) -> None:
     """The code fingerprint is in every key: other code finds nothing to reuse."""
     import kg.buildcache as buildcache
