@@ -892,10 +892,10 @@ def inline_bindings(text: str, bindings: Mapping[str, Any]) -> str | None:
     Oxigraph plans a query around the constants in its text, but applies pyoxigraph's
     substitutions and a leading ``VALUES`` block only after it has chosen a plan; written in,
     the bound values make a named query walk from the given nodes. A projected variable keeps
-    its name (``(<iri> AS ?s)``). Queries where a written-in term could change the meaning
-    (``SELECT *``, ``VALUES``, ``GROUP BY`` or ``AS`` on a bound variable) give None:
-    bind those with :func:`with_values` instead. A subquery is written into when it projects
-    the bound variables it uses.
+    its name (``(<iri> AS ?s)``); a bound ``ORDER BY`` key is left out (every row has the same
+    value). Queries where a written-in term could change the meaning (``SELECT *``, ``VALUES``,
+    ``GROUP BY`` or ``AS`` on a bound variable) give None: bind those with :func:`with_values`
+    instead. A subquery is written into when it projects the bound variables it uses.
 
     >>> ifs = {"e": "https://kg.example/entity/ifs"}
     >>> inline_bindings("SELECT ?l WHERE { ?e rdfs:label ?l }", ifs)
@@ -906,6 +906,8 @@ def inline_bindings(text: str, bindings: Mapping[str, Any]) -> str | None:
     True
     >>> inline_bindings("SELECT ?l WHERE { ?e rdfs:label ?l } ORDER BY ?e ?l", ifs).split("} ")[1]
     'ORDER BY  ?l'
+    >>> inline_bindings("SELECT ?l WHERE { ?e rdfs:label ?l } ORDER BY ?e", ifs).endswith("?l } ")
+    True
     """
     if not bindings:
         return text
@@ -977,7 +979,7 @@ def _constant_order_keys(
     """The spans of ORDER BY keys that are bound variables (the whole clause when all are)."""
     spans: list[tuple[int, int]] = []
     for index, (_, value, _, _) in enumerate(tokens):
-        if role[index] != "order" or value.upper() != "ORDER" or (index and role[index - 1]):
+        if role[index] != "order" or value.upper() != "ORDER":
             continue
         end = index
         while end < len(tokens) and role[end] == "order":

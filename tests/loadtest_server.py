@@ -96,10 +96,11 @@ def stop_server(process: subprocess.Popen[str]) -> None:
         process.wait()
 
 
-def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes, str]:
+    """Status, body and the lane that answered (``X-KG-Lane``: cheap, costly or cache)."""
     conn.request("GET", path, headers={"Accept": ACCEPT})
     response = conn.getresponse()
-    return response.status, response.read()
+    return response.status, response.read(), response.getheader("X-KG-Lane") or "-"
 
 
 def query_path(text: str) -> str:
@@ -108,7 +109,7 @@ def query_path(text: str) -> str:
 
 def select(port: int, text: str) -> list[dict[str, str]]:
     conn = http.client.HTTPConnection(LOOPBACK, port, timeout=120)
-    status, body = get(conn, query_path(text))
+    status, body, _ = get(conn, query_path(text))
     conn.close()
     if status != 200:
         raise SystemExit(f"the set-up query failed ({status}): {body[:300]!r}")
@@ -123,6 +124,7 @@ def run_phase(
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     statuses: list[Counter[int]] = [Counter() for _ in range(clients)]
+    lanes: list[Counter[str]] = [Counter() for _ in range(clients)]
     until = time.monotonic() + duration
 
     def client(index: int) -> None:
@@ -132,7 +134,8 @@ def run_phase(
             path = rng.choice(paths)
             started = time.perf_counter()
             try:
-                status, body = get(conn, path)
+                status, body, lane = get(conn, path)
+                lanes[index][lane] += 1
                 good = ok(status) and (status != 200 or body.startswith(b"{"))
             except (OSError, http.client.HTTPException):
                 status, good = 0, False
@@ -163,6 +166,7 @@ def run_phase(
         "p99": cuts[98] * 1000,
         "max": every[-1] * 1000 if every else 0,
         "statuses": dict(sum(statuses, Counter())),
+        "lanes": dict(sum(lanes, Counter())),
     }
 
 
@@ -234,7 +238,7 @@ def report(name: str, stats: dict) -> None:
         f"    {name:<26} {stats['requests']:>7,.0f} req in {stats['seconds']:5.1f} s = "
         f"{stats['rps']:>6,.0f} req/s  p50 {stats['p50']:7.1f} ms  p95 {stats['p95']:7.1f} ms"
         f"  p99 {stats['p99']:7.1f} ms  max {stats['max']:8.1f} ms  errors {stats['errors']:.0f}"
-        f"  {stats['statuses']}"
+        f"  {stats['statuses']} lanes {stats['lanes']}"
     )
 
 
