@@ -366,6 +366,114 @@ def test_descriptions_say_no_more_than_the_text(curation):
     assert "allegedly abused" not in (curation.entities["xinjiang"].description or "")
 
 
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+#: "15 November 2023", "15 November (2023", "August 2022", "2023-11-16": a date with its year
+WRITTEN_DATE = re.compile(
+    rf"\b(?:\d{{1,2}} )?(?:{MONTHS}) \(?\d{{4}}\b|\b\d{{4}}-\d{{2}}(?:-\d{{2}})?\b"
+)
+
+
+def test_a_date_a_note_or_description_works_out_says_it_is_inferred(curation):
+    # 001's note said '"Wednesday" = 15 November 2023': a date no article writes, stated as fact
+    texts = " ".join(a.text for a in curation.articles.values())
+    written = [(c.source, c.note) for c in curation.claims] + [
+        (e.id, e.description) for e in curation.entities.values()
+    ]
+    checked = 0
+    for where, text in written:
+        for found in WRITTEN_DATE.finditer(text or ""):
+            checked += 1
+            if found.group(0).replace("(", "") not in texts:
+                assert "inferred" in text, (where, found.group(0))
+    assert checked >= 8
+    summit = {
+        (c.article, str(c.object), c.obtained)
+        for c in curation.claims
+        if (c.subject, c.predicate) == ("biden-xi-summit", "occurredOn")
+    }
+    assert (A001, "2023-11-15", "inferred") in summit  # from "Wednesday", with its basis
+
+
+def test_the_making_of_precursors_is_not_the_making_of_fentanyl(curation):
+    ingredients = re.compile(r"fentanyl ingredients|components of fentanyl")
+    for claim in curation.claims:
+        if claim.object == "fentanyl-production":
+            assert not ingredients.search(claim.quote.exact), claim.source
+    precursors = {
+        (c.article, c.subject, c.predicate)
+        for c in curation.claims
+        if c.object == "precursor-production"
+    }
+    assert {
+        (A000, "xi-jinping", "pledgedToCombat"),  # "the production of the fentanyl ingredients"
+        (A002, "xi-jinping", "pledgedToCombat"),  # "makers ... of ... its precursor chemicals"
+        (A004, "beijing-counternarcotics-talks", "targets"),  # "production of components"
+    } <= precursors
+
+
+def test_a_side_meeting_is_not_part_of_the_summit(curation):
+    margins = re.compile(r"margins|sidelines")
+    for claim in curation.claims:
+        if claim.predicate == "partOf":
+            assert not margins.search(claim.quote.exact), claim.source
+    alongside = [c for c in curation.claims if c.predicate == "heldAlongside"]
+    assert [(c.article, c.subject, c.object) for c in alongside] == [
+        (A001, "biden-xi-summit", "apec-summit")
+    ]
+
+
+def test_resumed_cooperation_rests_on_the_word_cooperation(curation):
+    # 002's "communication has resumed" and 004's "These exchanges ... follow the meeting" say
+    # nothing of the cooperation as a whole
+    for claim in curation.claims:
+        if "counternarcotics-cooperation" in (claim.subject, claim.object) and claim.predicate in (
+            "resumed",
+            "resumedAfter",
+        ):
+            assert "cooperation" in claim.quote.exact, claim.source
+
+
+def test_sentences_that_had_no_claim_have_one(curation):
+    def has(article, subject, predicate, obj, speaker=None, certainty="stated"):
+        return any(
+            (c.article, c.subject, c.predicate, c.object, c.attributed_to, c.certainty)
+            == (article, subject, predicate, obj, speaker, certainty)
+            for c in curation.claims
+        )
+
+    # 000 "the production of the fentanyl ingredients in China"
+    assert has(A000, "fentanyl-precursors", "producedIn", "china")
+    # 003 "the IFS's possible complicity in these violations" (against the Uighurs and the others)
+    assert has(
+        A003,
+        "ifs",
+        "implicatedInAbuseOf",
+        "other-muslim-minorities",
+        "us-state-department",
+        "hedged",
+    )
+    # 004 "often produced in Mexico with chemical compounds", according to Washington
+    assert has(A004, "fentanyl-precursors", "ingredientOf", "fentanyl", "united-states")
+    # 003 reports a decision to lift the sanctions, per the Chinese commission
+    [decided] = [c for c in curation.claims if "has decided to lift sanctions" in c.quote.exact]
+    assert decided.attributed_to == "china-national-narcotics-control-commission"
+    assert "decision" in (decided.note or "")
+
+
+def test_entity_descriptions_say_only_what_the_texts_say(curation):
+    texts = " ".join(a.text for a in curation.articles.values())
+    described = {e.id: e.description or "" for e in curation.entities.values()}
+    for word in ("Island", "Town", "Region"):  # kinds of place no article names
+        assert word.lower() not in texts.lower()
+        assert not [i for i, d in described.items() if word in d], word
+    # only 002 says the US accused the sanctioned entities of fentanyl trafficking
+    assert "(002, 004)" not in described["sanctioned-chinese-entities"].split(";")[-1]
+    assert "shipped from China to Mexico" not in described["fentanyl-precursors"]
+    assert "shipped from China" not in described["mexico"]
+    # 003 says only that the IFS "was previously added to the U.S. Commerce Department's list"
+    assert "003" not in described["us-commerce-department"]
+
+
 # --- conflict types and background knowledge ------------------------------------------------------
 
 

@@ -286,7 +286,12 @@ def test_facts_of_a_lazy_projection_filter_by_predicate_unread(graph):
     assert facts.predicates == {"characterizedAs", "durationHours", "occurredOn"}
     dates = graphs.with_predicate(facts, "occurredOn")
     assert isinstance(dates, graphs.Evidence) and not dates.loaded and not facts.loaded
-    assert sorted(r["object"] for r in dates) == ["2023-11", "2023-11-15", "2023-11-15"]
+    assert sorted(r["object"] for r in dates) == [
+        "2023-11",
+        "2023-11-15",
+        "2023-11-15",
+        "2023-11-15",
+    ]
     assert graphs.predicates_of(list(facts)) == facts.predicates
 
 
