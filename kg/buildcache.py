@@ -32,16 +32,19 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from kg.model import Claim, Entity
 
+if TYPE_CHECKING:
+    from kg.lint import Positions
+
 #: The folder, under the project root, where results are kept (listed in .gitignore).
 CACHE_FOLDER = ".kg-cache"
 #: Bumped when the layout of the cache changes.
-LAYOUT = "1"
+LAYOUT = "2"
 FORMATS = ("nq", "trig", "jsonld")
 #: Libraries whose version changes what is checked or written.
 LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "networkx", "pyvis", "oxrdflib")
@@ -179,10 +182,22 @@ class BuildCache:
         return tuple(claims)
 
     def keep_claims(
-        self, key: str, claims: Sequence[Claim], entities: Mapping[str, Entity]
+        self,
+        key: str,
+        claims: Sequence[Claim],
+        entities: Mapping[str, Entity],
+        positions: Positions,
     ) -> None:
+        """Store a clean file's claims, and where the fields of its records are (read back
+        by :meth:`positions` only when the lint has something to say about the file)."""
+        self._store(key, "where", pickle.dumps(positions, protocol=5))
         data = pickle.dumps((entity_types(claims, entities), tuple(claims)), protocol=5)
         self._store(key, "claims", data)
+
+    def positions(self, key: str) -> Positions | None:
+        """Where the fields of the records of the claims file stored under ``key`` are."""
+        data = self._load(key, "where")
+        return None if data is None else pickle.loads(data)
 
     # -- an article's named graph, serialised ----------------------------------------------
 
@@ -366,6 +381,7 @@ def assemble(
     shapes_path = cache.root / "ontology" / "shapes.ttl"
     local = shacl and shapes_path.is_file() and shapes_are_local(shapes_path, ontology.predicates)
     about: dict[Any, list[Any]] = {}
+    digests = _NodeDigests(about)
     if shacl:
         if not local:
             out.shacl_quads.extend(head)
@@ -402,16 +418,16 @@ def assemble(
                 out.pieces[fmt].append(stored[fmt] if stored else made[fmt])
         if not shacl:
             continue
-        quads = quads or list(article_graph_quads(article_id, claims, terms))
         if not local:
-            out.shacl_quads.extend(quads)
+            out.shacl_quads.extend(quads or article_graph_quads(article_id, claims, terms))
             continue
-        context = _context(quads, about)
-        unit_key = cache.key("shacl-article", key or "", *_nq_lines(context))
+        # the unit's key is made without the article's quads: a reused graph is not rebuilt
+        reached = _reach(mentioned_nodes(article_id, claims, terms), about)
+        unit_key = cache.key("shacl-article", key or "", *digests.of(reached))
         if key and cache.conforms(unit_key):
             continue
-        out.shacl_quads.extend(quads)
-        out.shacl_quads.extend(context)
+        out.shacl_quads.extend(quads or article_graph_quads(article_id, claims, terms))
+        out.shacl_quads.extend(quad for node in reached for quad in about[node])
         if key:
             out.shacl_keys.append(unit_key)
     # background knowledge: small, rebuilt at every build, last (as in kg.rdf.iter_quads)
@@ -427,25 +443,57 @@ def assemble(
     return out
 
 
+def mentioned_nodes(article_id: str, claims: Iterable[Claim], terms: Any) -> set[Any]:
+    """The entities and articles an article's graph names (as subject or object of a quad),
+    read from its claims without building the graph: the only nodes of an article graph that
+    the default graph can say something about (its other nodes are the claims' own).
+
+    >>> from kg.rdf import Terms
+    >>> sorted(str(n).rsplit("/", 1)[1] for n in mentioned_nodes("a1", [], Terms()))
+    ['a1']
+    """
+    nodes = {terms.article(article_id)}
+    for claim in claims:
+        nodes.add(terms.entity(claim.subject))
+        if isinstance(claim.object, str):
+            nodes.add(terms.entity(claim.object))
+        for name in (claim.attributed_to, claim.scope):
+            if name:
+                nodes.add(terms.entity(name))
+        for _part, basis in claim.inferred:
+            nodes.update(terms.article(ident) for ident in basis.articles)
+    return nodes
+
+
+def _reach(nodes: Iterable[Any], about: Mapping[Any, list[Any]]) -> list[Any]:
+    """The nodes of ``nodes`` the default graph speaks about, and the nodes those statements
+    name that it speaks about too (an article's outlet, say), in a stable order."""
+    first = {node for node in nodes if node in about}
+    second = {q[2] for node in first for q in about[node] if q[2] in about}
+    return sorted(first | second, key=str)
+
+
 def _context(quads: Sequence[Any], about: Mapping[Any, list[Any]]) -> list[Any]:
     """The default-graph statements about the nodes an article graph mentions, and about the
     nodes those name (an article's outlet, say): what its shapes read besides the graph."""
-    seen: set[Any] = set()
-    found: list[Any] = []
-    todo = [term for q in quads for term in (q[0], q[2]) if term in about]
-    for _hop in range(2):
-        later = []
-        for node in todo:
-            if node in seen:
-                continue
-            seen.add(node)
-            for quad in about[node]:
-                found.append(quad)
-                if quad[2] in about:
-                    later.append(quad[2])
-        todo = later
-    return found
+    reached = _reach((term for q in quads for term in (q[0], q[2])), about)
+    return [quad for node in reached for quad in about[node]]
 
 
-def _nq_lines(quads: Sequence[Any]) -> list[str]:
-    return sorted(f"{q[0].n3()} {q[1].n3()} {q[2].n3()}" for q in quads)
+class _NodeDigests:
+    """The SHA-256 of what the default graph says about each node, made once per node."""
+
+    def __init__(self, about: Mapping[Any, list[Any]]) -> None:
+        self.about = about
+        self.made: dict[Any, str] = {}
+
+    def of(self, nodes: Iterable[Any]) -> list[str]:
+        out = []
+        for node in nodes:
+            digest = self.made.get(node)
+            if digest is None:
+                lines = sorted(f"{q[0].n3()} {q[1].n3()} {q[2].n3()}" for q in self.about[node])
+                digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+                self.made[node] = digest
+            out.append(f"{node.n3()} {digest}")
+        return out

@@ -1433,6 +1433,15 @@ def synth(root: Path | None, claims: int, seed: int, out_dir: Path) -> None:
     metavar="N",
     help="Also time a build with SHACL at sizes up to N claims.",
 )
+@click.option(
+    "--edit-max",
+    type=click.IntRange(min=0),
+    default=100_000,
+    show_default=True,
+    metavar="N",
+    help="Run the edit loop (full build, one-claim edit, incremental build, kg validate) at "
+    "sizes up to N claims.",
+)
 @click.option("--no-seed-build", is_flag=True, help="Skip timing `kg build` of data/.")
 def bench(
     root: Path | None,
@@ -1444,6 +1453,7 @@ def bench(
     rdflib_query_limit: float,
     provenance_sizes: str,
     shacl_max: int,
+    edit_max: int,
     no_seed_build: bool,
 ) -> None:
     """Benchmark kg against rdflib's Memory store and raw pyoxigraph, side by side.
@@ -1472,6 +1482,7 @@ def bench(
         rdflib_query_limit=rdflib_query_limit,
         provenance_sizes=parse_sizes(provenance_sizes),
         shacl_max=shacl_max,
+        edit_max=edit_max,
         seed_build=not no_seed_build,
         root=root,
         progress=lambda msg: console.log(msg),

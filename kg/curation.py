@@ -13,7 +13,7 @@ import difflib
 import gc
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import Any
 
 from kg.buildcache import BuildCache
 from kg.errors import CurationError, Problem
-from kg.lint import lint, locate
+from kg.lint import Positions, lint, locate, positions_of
 from kg.model import (
     CERTAINTIES,
     INFERABLE_PARTS,
@@ -145,6 +145,11 @@ class _Checker:
     unreadable: set[str] = field(default_factory=set)  # article ids whose text could not be read
     broken_files: set[str] = field(default_factory=set)  # YAML files that could not be parsed
     no_claims: dict[str, Source] = field(default_factory=dict)  # articles said to have none
+    #: where the fields of each record are, by records file parsed (see kg.lint.locate)
+    positions: dict[str, Positions] = field(default_factory=dict)
+    #: the build-cache key of each claims file checked or reused (its positions are there)
+    claims_keys: dict[str, str] = field(default_factory=dict)
+    resolved: dict[Path, Path] = field(default_factory=dict)  # folders, symlinks resolved
 
     @property
     def articles_incomplete(self) -> bool:
@@ -171,9 +176,12 @@ class _Checker:
     def escapes(self, path: Path) -> bool:
         """Whether ``path`` leads out of ``data/`` (a symlink, ``..`` or an absolute path); if
         so the problem is reported and the file must not be read."""
-        data = (self.root / "data").resolve()
+        data = self._resolved_dir(self.root / "data")
         try:
-            target = path.resolve()
+            if path.is_symlink() or path.name in ("", ".", ".."):
+                target = path.resolve()
+            else:  # resolving the folder once is enough (tens of thousands of claims files)
+                target = self._resolved_dir(path.parent) / path.name
         except (OSError, RuntimeError):  # a symlink loop
             target = path
         if target.is_relative_to(data):
@@ -186,6 +194,12 @@ class _Checker:
             "kg reads only files inside data/: copy the file in instead of linking to it",
         )
         return True
+
+    def _resolved_dir(self, folder: Path) -> Path:
+        found = self.resolved.get(folder)
+        if found is None:
+            found = self.resolved[folder] = folder.resolve()
+        return found
 
     def read_yaml(self, path: Path) -> tuple[str, Any]:
         shown = self.shown(path)
@@ -212,12 +226,17 @@ class _Checker:
         return shown, doc
 
     def records(
-        self, path: Path, keys: dict[str, bool], empty_hint: str | None = None
+        self,
+        path: Path,
+        keys: dict[str, bool],
+        empty_hint: str | None = None,
+        positions: Positions | None = None,
     ) -> Iterable[tuple[str, YMap]]:
         """Each mapping of a YAML list file, after checking required and unknown keys.
 
         A file that is empty or holds only comments is a problem (records may have been lost)
-        unless ``empty_hint`` is None; a file that means to hold nothing says ``[]``.
+        unless ``empty_hint`` is None; a file that means to hold nothing says ``[]``. Where
+        the fields are goes into ``positions`` when given, else into :attr:`positions`.
         """
         before = len(self.problems)
         shown, doc = self.read_yaml(path)
@@ -229,6 +248,10 @@ class _Checker:
         if not isinstance(doc, YList):
             self.add(shown, doc, "expected a list of records", "start each record with '- '")
             return
+        if positions is None:
+            self.positions[shown] = positions_of(doc)
+        else:
+            positions.update(positions_of(doc))
         for record in doc:
             if not isinstance(record, YMap):
                 self.add(shown, record, "expected a mapping (key: value)", "see data/README.md")
@@ -344,6 +367,32 @@ def _is_records_file(shown: str, kind: str) -> bool:
     return path.name == f"{kind}.yaml" or (path.parent.name == kind and path.suffix == ".yaml")
 
 
+class _KnownPositions(Mapping[str, Positions]):
+    """Where the fields are in the files already read: the records files parsed by this check,
+    and the claims files whose positions the build cache keeps (read when asked for: only the
+    files the lint has something to say about)."""
+
+    def __init__(
+        self, parsed: dict[str, Positions], keys: dict[str, str], reuse: BuildCache | None
+    ) -> None:
+        self.parsed, self.keys, self.reuse = parsed, keys, reuse
+
+    def __getitem__(self, shown: str) -> Positions:
+        if shown in self.parsed:
+            return self.parsed[shown]
+        key = self.keys.get(shown)
+        found = self.reuse.positions(key) if key and self.reuse is not None else None
+        if found is None:
+            raise KeyError(shown)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self.parsed), **dict.fromkeys(self.keys)})
+
+    def __len__(self) -> int:
+        return len(set(self.parsed) | set(self.keys))
+
+
 def record_files(data: Path, kind: str) -> list[Path]:
     """``data/KIND.yaml`` then ``data/KIND/*.yaml`` in name order: where records of ``kind``
     (``articles`` or ``entities``) are read from. Large corpora split them, since each file
@@ -403,7 +452,8 @@ def load_curation(
         curation = Curation(
             articles=articles, entities=entities, claims=tuple(claims), background=background
         )
-        for problem in locate(lint(curation, checker.ontology), root):
+        known = _KnownPositions(checker.positions, checker.claims_keys, reuse)
+        for problem in locate(lint(curation, checker.ontology), root, known):
             if problem.severity == "error" or strict:
                 checker.problems.append(problem)
             elif warnings is not None:
@@ -813,6 +863,7 @@ def _load_claims(
             raw = path.read_bytes()
             key = reuse.claims_key(shown, raw, article.id, article.sha256, bool(said_none))
             reuse.keys[article.id] = key
+            ck.claims_keys[shown] = key
             kept = reuse.claims(key, entities)
             if kept is not None:
                 claims.extend(kept)
@@ -848,7 +899,8 @@ def _load_claims(
         )
         count = 0
         in_file: list[tuple[Claim, YMap]] = []
-        for shown, rec in ck.records(path, CLAIM_KEYS, empty_hint):
+        positions: Positions = {}  # where the fields are: kept with the claims, not in memory
+        for shown, rec in ck.records(path, CLAIM_KEYS, empty_hint, positions):
             count += 1
             claim = _check_claim(ck, shown, rec, article, entities)
             if claim is None:
@@ -893,7 +945,9 @@ def _load_claims(
             )
         clean = len(ck.problems) == known_problems and len(claims) - first_claim == count
         if key is not None and clean and not ck.entities_incomplete:  # kept only when clean
-            reuse.keep_claims(key, claims[first_claim:], entities)  # type: ignore[union-attr]
+            reuse.keep_claims(  # type: ignore[union-attr]
+                key, claims[first_claim:], entities, positions
+            )
     for ident, article in sorted(articles.items()):
         if ident in with_file or ident in ck.no_claims or article.source is None:
             continue

@@ -10,10 +10,10 @@ cap, with processes and folders that never outlive the Python process that owns 
 - **Snapshots are cleaned.** They live in a ``kg-serve-*`` folder of the temp directory, locked
   (``flock``) while a server uses it; the next start removes every such folder whose lock nobody
   holds: the remains of a killed server.
-- **Two lanes.** Cheap queries (anchored on constants, :func:`kg.sparql.query_cost`, or measured
-  fast before) run on one process; costly ones on another, at a lower CPU priority and with few
-  connections. A costly query past its deadline restarts only its own lane, so point lookups
-  keep their speed while slow queries queue.
+- **Two lanes.** Cheap queries (anchored on constants, :func:`kg.sparql.query_cost`, or of a
+  shape whose recent runs were fast) run on one process; costly ones on another, at a lower CPU
+  priority and with few connections. A costly query past its deadline restarts only its own
+  lane, so point lookups keep their speed while slow queries queue.
 
 >>> shape_of("SELECT ?p WHERE { <https://kg.example/entity/ifs> ?p 'x' }")
 'SELECT ?p WHERE { <> ?p "" }'
@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,8 +55,11 @@ LOOPBACK = "127.0.0.1"
 _TSV = "text/tab-separated-values"
 _NT = "application/n-triples"
 _ENGINE_ACCEPT = f"{_TSV}, {_NT};q=0.9"
-#: A query measured slower than this (seconds) runs in the costly lane from then on.
+#: A query shape whose recent runs took longer than this (seconds, their median) runs in the
+#: costly lane.
 FAST_BUDGET = 0.25
+#: How many recent run times of each query shape the routing remembers.
+RECENT_RUNS = 8
 #: CPU priority (nice value) of the costly lane's process.
 COSTLY_NICENESS = 10
 _WORKDIR_PREFIX = "kg-serve-"
@@ -487,7 +491,7 @@ class Engine:
         self._lanes: dict[str, Lane] = {}
         self._lock = threading.Lock()
         self._restarting = {name: threading.Lock() for name in self.LANES}
-        self._costs: OrderedDict[str, tuple[str, float | None]] = OrderedDict()
+        self._costs: OrderedDict[str, tuple[str, tuple[float, ...]]] = OrderedDict()
         self.cache = AnswerCache(cache_size)
 
     # -- snapshots -------------------------------------------------------------------------
@@ -568,28 +572,37 @@ class Engine:
     # -- queries ---------------------------------------------------------------------------
 
     def route(self, text: str) -> tuple[str, str]:
-        """The lane for a query (its measured cost when known, else :func:`query_cost`) and
-        the query's shape."""
+        """The lane for a query and the query's shape.
+
+        A shape's lane is set by the median of its recent run times when it has run (one slow
+        run sends a new shape to the costly lane; a shape that is usually fast stays cheap when
+        one run was slowed by the load around it), else by :func:`query_cost`.
+        """
         shape = shape_of(text)
         with self._lock:
             known = self._costs.get(shape)
         if known is None:
-            known = self._remember(shape, query_cost(shape), None)
-        estimate, took = known
-        if took is not None:
-            return ("cheap" if took < FAST_BUDGET else "costly"), shape
+            known = self._remember(shape, query_cost(shape), ())
+        estimate, runs = known
+        if runs:
+            return ("cheap" if statistics.median(runs) < FAST_BUDGET else "costly"), shape
         return estimate, shape
 
-    def _remember(self, shape: str, estimate: str, took: float | None) -> tuple[str, float | None]:
+    def _remember(
+        self, shape: str, estimate: str, runs: tuple[float, ...]
+    ) -> tuple[str, tuple[float, ...]]:
         with self._lock:
-            self._costs[shape] = (estimate, took)
+            self._costs[shape] = (estimate, runs)
             self._costs.move_to_end(shape)
             while len(self._costs) > 4096:
                 self._costs.popitem(last=False)
-        return estimate, took
+        return estimate, runs
 
     def _learn(self, shape: str, took: float) -> None:
-        self._remember(shape, self._costs.get(shape, ("costly", None))[0], took)
+        with self._lock:
+            estimate, runs = self._costs.get(shape, ("costly", ()))
+            self._costs[shape] = (estimate, (*runs, took)[-RECENT_RUNS:])
+            self._costs.move_to_end(shape)
 
     def execute(
         self, text: str, dataset: Mapping[str, list[str]] | None, deadline: float, timeout: float

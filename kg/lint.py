@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kg.errors import Problem
 from kg.model import Article, Claim, Curation, DateValue, Entity, Source, Value
@@ -434,10 +435,44 @@ def _article_texts(article: Article) -> Iterator[Finding]:
         )
 
 
-def locate(findings: Iterable[Finding], root: Path) -> list[Problem]:
-    """Findings as problems at ``path:line:col`` of the field (the record when not found)."""
-    files: dict[str, dict[int, YMap]] = {}
-    items: dict[int, dict[str, object]] = {}  # a list field's items by their text
+#: Where the fields of each record of a file are: record line -> key -> (line, col, and for a
+#: list field, where each item is, by its text). Kept by the checks that parsed the file (and
+#: in the build cache with a file's checked claims), so that :func:`locate` need not parse it.
+Positions = dict[int, dict[str, tuple[Any, Any, dict[str, tuple[Any, Any]] | None]]]
+
+
+def positions_of(records: Iterable[Any]) -> Positions:
+    """The :data:`Positions` of a file's records (the mappings of its top-level list).
+
+    >>> doc, _ = parse_yaml("- id: a\\n  aliases: [A, B]\\n", "x.yaml")
+    >>> positions_of(doc)
+    {1: {'id': (1, 7, None), 'aliases': (2, 12, {'B': (2, 16), 'A': (2, 13)})}}
+    """
+    found: Positions = {}
+    for record in records:
+        if not isinstance(record, YMap):
+            continue
+        fields = {}
+        for key, node in record.items():
+            items = None
+            if isinstance(node, YList):
+                items = {
+                    str(item): (getattr(item, "line", None), getattr(item, "col", None))
+                    for item in reversed(node)
+                }
+            fields[str(key)] = (getattr(node, "line", None), getattr(node, "col", None), items)
+        found[record.line] = fields
+    return found
+
+
+def locate(
+    findings: Iterable[Finding], root: Path, known: Mapping[str, Positions] | None = None
+) -> list[Problem]:
+    """Findings as problems at ``path:line:col`` of the field (the record when not found).
+
+    ``known`` holds the :data:`Positions` of files already parsed, by their shown path; other
+    files with findings are read again."""
+    files: dict[str, Positions] = {}
     problems = []
     for finding in findings:
         source = finding.source
@@ -445,23 +480,24 @@ def locate(findings: Iterable[Finding], root: Path) -> list[Problem]:
             problems.append(Problem("data", 0, 0, finding.message, finding.hint, finding.severity))
             continue
         if source.path not in files:
-            files[source.path] = _records_by_line(root / source.path, source.path)
+            found = known.get(source.path) if known is not None else None
+            files[source.path] = found or _positions_in(root / source.path, source.path)
         record = files[source.path].get(source.line)
-        node = record.get(finding.key) if record is not None else None
-        if isinstance(node, YList) and finding.item is not None:
-            if id(node) not in items:
-                items[id(node)] = {str(item): item for item in reversed(node)}
-            node = items[id(node)].get(finding.item, node)
-        line = getattr(node, "line", source.line)
-        col = getattr(node, "col", 0)
+        field = record.get(finding.key) if record is not None else None
+        line, col = source.line, 0
+        if field is not None:
+            line, col, items = field
+            if items is not None and finding.item is not None and finding.item in items:
+                line, col = items[finding.item]
+            line = source.line if line is None else line
+            col = 0 if col is None else col
         problems.append(
             Problem(source.path, line, col, finding.message, finding.hint, finding.severity)
         )
     return problems
 
 
-def _records_by_line(path: Path, shown: str) -> dict[int, YMap]:
+def _positions_in(path: Path, shown: str) -> Positions:
     text, _problems = read_text(path, shown)
     doc, _problems = parse_yaml(text, shown) if text is not None else (None, [])
-    records = doc if isinstance(doc, YList) else []
-    return {rec.line: rec for rec in records if isinstance(rec, YMap)}
+    return positions_of(doc if isinstance(doc, YList) else [])

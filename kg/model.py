@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 PRECISIONS = ("year", "month", "day")
@@ -19,6 +20,24 @@ CERTAINTIES = ("stated", "approximate", "more-than", "less-than", "alleged", "he
 INFERABLE_PARTS = ("object", "date", "valid_from", "valid_until")
 #: How a value was obtained: written in the quote, or worked out by the curator.
 STATED, INFERRED = "stated", "inferred"
+
+
+@lru_cache(maxsize=65536)
+def _period(text: str) -> tuple[dt.date, dt.date]:
+    """The first and last day a YYYY, YYYY-MM or YYYY-MM-DD value denotes (made once per
+    value: the lint compares every date of every claim).
+
+    >>> _period("2024-02")
+    (datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
+    """
+    parts = [int(p) for p in text.split("-")]
+    start = dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    if len(parts) == 3:
+        return start, start
+    if len(parts) == 1:
+        return start, dt.date(parts[0], 12, 31)
+    first_of_next = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+    return start, first_of_next - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, order=True)
@@ -54,21 +73,12 @@ class DateValue:
     @property
     def start(self) -> dt.date:
         """The first day the value can denote."""
-        parts = [int(p) for p in self.text.split("-")]
-        return dt.date(
-            parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1
-        )
+        return _period(self.text)[0]
 
     @property
     def end(self) -> dt.date:
         """The last day the value can denote."""
-        parts = [int(p) for p in self.text.split("-")]
-        if len(parts) == 3:
-            return self.start
-        if len(parts) == 1:
-            return dt.date(parts[0], 12, 31)
-        first_of_next = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
-        return first_of_next - dt.timedelta(days=1)
+        return _period(self.text)[1]
 
     def covers(self, day: str) -> bool:
         """True when the ISO day falls inside the period this value denotes."""

@@ -892,10 +892,10 @@ def inline_bindings(text: str, bindings: Mapping[str, Any]) -> str | None:
     Oxigraph plans a query around the constants in its text, but applies pyoxigraph's
     substitutions and a leading ``VALUES`` block only after it has chosen a plan; written in,
     the bound values make a named query walk from the given nodes. A projected variable keeps
-    its name (``(<iri> AS ?s)``). Queries where a written-in term could change the meaning
-    (``SELECT *``, ``VALUES``, ``GROUP BY`` or ``AS`` on a bound variable) give None:
-    bind those with :func:`with_values` instead. A subquery is written into when it projects
-    the bound variables it uses.
+    its name (``(<iri> AS ?s)``); a bound ``ORDER BY`` key is left out (every row has the same
+    value). Queries where a written-in term could change the meaning (``SELECT *``, ``VALUES``,
+    ``GROUP BY`` or ``AS`` on a bound variable) give None: bind those with :func:`with_values`
+    instead. A subquery is written into when it projects the bound variables it uses.
 
     >>> ifs = {"e": "https://kg.example/entity/ifs"}
     >>> inline_bindings("SELECT ?l WHERE { ?e rdfs:label ?l }", ifs)
@@ -903,6 +903,10 @@ def inline_bindings(text: str, bindings: Mapping[str, Any]) -> str | None:
     >>> inline_bindings("SELECT ?e ?l WHERE { ?e rdfs:label ?l }", ifs).split(" WHERE")[0]
     'SELECT (<https://kg.example/entity/ifs> AS ?e) ?l'
     >>> inline_bindings("SELECT * WHERE { ?e rdfs:label ?l }", ifs) is None
+    True
+    >>> inline_bindings("SELECT ?l WHERE { ?e rdfs:label ?l } ORDER BY ?e ?l", ifs).split("} ")[1]
+    'ORDER BY  ?l'
+    >>> inline_bindings("SELECT ?l WHERE { ?e rdfs:label ?l } ORDER BY ?e", ifs).endswith("?l } ")
     True
     """
     if not bindings:
@@ -947,23 +951,50 @@ def inline_bindings(text: str, bindings: Mapping[str, Any]) -> str | None:
             ):
                 role[inner] = "order" if word == "ORDER" else "group"
                 inner += 1
-    pieces: list[str] = []
-    done = 0
+    # ORDER BY a bound variable: every row sorts alike, so the key is left out (sorting by it
+    # costs the engine a comparison of the same term on every step)
+    edits = {start: (end, "") for start, end in _constant_order_keys(tokens, role, set(terms))}
     for index, (kind, value, start, end) in enumerate(tokens):
         if kind != "var" or value[1:] not in terms:
             continue
         if (index > 0 and words[index - 1] == "AS") or role[index] == "group":
             return None
-        if role[index] == "order":
-            continue  # ORDER BY a constant: every row sorts alike, kept as the variable
-        if index in outer and value[1:] in from_subqueries:
-            continue  # a subquery binds it already
+        if role[index] == "order" or (index in outer and value[1:] in from_subqueries):
+            continue  # left out above, kept inside an ORDER BY expression, or bound by a subquery
         term = terms[value[1:]]
-        pieces.append(text[done:start])
-        pieces.append(f"({term} AS {value})" if role[index] == "projection" else term)
+        edits[start] = (end, f"({term} AS {value})" if role[index] == "projection" else term)
+    pieces: list[str] = []
+    done = 0
+    for start in sorted(edits):
+        end, replacement = edits[start]
+        pieces += [text[done:start], replacement]
         done = end
     pieces.append(text[done:])
     return "".join(pieces)
+
+
+def _constant_order_keys(
+    tokens: list[tuple[str | None, str, int, int]], role: list[str], bound: set[str]
+) -> list[tuple[int, int]]:
+    """The spans of ORDER BY keys that are bound variables (the whole clause when all are)."""
+    spans: list[tuple[int, int]] = []
+    for index, (_, value, _, _) in enumerate(tokens):
+        if role[index] != "order" or value.upper() != "ORDER":
+            continue
+        end = index
+        while end < len(tokens) and role[end] == "order":
+            end += 1
+        keys, depth = [], 0
+        for inner in range(index + 2, end):  # after ORDER BY
+            kind, key, _, _ = tokens[inner]
+            if depth == 0:
+                keys.append(inner if kind == "var" and key[1:] in bound else None)
+            depth += (key == "(") - (key == ")")
+        if keys and all(key is not None for key in keys):
+            spans.append((tokens[index][2], tokens[end - 1][3]))
+        else:
+            spans += [(tokens[key][2], tokens[key][3]) for key in keys if key is not None]
+    return spans
 
 
 def _next_brace(values: list[str], index: int) -> int:

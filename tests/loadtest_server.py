@@ -12,7 +12,9 @@ concurrent clients for ``--duration`` seconds each, every client on one kept-ali
 
 Reports requests/s, p50/p95/p99 latency and errors per phase, then stops the server. With
 ``--compare DIR`` the same phases run first against the kg of another checkout (e.g. an older
-commit: ``git archive COMMIT | tar -x -C DIR``), so both sets of figures come from one run.
+commit: ``git archive COMMIT | tar -x -C DIR``), so both sets of figures come from one run; each
+checkout is asked its own named queries, bound by its own code, and ``--no-cache`` applies to
+both when both know ``--cache-mb``.
 
     python tests/loadtest_server.py                          # 8 clients x 30 s per phase
     python tests/loadtest_server.py --duration 10 --compare /tmp/kg-before
@@ -46,7 +48,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kg.engine import LOOPBACK, free_port  # noqa: E402 (after the path set-up)
-from kg.sparql import bind_text, named_queries, with_values  # noqa: E402
 
 ACCEPT = "application/sparql-results+json"
 OK = {200}.__contains__
@@ -95,10 +96,11 @@ def stop_server(process: subprocess.Popen[str]) -> None:
         process.wait()
 
 
-def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes, str]:
+    """Status, body and the lane that answered (``X-KG-Lane``: cheap, costly or cache)."""
     conn.request("GET", path, headers={"Accept": ACCEPT})
     response = conn.getresponse()
-    return response.status, response.read()
+    return response.status, response.read(), response.getheader("X-KG-Lane") or "-"
 
 
 def query_path(text: str) -> str:
@@ -107,7 +109,7 @@ def query_path(text: str) -> str:
 
 def select(port: int, text: str) -> list[dict[str, str]]:
     conn = http.client.HTTPConnection(LOOPBACK, port, timeout=120)
-    status, body = get(conn, query_path(text))
+    status, body, _ = get(conn, query_path(text))
     conn.close()
     if status != 200:
         raise SystemExit(f"the set-up query failed ({status}): {body[:300]!r}")
@@ -122,6 +124,7 @@ def run_phase(
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     statuses: list[Counter[int]] = [Counter() for _ in range(clients)]
+    lanes: list[Counter[str]] = [Counter() for _ in range(clients)]
     until = time.monotonic() + duration
 
     def client(index: int) -> None:
@@ -131,7 +134,8 @@ def run_phase(
             path = rng.choice(paths)
             started = time.perf_counter()
             try:
-                status, body = get(conn, path)
+                status, body, lane = get(conn, path)
+                lanes[index][lane] += 1
                 good = ok(status) and (status != 200 or body.startswith(b"{"))
             except (OSError, http.client.HTTPException):
                 status, good = 0, False
@@ -162,24 +166,53 @@ def run_phase(
         "p99": cuts[98] * 1000,
         "max": every[-1] * 1000 if every else 0,
         "statuses": dict(sum(statuses, Counter())),
+        "lanes": dict(sum(lanes, Counter())),
     }
 
 
-def prepare(port: int, binder: Callable) -> dict[str, list[str]]:
+BIND_SCRIPT = """
+import json, sys
+import kg.sparql as sparql
+bind = getattr(sparql, "bind_text", sparql.with_values)  # an older kg bound with VALUES
+queries = sparql.named_queries()
+asked = json.load(sys.stdin)
+json.dump({name: [bind(queries[name].text, queries[name].bind(values)) for values in every]
+           for name, every in asked.items()}, sys.stdout)
+"""
+
+
+def bound_queries(checkout: Path, asked: dict[str, list[dict[str, str]]]) -> dict[str, list[str]]:
+    """Named queries with their parameters bound by the kg in ``checkout`` itself (its own
+    query texts and its own way of binding), so that before and after each ask as they would."""
+    done = subprocess.run(
+        [sys.executable, "-c", BIND_SCRIPT],
+        input=json.dumps(asked),
+        capture_output=True,
+        text=True,
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"binding the named queries in {checkout} failed: {done.stderr[-500:]}")
+    return json.loads(done.stdout)
+
+
+def prepare(port: int, checkout: Path) -> dict[str, list[str]]:
     """The request paths of each phase, with random entities and partOf triples of the data."""
     entities = [r["e"] for r in select(port, "SELECT DISTINCT ?e WHERE { ?e rdfs:label ?l }")]
     entities = random.Random(1).sample(entities, min(len(entities), 2000))
     pairs = select(port, PART_OF)
-    sources, part_of = named_queries()["sources"], named_queries()["part-of"]
+    named = bound_queries(
+        checkout,
+        {
+            "sources": [{"s": r["s"], "p": "partOf", "o": r["o"]} for r in pairs],
+            "part-of": [{"entity": r["s"]} for r in pairs],
+        },
+    )
     return {
         "point lookups": [query_path(f"SELECT ?p ?o WHERE {{ <{e}> ?p ?o }}") for e in entities],
-        "sources": [
-            query_path(binder(sources.text, sources.bind({"s": s, "p": "partOf", "o": o})))
-            for s, o in ((r["s"], r["o"]) for r in pairs)
-        ],
-        "part-of": [
-            query_path(binder(part_of.text, part_of.bind({"entity": r["s"]}))) for r in pairs
-        ],
+        **{name: [query_path(text) for text in texts] for name, texts in named.items()},
     }
 
 
@@ -205,7 +238,7 @@ def report(name: str, stats: dict) -> None:
         f"    {name:<26} {stats['requests']:>7,.0f} req in {stats['seconds']:5.1f} s = "
         f"{stats['rps']:>6,.0f} req/s  p50 {stats['p50']:7.1f} ms  p95 {stats['p95']:7.1f} ms"
         f"  p99 {stats['p99']:7.1f} ms  max {stats['max']:8.1f} ms  errors {stats['errors']:.0f}"
-        f"  {stats['statuses']}"
+        f"  {stats['statuses']} lanes {stats['lanes']}"
     )
 
 
@@ -250,18 +283,19 @@ def main() -> int:
     args = parser.parse_args()
     if not 1 <= args.clients <= 32 or not 1 <= args.duration <= 300 or not 0 <= args.slow <= 56:
         parser.error("keep it bounded: 1-32 clients, 0-56 slow queries, 1-300 s")
-    targets = [("after", ROOT, bind_text)]
-    if args.compare:  # the older kg bound parameters with a VALUES block
-        targets.insert(0, ("before", args.compare.resolve(), with_values))
+    targets = [("after", ROOT)]
+    if args.compare:
+        targets.insert(0, ("before", args.compare.resolve()))
     servers: dict[str, tuple[int, subprocess.Popen[str], dict[str, list[str]]]] = {}
-    every: dict[str, dict[str, dict]] = {label: {} for label, _, _ in targets}
+    every: dict[str, dict[str, dict]] = {label: {} for label, _ in targets}
     try:
-        for label, checkout, binder in targets:
+        for label, checkout in targets:
             port = free_port()
             print(f"\n{label}: kg serve from {checkout} on {LOOPBACK}:{port}")
-            extra = ["--cache-mb", "0"] if args.no_cache and label == "after" else []
+            cli = (checkout / "kg" / "cli.py").read_text()
+            extra = ["--cache-mb", "0"] if args.no_cache and "--cache-mb" in cli else []
             process = start_server(port, args.source, checkout, extra)
-            servers[label] = (port, process, prepare(port, binder))
+            servers[label] = (port, process, prepare(port, checkout))
         print(
             f"\n{args.clients} clients x {args.duration:g} s per phase, best of {args.rounds} "
             "rounds taken in turns (the machine is shared)"

@@ -221,3 +221,14 @@ def test_cli_bench_end_to_end(tmp_path: Path) -> None:
     assert entry["build_shacl"]["steps"]["shacl"] > 0
     assert entry["ours"]["process"]["peak_mb"] > 0
     assert report["machine"]["nproc"] >= 1 and report["goals"]
+    # the edit loop: builds in fresh processes, the incremental one after a one-claim edit
+    edit = entry["edit"]
+    assert edit["status"] == "ok" and edit["same_bytes"] and edit["differing"] == []
+    inc, full = edit["incremental"]["process"]["cpu_s"], edit["full"]["process"]["cpu_s"]
+    assert edit["ratio"] == round(inc / full, 4) and edit["ratio"] > 0
+    assert edit["validate"]["claims"] == 200 and edit["validate"]["process"]["cpu_s"] > 0
+    goals = {g["goal"]: g for g in report["goals"] if g["size"] == "200"}
+    assert goals["incremental build's exports == a full build's, byte for byte"]["met"] is True
+    assert any(g.startswith("incremental build after a one-claim edit") for g in goals)
+    assert any(g.startswith("kg validate after a one-file edit") for g in goals)
+    assert "edit loop (SHACL and HTML on" in result.output

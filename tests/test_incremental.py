@@ -200,6 +200,27 @@ def test_validate_reuses_and_full_ignores_the_cache(tree: Path) -> None:
     assert result.exit_code == 0 and f"{CLAIMS} claims" in result.output
 
 
+def test_lint_findings_in_reused_files_are_located_without_parsing_them(tree: Path, monkeypatch):
+    """The lint's warnings name file:line:col; for a claims file reused from the cache, where
+    its fields are comes from the cache too: no YAML is parsed again, the same lines result."""
+    from kg import lint as lint_module
+
+    claims = _claims_files(tree)[4]  # a warning of its own: a joiner in a note
+    _edit(claims, lambda t: t.replace("  start:", "  note: tea\u200dtime\n  start:", 1))
+    full: list = []
+    kg.validate(tree, warnings=full, full=True)
+    assert any(p.path == f"data/claims/{claims.name}" for p in full)
+    parsed: list[str] = []
+    real = lint_module._positions_in
+    monkeypatch.setattr(
+        lint_module, "_positions_in", lambda path, shown: parsed.append(shown) or real(path, shown)
+    )
+    cached: list = []
+    kg.validate(tree, warnings=cached)
+    assert [str(p) for p in cached] == [str(p) for p in full]
+    assert parsed == []
+
+
 def test_a_stored_result_of_other_code_is_not_found(tree: Path, monkeypatch) -> None:
     """The code fingerprint is in every key: other code finds nothing to reuse."""
     import kg.buildcache as buildcache
@@ -268,6 +289,24 @@ def test_article_by_article_shacl_finds_what_the_whole_check_finds(pristine: Pat
         except ShapeError as err:
             found |= set(err.violations)
     assert found == expected
+
+
+def test_the_nodes_named_by_claims_are_those_the_article_graph_names(pristine: Path) -> None:
+    """A reused article's SHACL context is found from its claims, without its quads: the
+    default-graph nodes it reaches are those its whole graph reaches (speakers, scopes and, in
+    the project's own data, bases naming other articles included)."""
+    seed = load_curation()
+    assert any(b.articles for c in seed.claims for _part, b in c.inferred)
+    for curation in (load_curation(pristine), seed):
+        terms = Terms()
+        about: dict = {}
+        for quad in default_graph_quads(curation, terms):
+            about.setdefault(quad[0], []).append(quad)
+        for article_id, claims in claims_by_article(curation).items():
+            quads = list(article_graph_quads(article_id, claims, terms))
+            named = {t for q in quads for t in (q[0], q[2]) if t in about}
+            mentioned = buildcache.mentioned_nodes(article_id, claims, terms)
+            assert named == {n for n in mentioned if n in about}, article_id
 
 
 def test_after_a_one_claim_edit_shacl_checks_only_that_article(tree: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import yaml
 
@@ -17,7 +18,7 @@ from kg.analysis import as_of, conflicts, corroboration, single_source_entities,
 from kg.errors import AmbiguousEntity, EntityNotFound, QueryError
 from kg.graph import make_row
 from kg.knowledge import KnowledgeGraph
-from kg.sparql import named_queries, run_named
+from kg.sparql import named_queries, run_named, run_query
 from tests.conftest import BASE_TEXT, article_record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -512,6 +513,71 @@ def test_part_of_query_gives_the_chain_with_quotes(graph):
     chain = {(r["depth"], r["whole"].rsplit("/", 1)[-1]) for r in rows}
     assert chain == {(1, "ministry-of-public-security"), (2, "china")}
     assert all(r["quote"] in ARTICLES[r["article"]] for r in rows)
+
+
+# The textbook forms of the sources and part-of named queries: the named queries are written so
+# that the bound nodes drive the evaluation, and must answer exactly what these do.
+PLAIN_SOURCES = """
+SELECT ?s ?p ?o ?article ?outlet ?agency ?published ?speaker ?certainty ?obtained ?quote ?start
+       ?end
+WHERE {
+  GRAPH ?g {
+    ?claim rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kg:certainty ?certainty ;
+           kg:obtained ?obtained ; oa:hasTarget ?target .
+    ?target oa:hasSelector ?selector, ?position .
+    ?selector a oa:TextQuoteSelector ; oa:exact ?quote .
+    ?position a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+    OPTIONAL { ?claim kg:attributedTo ?speaker }
+  }
+  ?g dcterms:identifier ?article .
+  OPTIONAL { ?g schema:publisher ?outlet }
+  OPTIONAL { ?g kg:originatingAgency ?agency }
+  OPTIONAL { ?g schema:datePublished ?published }
+}
+ORDER BY ?article ?speaker"""
+PLAIN_PART_OF = """
+SELECT DISTINCT ?entity ?depth ?part ?whole ?wholeLabel ?article ?quote WHERE {
+  {
+    SELECT DISTINCT ?entity ?part ?depth WHERE {
+      { GRAPH ?g0 { ?entity kg:partOf ?above } BIND(?entity AS ?part) BIND(1 AS ?depth) }
+      UNION { GRAPH ?g1 { ?entity kg:partOf ?part } BIND(2 AS ?depth) }
+      UNION {
+        GRAPH ?g1 { ?entity kg:partOf ?between } GRAPH ?g2 { ?between kg:partOf ?part }
+        BIND(3 AS ?depth)
+      }
+    }
+  }
+  GRAPH ?g {
+    ?part kg:partOf ?whole .
+    ?claim a kg:Claim ; rdf:subject ?part ; rdf:predicate kg:partOf ; rdf:object ?whole ;
+           oa:hasTarget ?target .
+    ?target oa:hasSelector ?selector .
+    ?selector a oa:TextQuoteSelector ; oa:exact ?quote .
+  }
+  ?g dcterms:identifier ?article .
+  ?whole rdfs:label ?wholeLabel .
+}
+ORDER BY ?entity ?depth ?whole ?article"""
+
+
+def test_sources_and_part_of_answer_as_their_textbook_forms(graph):
+    claims = graph.sparql(
+        "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?c a kg:Claim ; rdf:subject ?s ; "
+        "rdf:predicate ?p ; rdf:object ?o } FILTER(isIRI(?o)) }"
+    )
+    assert len(claims) > 50
+    for claim in claims:
+        terms = {k: ox.NamedNode(v) for k, v in claim.items()}
+        predicate = claim["p"].rsplit("#", 1)[1]  # a kg: property, named as kg query names it
+        named = run_named(graph.store, "sources", {**claim, "p": predicate})
+        plain = run_query(graph.store, PLAIN_SOURCES, terms)
+        assert named.rows == plain.rows and named.rows, claim
+    every = run_query(graph.store, PLAIN_PART_OF).rows
+    assert len(every) > 5
+    assert run_named(graph.store, "part-of").rows == every
+    for entity in sorted({row["entity"] for row in every}):
+        named = run_named(graph.store, "part-of", {"entity": entity})
+        assert named.rows == [row for row in every if row["entity"] == entity], entity
 
 
 def test_who_said_what_for_one_speaker(graph):
