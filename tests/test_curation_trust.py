@@ -240,6 +240,19 @@ def test_a_wish_or_a_hope_is_not_urging(curation):
     }
 
 
+def test_where_a_cause_lies_is_not_blame(curation):
+    # 003: the experts "argued that the root cause of the fentanyl crisis lies within the U.S."
+    for claim in curation.claims:
+        if claim.predicate == "blamed":
+            assert re.search(r"blam", claim.quote.exact, re.IGNORECASE), claim.source
+    [cause] = [c for c in curation.claims if "root cause" in c.quote.exact]
+    assert (cause.subject, cause.predicate, cause.attributed_to) == (
+        "fentanyl",
+        "characterizedAs",
+        "global-times-experts",
+    )
+
+
 def test_groups_that_speak_are_speakers(curation, graph):
     for claim in curation.claims:
         if claim.predicate in ("criticized", "blamed"):
