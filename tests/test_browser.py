@@ -540,6 +540,25 @@ def test_most_corroborated_relations_are_on_top_and_clickable_at_their_midpoint(
     seed_1400.clean()
 
 
+def test_fitting_the_view_with_the_panel_open_uses_the_part_it_leaves_uncovered(
+    seed_1400: Opened,
+):
+    page = seed_1400.page
+    page.evaluate("kg.showNode('ifs'); kg.fitView()")
+    assert page.is_visible("#kg-evidence")
+    free, centre, under = page.evaluate(
+        """() => { const width = network.canvas.frame.clientWidth;
+        const free = width - document.getElementById('kg-evidence').offsetWidth;
+        const ids = network.body.nodeIndices.filter(id => !network.body.nodes[id].options.hidden);
+        const xs = ids.map(id => network.canvasToDOM(network.getPositions([id])[id]).x);
+        const centre = (Math.min(...xs) + Math.max(...xs)) / 2;
+        return [free, centre, xs.filter(x => x > free).length]; }"""
+    )
+    print(f"\npanel open, fitted: centre {centre:.0f} px of {free} px uncovered, {under} under it")
+    assert abs(centre - free / 2) < 40  # (entity sizes and labels make the box a little uneven)
+    seed_1400.clean()
+
+
 def test_opening_the_panel_keeps_the_graph_size_and_zoom(seed_1400: Opened):
     page = seed_1400.page
     before = page.evaluate("[network.getScale(), network.canvas.frame.clientWidth]")

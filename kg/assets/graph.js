@@ -297,13 +297,17 @@
     setPanel(true);
   }
 
+  function covered() {
+    // how much of the graph's width the open evidence panel covers, on the right
+    return document.body.classList.contains("kg-open") ? panel.offsetWidth : 0;
+  }
+
   function keepInView(id, isEdge) {
     // bring the clicked entity, or both ends of the clicked relation, into the part of the
     // graph that the panel leaves uncovered (the zoom stays as it is)
     var ends = isEdge ? [DATA.edges[id].from, DATA.edges[id].to] : [id];
     var positions = network.getPositions(ends);
-    var right = container.clientWidth -
-      (document.body.classList.contains("kg-open") ? panel.offsetWidth : 0) - 20;
+    var right = container.clientWidth - covered() - 20;
     var centre = { x: 0, y: 0 };
     var outside = false;
     ends.forEach(function (end) {
@@ -808,7 +812,9 @@
                 : [b.left, b.top, b.right, b.bottom];
     });
     if (!box) { return; }
-    var scale = 0.97 * Math.min(container.clientWidth / Math.max(box[2] - box[0], 1),
+    // with the evidence panel open, the graph is fitted into the part it leaves uncovered
+    var hidden = covered(), width = Math.max(container.clientWidth - hidden, 1);
+    var scale = 0.97 * Math.min(width / Math.max(box[2] - box[0], 1),
                                 container.clientHeight / Math.max(box[3] - box[1], 1));
     // a graph small enough to be read whole is never zoomed out so far that its labels fall
     // under 10 px (if it is a little too large, its margins are left out of the view instead)
@@ -817,6 +823,7 @@
     }).length;
     if (shownNodes <= DATA.readableNodes) { scale = Math.max(scale, DATA.readableScale); }
     network.moveTo({ position: { x: (box[0] + box[2]) / 2, y: (box[1] + box[3]) / 2 },
+                     offset: { x: -hidden / 2, y: 0 },
                      scale: Math.min(scale, 1.5), animation: false });
   }
 
