@@ -37,6 +37,7 @@ from kg.results import Written
 from kg.shacl import ShapesCheck
 from kg.sparql import QueryResult, bind_text, prepare_query
 from kg.store import build_store_dir, new_store, open_store, read_export, to_oxigraph
+from kg.tablepieces import tables
 
 if TYPE_CHECKING:
     from kg.remote import PushReport
@@ -169,7 +170,7 @@ def _build(
         if out_dir is not None:
             files = {f"kg.{fmt}": dataset.export(fmt) for fmt in EXPORT_FORMATS}
             files["stats.json"] = exports.stats_json(exports.stats(curation, dataset.quads))
-            files.update(_tables(curation, ontology))
+            files.update(tables(curation, ontology, cache))
             lap("serialize")
             if html:
                 files.update(_views(dataset.store(), curation, ontology))
@@ -199,18 +200,6 @@ def _views(store: ox.Store, curation: Curation, ontology: Ontology) -> dict[str,
     graph = project(store, ontology=ontology)
     page = pages.page_from_store(store, graph=graph, texts=_texts(curation), ontology=ontology)
     return {"graph.html": page.html, "kg.graphml": to_graphml(graph)}
-
-
-def _tables(curation: Curation, ontology: Ontology) -> dict[str, bytes]:
-    """Exports for spreadsheets and investigation tools: CSV (kg.csvexport), FtM (kg.ftm)."""
-    from kg.csvexport import claims_csv, entities_csv
-    from kg.ftm import ftm_json
-
-    return {
-        "entities.csv": entities_csv(curation),
-        "claims.csv": claims_csv(curation, ontology),
-        "kg.ftm.json": ftm_json(curation, ontology),
-    }
 
 
 def _texts(curation: Curation) -> dict[str, str]:

@@ -213,6 +213,14 @@ class BuildCache:
             self._store(key, fmt, fragments[fmt])
         self._store(key, "count", str(quads).encode())  # last: its presence marks completeness
 
+    # -- an article's pieces of the other exports (kg.tablepieces) ------------------------
+
+    def piece(self, key: str) -> bytes | None:
+        return self._load(key, "piece")
+
+    def keep_piece(self, key: str, data: bytes) -> None:
+        self._store(key, "piece", data)
+
     # -- SHACL verdicts ---------------------------------------------------------------------
 
     def conforms(self, key: str) -> bool:

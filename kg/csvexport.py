@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 
 from kg.model import Basis, Claim, Curation, Value
 from kg.ontology import Ontology, entity_iri
@@ -91,12 +91,21 @@ def basis_text(basis: Basis | None) -> str | None:
 
 
 def _table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    return _lines([columns]) + _lines(rows)
+
+
+def _lines(rows: Iterable[Sequence[object]]) -> bytes:
+    """CSV lines (a writer keeps nothing between rows: lines written apart join up)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if cell is None else cell for cell in row])
     return buffer.getvalue().encode("utf-8")
+
+
+def claims_header() -> bytes:
+    """The first line of ``claims.csv``."""
+    return _lines([CLAIM_COLUMNS])
 
 
 def entities_csv(curation: Curation) -> bytes:
@@ -105,15 +114,35 @@ def entities_csv(curation: Curation) -> bytes:
     ``claims`` counts the claims naming the entity as subject, object or speaker; ``articles``
     the articles those claims come from.
     """
-    claims: defaultdict[str, int] = defaultdict(int)
+    return entity_table(curation, *mentions(curation.claims))
+
+
+def mentions(claims: Iterable[Claim]) -> tuple[Counter[str], Counter[str]]:
+    """How many of ``claims`` name each entity (as subject, object or speaker), and from how
+    many articles.
+
+    >>> from dataclasses import replace
+    >>> from kg.model import Quote
+    >>> c = Claim("n1", "a", "partOf", "b", Quote("x", 0))
+    >>> mentions([c, replace(c, article="n2")])
+    (Counter({'a': 2, 'b': 2}), Counter({'a': 2, 'b': 2}))
+    """
+    claims_naming: Counter[str] = Counter()
     articles: defaultdict[str, set[str]] = defaultdict(set)
-    for claim in curation.claims:
+    for claim in claims:
         named = {claim.subject, claim.attributed_to or claim.subject}
         if isinstance(claim.object, str):
             named.add(claim.object)
         for ident in named:
-            claims[ident] += 1
+            claims_naming[ident] += 1
             articles[ident].add(claim.article)
+    return claims_naming, Counter({ident: len(found) for ident, found in articles.items()})
+
+
+def entity_table(
+    curation: Curation, claims: Mapping[str, int], articles: Mapping[str, int]
+) -> bytes:
+    """``entities.csv`` with the counts of :func:`mentions` (summed over articles, say)."""
     rows = (
         (
             entity.id,
@@ -123,8 +152,8 @@ def entities_csv(curation: Curation) -> bytes:
             entity.description,
             entity.wikidata,
             str(entity_iri(entity.id)),
-            claims[entity.id],
-            len(articles[entity.id]),
+            claims.get(entity.id, 0),
+            articles.get(entity.id, 0),
         )
         for entity in (curation.entities[i] for i in sorted(curation.entities))
     )
@@ -138,6 +167,15 @@ def claims_csv(curation: Curation, ontology: Ontology | None = None) -> bytes:
     where a figure counts. ``obtained`` is ``stated`` when the quote gives every value, or
     ``inferred``; each inferred value has its ``*_basis`` (the words and reasoning).
     """
+    ordered = sorted(enumerate(curation.claims), key=lambda pair: (pair[1].article, pair[0]))
+    return claims_header() + claim_lines(curation, (claim for _, claim in ordered), ontology)
+
+
+def claim_lines(
+    curation: Curation, claims: Iterable[Claim], ontology: Ontology | None = None
+) -> bytes:
+    """The rows of ``claims.csv`` for ``claims``, in their order (no header): the rows of one
+    article read only its record, the entities its claims name and the ontology."""
     entities, articles = curation.entities, curation.articles
 
     def label(ident: str | None) -> str | None:
@@ -188,5 +226,4 @@ def claims_csv(curation: Curation, ontology: Ontology | None = None) -> bytes:
             claim.note,
         )
 
-    ordered = sorted(enumerate(curation.claims), key=lambda pair: (pair[1].article, pair[0]))
-    return _table(CLAIM_COLUMNS, (row(claim) for _, claim in ordered))
+    return _lines(row(claim) for claim in claims)

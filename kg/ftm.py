@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kg.csvexport import basis_text
@@ -167,20 +167,58 @@ def _source(claim: Claim, iri: str, curation: Curation, interval: bool = True) -
 def ftm_entities(curation: Curation, ontology: Ontology | None = None) -> Iterator[dict[str, Any]]:
     """Every FtM entity of the export, sorted by id."""
     onto = ontology or load_ontology()
-    schemas = {
+    schemas = schemas_of(curation, onto)
+    out = list(record_entities(curation, schemas))
+    authorities = authorities_of(curation)
+    for claim in curation.claims:
+        out.extend(_statement(claim, curation, onto, schemas, authorities))
+    return iter(sorted(out, key=lambda e: e["id"]))
+
+
+def schemas_of(curation: Curation, ontology: Ontology) -> dict[str, str]:
+    """The FtM schema of each entity that has one, by entity id."""
+    return {
         ident: schema
         for ident, entity in curation.entities.items()
-        if (schema := schema_of(entity, onto))
+        if (schema := schema_of(entity, ontology))
     }
-    out = [_entity(curation.entities[i], s) for i, s in schemas.items()]
-    out += [_article(a, curation) for a in curation.articles.values()]
+
+
+def record_entities(curation: Curation, schemas: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """The FtM entities of the entity and article records (those of claims come after)."""
+    for ident, schema in schemas.items():
+        yield _entity(curation.entities[ident], schema)
+    for article in curation.articles.values():
+        yield _article(article, curation)
+
+
+def authorities_of(curation: Curation) -> dict[str, set[str]]:
+    """The labels of the bodies each list is ``maintainedBy``, by list id."""
     authorities: defaultdict[str, set[str]] = defaultdict(set)
     for claim in curation.claims:
         if claim.predicate == AUTHORITY_PREDICATE and isinstance(claim.object, str):
             authorities[claim.subject].add(curation.entities[claim.object].label)
-    for claim in curation.claims:
-        out.extend(_statement(claim, curation, onto, schemas, authorities))
-    return iter(sorted(out, key=lambda e: e["id"]))
+    return authorities
+
+
+def statement_lines(
+    claims: Iterable[Claim],
+    curation: Curation,
+    ontology: Ontology,
+    schemas: dict[str, str],
+    authorities: dict[str, set[str]],
+) -> list[tuple[str, str]]:
+    """(id, JSON line) of the FtM entities the claims become, in the claims' order."""
+    return [
+        (entity["id"], ftm_line(entity))
+        for claim in claims
+        for entity in _statement(claim, curation, ontology, schemas, authorities)
+    ]
+
+
+def ftm_line(entity: dict[str, Any]) -> str:
+    """One line of ``kg.ftm.json``: keys sorted, UTF-8 kept."""
+    return json.dumps(entity, ensure_ascii=False, sort_keys=True)
 
 
 def _statement(
@@ -232,8 +270,9 @@ def _predicate_label(name: str, ontology: Ontology) -> str:
 
 def ftm_json(curation: Curation, ontology: Ontology | None = None) -> bytes:
     """``kg.ftm.json``: one FtM entity per line, sorted by id, keys sorted (deterministic)."""
-    lines = (
-        json.dumps(entity, ensure_ascii=False, sort_keys=True)
-        for entity in ftm_entities(curation, ontology)
-    )
+    return ftm_file(ftm_line(entity) for entity in ftm_entities(curation, ontology))
+
+
+def ftm_file(lines: Iterable[str]) -> bytes:
+    """``kg.ftm.json`` from its lines, in order."""
     return ("\n".join(lines) + "\n").encode("utf-8")

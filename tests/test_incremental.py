@@ -126,6 +126,43 @@ def test_an_entity_used_by_many_articles_edited(tree: Path) -> None:
     assert b'"A New Label"' in (tree / "exports" / "kg.nq").read_bytes()
 
 
+def test_an_article_record_edited(tree: Path) -> None:
+    """A title is in every row of the article's claims in claims.csv and in its FtM Article."""
+    first = _claims_files(tree)[0].stem
+    curation = load_curation(tree)
+    title = curation.articles[first].title
+    records = tree / "data" / "articles.yaml"
+    _edit(records, lambda t: t.replace(_quoted(title), '"A New Title"', 1))
+    _same_as_full(tree)
+    assert b"A New Title" in (tree / "exports" / "claims.csv").read_bytes()
+    assert b"A New Title" in (tree / "exports" / "kg.ftm.json").read_bytes()
+
+
+def test_a_list_authority_relabelled_changes_sanctions_of_articles_not_naming_it(tree: Path):
+    """An FtM Sanction names the authorities of its list, known from other articles' claims:
+    the pieces of articles that never name the authority are made again when its label
+    changes."""
+    curation = load_curation(tree)
+    by_article = claims_by_article(curation)
+    found = [
+        (body, article)
+        for listed, body in sorted(
+            {(c.subject, str(c.object)) for c in curation.claims if c.predicate == "maintainedBy"}
+        )
+        for article, claims in sorted(by_article.items())
+        if any(c.predicate == "listedOn" and c.object == listed for c in claims)
+        and not any(body in (c.subject, c.object, c.attributed_to, c.scope) for c in claims)
+    ]
+    assert found, "the corpus has a sanctions list whose authority an article does not name"
+    body = found[0][0]
+    label = curation.entities[body].label
+    source = tree / curation.entities[body].source.path  # type: ignore[union-attr]
+    _edit(source, lambda t: t.replace(f"label: {_quoted(label)}", 'label: "Listing Body"', 1))
+    _same_as_full(tree)
+    lines = (tree / "exports" / "kg.ftm.json").read_bytes().splitlines()
+    assert any(b'"Sanction"' in line and b"Listing Body" in line for line in lines)
+
+
 def test_an_entity_type_change_rechecks_the_claims_that_name_it(tree: Path) -> None:
     """The claims of an unchanged file are not reused once an entity they name has another
     type: the build reports what the new type breaks, as a full check does."""
