@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import pyoxigraph as ox
-
 from kg import exports
 from kg import html as pages
 from kg.buildcache import BuildCache, assemble
@@ -31,13 +29,14 @@ from kg.ingest import article_report as _article_report
 from kg.ingest import ingest as ingest
 from kg.knowledge import KnowledgeGraph
 from kg.model import Curation
-from kg.ontology import PREFIXES, Ontology, default_root, load_ontology
+from kg.ontology import PREFIXES, default_root, load_ontology
 from kg.rdf import iter_quads
 from kg.results import Written
 from kg.shacl import ShapesCheck
 from kg.sparql import QueryResult, bind_text, prepare_query
 from kg.store import build_store_dir, new_store, open_store, read_export, to_oxigraph
 from kg.tablepieces import tables
+from kg.viewpieces import views
 
 if TYPE_CHECKING:
     from kg.remote import PushReport
@@ -173,7 +172,7 @@ def _build(
             files.update(tables(curation, ontology, cache))
             lap("serialize")
             if html:
-                files.update(_views(dataset.store(), curation, ontology))
+                files.update(views(dataset, curation, ontology, cache))
                 lap("html")
         if check is not None:
             check.wait()
@@ -191,15 +190,6 @@ def _build(
         report.store = build_store_dir(Path(store_path), target / "kg.nq")
         lap("store")
     return report
-
-
-def _views(store: ox.Store, curation: Curation, ontology: Ontology) -> dict[str, bytes]:
-    """Exports computed from the RDF: the graph page (graph.html) and GraphML (kg.graphml)."""
-    from kg.graph import project, to_graphml
-
-    graph = project(store, ontology=ontology)
-    page = pages.page_from_store(store, graph=graph, texts=_texts(curation), ontology=ontology)
-    return {"graph.html": page.html, "kg.graphml": to_graphml(graph)}
 
 
 def _texts(curation: Curation) -> dict[str, str]:

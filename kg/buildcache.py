@@ -30,6 +30,7 @@ import os
 import pickle
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -231,6 +232,22 @@ class BuildCache:
             self._store(key, "shacl", b"conforms")
 
 
+def record_text(record: Any) -> str:
+    """Every field of a record (an article or entity) but its text and where it is written:
+    what a result made from the record is keyed by.
+
+    >>> from kg.model import Entity, Source
+    >>> record_text(Entity("ifs", "GovernmentAgency", "IFS", source=Source("x.yaml", 3)))[:30]
+    "[('id', 'ifs'), ('type', 'Gove"
+    """
+    if record is None:
+        return "None"
+    return repr([(f.name, getattr(record, f.name)) for f in fields(record) if f.name not in _SKIP])
+
+
+_SKIP = ("text", "source")
+
+
 # --- fragments of a whole-dataset serialisation ----------------------------------------------
 
 
@@ -311,19 +328,15 @@ class Assembly:
         self.shacl_keys: list[str] = []
         self.reused = 0
         self.made = 0
+        #: the N-Quads of the default and ontology graphs (head) and of the background (tail)
+        self.head_nq = b""
+        self.tail_nq = b""
+        #: the N-Quads of each article graph (bytes, or the stored file holding them)
+        self.article_nq: dict[str, bytes | Path] = {}
 
     def export(self, fmt: str) -> list[bytes | Path]:
         """The pieces whose concatenation is the export in ``fmt`` (nq, trig or jsonld)."""
         return list(join_fragments(fmt, self.pieces[fmt], self.prefixes))
-
-    def store(self) -> ox.Store:
-        """An in-memory store holding the dataset (read back from the N-Quads pieces)."""
-        store = ox.Store()
-        for piece in self.pieces["nq"]:
-            data = piece if isinstance(piece, bytes) else piece.read_bytes()
-            if data:
-                store.load(data, format=ox.RdfFormat.N_QUADS)
-        return store
 
 
 def shapes_are_local(shapes_path: Path, claim_predicates: Iterable[str]) -> bool:
@@ -383,6 +396,7 @@ def assemble(
     head_ox = to_oxigraph(head)
     out.quads += len(head_ox)
     head_fragments = fragments_of(head_ox, prefixes)
+    out.head_nq = head_fragments["nq"]
     if exports:
         for fmt, data in head_fragments.items():
             out.pieces[fmt].append(data)
@@ -424,6 +438,7 @@ def assemble(
                         stored = {fmt: cache.path(key, fmt) for fmt in FORMATS}
             for fmt in FORMATS:
                 out.pieces[fmt].append(stored[fmt] if stored else made[fmt])
+            out.article_nq[article_id] = stored["nq"] if stored else made["nq"]
         if not shacl:
             continue
         if not local:
@@ -446,6 +461,7 @@ def assemble(
         if exports:
             for fmt, data in fragments_of(tail_ox, prefixes).items():
                 out.pieces[fmt].append(data)
+            out.tail_nq = out.pieces["nq"][-1]  # type: ignore[assignment]
         if shacl:
             out.shacl_quads.extend(tail)
     return out

@@ -406,6 +406,12 @@ def find_claims(
     return _sorted_rows(rows)
 
 
+def sorted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Claim rows (sorted in place) in the order of :func:`claim_rows`: by subject, predicate,
+    object, article and speaker."""
+    return _sorted_rows(rows)
+
+
 def _sorted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows.sort(
         key=lambda r: (

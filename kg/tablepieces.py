@@ -21,9 +21,8 @@ from __future__ import annotations
 import pickle
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import fields
 
-from kg.buildcache import BuildCache
+from kg.buildcache import BuildCache, record_text
 from kg.csvexport import claim_lines, claims_header, entity_table, mentions
 from kg.ftm import (
     authorities_of,
@@ -33,7 +32,7 @@ from kg.ftm import (
     schemas_of,
     statement_lines,
 )
-from kg.model import Article, Claim, Curation, Entity
+from kg.model import Claim, Curation
 from kg.ontology import Ontology, load_ontology
 from kg.rdf import claims_by_article
 
@@ -95,21 +94,9 @@ def _piece_key(
         if isinstance(claim.object, str):
             names.add(claim.object)
     names.discard(None)
-    entities = [_record(curation.entities.get(n)) for n in sorted(names, key=str)]
+    entities = [record_text(curation.entities.get(n)) for n in sorted(names, key=str)]
     lists = [(n, sorted(authorities[n])) for n in sorted(names, key=str) if n in authorities]
-    return cache.key("tables", claims_key, _record(article), repr(entities), repr(lists))
-
-
-def _record(record: Article | Entity | None) -> str:
-    """Every field of a record but its text and where it is written."""
-    if record is None:
-        return "None"
-    return repr(
-        [(f.name, getattr(record, f.name)) for f in fields(record) if f.name not in _SKIPPED]
-    )
-
-
-_SKIPPED = ("text", "source")
+    return cache.key("tables", claims_key, record_text(article), repr(entities), repr(lists))
 
 
 def _load(cache: BuildCache | None, key: str) -> Piece | None:

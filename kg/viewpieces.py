@@ -1,0 +1,70 @@
+"""The graph page (``graph.html``) and GraphML (``kg.graphml``) of a build, from the claim
+rows of each article, kept in the build cache.
+
+Both come from the NetworkX projection, made here from claim rows (:func:`kg.graph.project`
+with ``rows``) and a store holding only the default, ontology and background graphs: the
+article graphs are not loaded again. An article's rows are read from its own graph
+(:func:`kg.graph.find_claims`) and reused while their key holds: the key of the article graph
+(:attr:`kg.buildcache.BuildCache.keys`) with the article's record, whose outlet, agency and
+date are in every row. The bytes are those of the projection of the whole store (tested).
+
+>>> import kg
+>>> from kg.graph import project, to_graphml
+>>> from kg.buildcache import assemble, BuildCache
+>>> from kg.ontology import PREFIXES, default_root, load_ontology
+>>> onto = load_ontology()
+>>> curation = kg.validate()
+>>> dataset = assemble(curation, onto, BuildCache(default_root(), write=False), PREFIXES)
+>>> made = views(dataset, curation, onto)
+>>> made["kg.graphml"] == to_graphml(project(kg.load().store, ontology=onto))
+True
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.buildcache import Assembly, BuildCache, record_text
+from kg.model import Curation
+from kg.ontology import Ontology, article_iri
+
+
+def views(
+    dataset: Assembly, curation: Curation, ontology: Ontology, cache: BuildCache | None = None
+) -> dict[str, bytes]:
+    """``graph.html`` (the default view) and ``kg.graphml`` of the dataset."""
+    from kg import html as pages
+    from kg.graph import find_claims, project, sorted_rows, to_graphml
+
+    store = ox.Store()
+    for data in (dataset.head_nq, dataset.tail_nq):
+        if data:
+            store.load(data, format=ox.RdfFormat.N_QUADS)
+    rows: list[dict[str, Any]] = []
+    for article_id, nq in dataset.article_nq.items():
+        key = _rows_key(cache, curation, article_id)
+        stored = cache.piece(key) if cache is not None and key else None
+        if stored is not None:
+            rows += pickle.loads(stored)
+            continue
+        data = nq if isinstance(nq, bytes) else Path(nq).read_bytes()
+        store.load(data, format=ox.RdfFormat.N_QUADS)
+        found = find_claims(store, graph=ox.NamedNode(str(article_iri(article_id))))
+        if cache is not None and key:
+            cache.keep_piece(key, pickle.dumps(found, protocol=5))
+        rows += found
+    graph = project(store, rows=sorted_rows(rows), ontology=ontology)
+    texts = {ident: article.text for ident, article in sorted(curation.articles.items())}
+    page = pages.page_from_store(store, graph=graph, texts=texts, ontology=ontology)
+    return {"graph.html": page.html, "kg.graphml": to_graphml(graph)}
+
+
+def _rows_key(cache: BuildCache | None, curation: Curation, article_id: str) -> str | None:
+    graph_key = cache.keys.get(article_id) if cache is not None else None
+    if cache is None or not graph_key:
+        return None
+    return cache.key("rows", graph_key, record_text(curation.articles.get(article_id)))
