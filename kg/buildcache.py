@@ -200,6 +200,19 @@ class BuildCache:
         data = self._load(key, "where")
         return None if data is None else pickle.loads(data)
 
+    # -- an entity file's checked entities --------------------------------------------------
+
+    def entities(self, key: str) -> tuple[list[tuple[Entity, str]], Positions] | None:
+        """The entities of a clean entity file (each with where its id is written) and where
+        the fields of its records are, stored under ``key``; else None."""
+        data = self._load(key, "entities")
+        return None if data is None else pickle.loads(data)
+
+    def keep_entities(
+        self, key: str, entities: list[tuple[Entity, str]], positions: Positions
+    ) -> None:
+        self._store(key, "entities", pickle.dumps((entities, positions), protocol=5))
+
     # -- an article's named graph, serialised ----------------------------------------------
 
     def fragments(self, key: str) -> dict[str, Path] | None:

@@ -444,7 +444,7 @@ def load_curation(
     checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
     data = root / "data"
     with paused_gc():
-        entities = _load_entities(checker, data)
+        entities = _load_entities(checker, data, reuse)
         articles = _load_articles(checker, data, entities)
         claims = _load_claims(checker, data, articles, entities, checker.unreadable, reuse)
         background = _load_background(checker, data, entities)
@@ -590,7 +590,7 @@ def _suggest(name: str, pool: Iterable[str]) -> str:
     return f"did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
-def _load_entities(ck: _Checker, data: Path) -> dict[str, Entity]:
+def _load_entities(ck: _Checker, data: Path, reuse: BuildCache | None = None) -> dict[str, Entity]:
     files = record_files(data, "entities")
     entities: dict[str, Entity] = {}
     first_seen: dict[str, str] = {}
@@ -599,6 +599,20 @@ def _load_entities(ck: _Checker, data: Path) -> dict[str, Entity]:
             if path.name == "entities.yaml":
                 ck.add(ck.shown(path), None, "file is missing", "create it (see data/README.md)")
             continue
+        key = None
+        if reuse is not None:
+            if ck.escapes(path):  # as reading it would say; nothing is read
+                ck.broken_files.add(ck.shown(path))
+                continue
+            key = reuse.key("entities", ck.shown(path), path.read_bytes())
+            kept = reuse.entities(key)
+            # a file checked clean before, none of whose ids an earlier file took since
+            if kept is not None and not any(e.id in first_seen for e, _where in kept[0]):
+                for entity, where in kept[0]:
+                    entities[entity.id], first_seen[entity.id] = entity, where
+                ck.positions[ck.shown(path)] = kept[1]
+                continue
+        known_problems, in_file = len(ck.problems), len(entities)
         records = ck.records(
             path,
             ENTITY_KEYS,
@@ -666,6 +680,12 @@ def _load_entities(ck: _Checker, data: Path) -> dict[str, Entity]:
                 geonames=geonames,
                 note=ck.text_of(shown, rec, "note"),
                 source=Source(shown, rec.line),
+            )
+        shown = ck.shown(path)
+        if key is not None and len(ck.problems) == known_problems and shown in ck.positions:
+            made = list(entities.values())[in_file:]
+            reuse.keep_entities(  # type: ignore[union-attr]
+                key, [(e, first_seen[e.id]) for e in made], ck.positions[shown]
             )
     return entities
 

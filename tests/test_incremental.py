@@ -258,6 +258,31 @@ def test_lint_findings_in_reused_files_are_located_without_parsing_them(tree: Pa
     assert parsed == []
 
 
+def test_unchanged_entity_files_are_not_parsed_again(tree: Path, monkeypatch) -> None:
+    """An entity file checked clean before is reused unless an earlier file now takes one of
+    its ids: then it is read again and the duplicate is reported as a full check does."""
+    import kg.curation as curation_module
+
+    parsed: list[str] = []
+    real = curation_module.parse_yaml
+    monkeypatch.setattr(
+        curation_module, "parse_yaml", lambda text, shown: parsed.append(shown) or real(text, shown)
+    )
+    kg.validate(tree)
+    assert parsed and not [shown for shown in parsed if "entities" in shown]
+    later = sorted((tree / "data" / "entities").glob("*.yaml"))[0]
+    match = re.search(r"^- id: (\S+)$", later.read_text(encoding="utf-8"), re.MULTILINE)
+    assert match
+    first = tree / "data" / "entities.yaml"
+    _edit(first, lambda t: t + f"- id: {match[1]}\n  type: Person\n  label: Somebody Else\n")
+    with pytest.raises(CurationError) as cached:
+        kg.validate(tree)
+    with pytest.raises(CurationError) as full:
+        kg.validate(tree, full=True)
+    assert [str(p) for p in cached.value.problems] == [str(p) for p in full.value.problems]
+    assert any("duplicate entity id" in str(p) for p in full.value.problems)
+
+
 def test_a_stored_result_of_other_code_is_not_found(tree: Path, monkeypatch) -> None:
     """The code fingerprint is in every key: other code finds nothing to reuse."""
     import kg.buildcache as buildcache
