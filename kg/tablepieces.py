@@ -50,8 +50,9 @@ def tables(
     schemas = schemas_of(curation, onto)
     authorities = authorities_of(curation)
     pieces: dict[str, Piece] = {}
+    records: dict[str, str] = {}  # each entity's record_text, made once
     for article_id, claims in claims_by_article(curation).items():  # the curation's order
-        key = _piece_key(cache, curation, article_id, claims, authorities)
+        key = _piece_key(cache, curation, article_id, claims, authorities, records)
         piece = _load(cache, key) if key else None
         if piece is None:
             piece = (
@@ -83,7 +84,9 @@ def _piece_key(
     article_id: str,
     claims: list[Claim],
     authorities: Mapping[str, set[str]],
+    records: dict[str, str],
 ) -> str | None:
+    """The key of an article's piece; ``records`` keeps each entity's record text made."""
     claims_key = cache.keys.get(article_id) if cache is not None else None
     if cache is None or not claims_key:
         return None
@@ -94,7 +97,10 @@ def _piece_key(
         if isinstance(claim.object, str):
             names.add(claim.object)
     names.discard(None)
-    entities = [record_text(curation.entities.get(n)) for n in sorted(names, key=str)]
+    entities = [
+        records.get(n) or records.setdefault(n, record_text(curation.entities.get(n)))
+        for n in sorted(names, key=str)
+    ]
     lists = [(n, sorted(authorities[n])) for n in sorted(names, key=str) if n in authorities]
     return cache.key("tables", claims_key, record_text(article), repr(entities), repr(lists))
 
