@@ -325,3 +325,33 @@ def test_first_facts_cut_the_same_way_read_or_unread(graph):
     assert left_out == len(claims) - 2 and list(kept) == list(unread)
     assert [r["object"] for r in kept] == ["100000", "73000"]
     assert graphs.first_facts(read, 10) == (read, 0)
+
+
+def test_graphml_is_what_the_networkx_writer_writes() -> None:
+    """kg.graphml is written as text in one pass; the bytes are those of networkx's writer
+    (escapes, empty values, key order), for the seed projection and awkward values."""
+    from kg.api import load
+    from kg.graph import _flat, to_graphml
+
+    def reference(graph: nx.MultiDiGraph) -> bytes:
+        flat = nx.MultiDiGraph()
+        for node in sorted(graph.nodes):
+            attrs = graph.nodes[node]
+            flat.add_node(node, **{k: _flat(attrs[k]) for k in sorted(attrs)})
+        for u, v, key in sorted(graph.edges(keys=True), key=lambda e: (e[0], e[1], str(e[2]))):
+            attrs = graph.edges[u, v, key]
+            flat.add_edge(u, v, key=f"{u}.{key}.{v}", **{k: _flat(attrs[k]) for k in sorted(attrs)})
+        buffer = io.BytesIO()
+        nx.write_graphml_xml(flat, buffer, encoding="utf-8", prettyprint=True)
+        return buffer.getvalue()
+
+    odd = nx.MultiDiGraph()
+    assert to_graphml(odd) == reference(odd)
+    odd.add_node('a"<&>\n\tq', label='x & <y> "q"\n\ttab\r', n=3, f=1.5, b=True)
+    odd.add_node("lonely", empty="", facts=[{"quote": "é ü 中"}])
+    odd.add_node("bare")
+    odd.add_edge('a"<&>\n\tq', "lonely", key="p", w=2, note="é ü 中")
+    odd.add_edge("lonely", "lonely", key="q")
+    assert to_graphml(odd) == reference(odd)
+    seed = project(load().store)
+    assert to_graphml(seed) == reference(seed)
