@@ -488,10 +488,10 @@ def date_in_text(value: DateValue, text: str) -> bool:
     >>> date_in_text(DateValue("2022-03"), "between March 2022 and March 2023")
     True
     """
-    if re.search(rf"(?<!\d){re.escape(value.text)}(?!\d)", text):
+    if _number_in(text, value.text):
         return True
     parts = [int(p) for p in value.text.split("-")]
-    if not re.search(rf"(?<!\d){parts[0]}(?!\d)", text):
+    if not _number_in(text, str(parts[0])):
         return False
     if len(parts) > 1:
         name = MONTHS[parts[1] - 1]
@@ -502,6 +502,24 @@ def date_in_text(value: DateValue, text: str) -> bool:
         if not re.search(rf"(?<!\d){day}(st|nd|rd|th)?(?!\d)", text):
             return False
     return True
+
+
+def _number_in(text: str, token: str) -> bool:
+    """Whether ``token`` is in ``text`` with no digit right before or after it (a regular
+    expression per date would be compiled once for each of thousands of dates).
+
+    >>> _number_in("in 2019, 20190", "2019"), _number_in("x12019", "2019")
+    (True, False)
+    """
+    start = text.find(token)
+    while start != -1:
+        end = start + len(token)
+        if (start == 0 or not text[start - 1].isdecimal()) and (
+            end == len(text) or not text[end].isdecimal()
+        ):
+            return True
+        start = text.find(token, start + 1)
+    return False
 
 
 def _check_basis_articles(

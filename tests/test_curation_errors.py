@@ -493,3 +493,20 @@ def test_a_byte_order_mark_is_not_part_of_the_text(make_tree):
     assert curation.articles["a1"].text == BASE_TEXT
     assert [c.quote.start for c in curation.claims] == [0, 82]
     assert curation.articles["a1"].sha256 == hashlib.sha256(raw).hexdigest()
+
+
+def test_a_number_in_text_is_found_as_the_regular_expression_finds_it() -> None:
+    """The date check's digit-bounded search (no expression compiled per date) agrees with
+    ``(?<!\\d)TOKEN(?!\\d)`` on texts with ASCII and other decimal digits."""
+    import random
+    import re
+
+    from kg.curation import _number_in
+
+    rng = random.Random(3)
+    alphabet = "2019-0 a,\u0663\u00b2x"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        token = rng.choice(["2019", "2019-01", "0", "19", "2019-01-0"])
+        expected = bool(re.search(rf"(?<!\d){re.escape(token)}(?!\d)", text))
+        assert _number_in(text, token) == expected, (text, token)
