@@ -226,18 +226,24 @@ def figures(measured: dict[str, Any]) -> str:
 
 
 def edge_point(opened: Opened, edge_id: str) -> tuple[float, float]:
-    """Where to click on an edge, in page coordinates: a third of the way along it."""
-    return opened.page.evaluate(
+    """Where to click on an edge, in page coordinates: the point nearest a third of the way
+    along its drawn line where vis-network finds this edge (another edge may cross it)."""
+    point = opened.page.evaluate(
         """(id) => {
-      const e = kg.data.edges[id];
-      const p = network.getPositions([e.from, e.to]);
-      const point = network.canvasToDOM({x: p[e.from].x * 0.6 + p[e.to].x * 0.4,
-                                         y: p[e.from].y * 0.6 + p[e.to].y * 0.4});
+      const edge = network.body.edges[id];
       const box = document.getElementById('kg-network').getBoundingClientRect();
-      return [point.x + box.left, point.y + box.top];
+      for (const t of [0.4, 0.35, 0.45, 0.3, 0.5, 0.25, 0.55, 0.6, 0.2, 0.65, 0.7, 0.75]) {
+        const p = network.canvasToDOM(edge.edgeType.getPoint(t));
+        if (network.getEdgeAt(p) === id && network.getNodeAt(p) === undefined) {
+          return [p.x + box.left, p.y + box.top];
+        }
+      }
+      return null;
     }""",
         edge_id,
     )
+    assert point is not None, f"no point of {edge_id} can be clicked"
+    return point
 
 
 def test_seed_page_loads_offline_and_draws_the_projection(seed: Opened, graph: KnowledgeGraph):

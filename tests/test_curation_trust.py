@@ -467,6 +467,13 @@ def test_sentences_that_had_no_claim_have_one(curation):
     )
     # 004 "often produced in Mexico with chemical compounds", according to Washington
     assert has(A004, "fentanyl-precursors", "ingredientOf", "fentanyl", "united-states")
+    # 001 "negotiating with China to resume bilateral cooperation and establish a working group"
+    assert has(A001, "biden-administration", "discussed", "counternarcotics-working-group")
+    # 001 "stopping the flow of synthetic drugs and precursor chemicals into the U.S."
+    assert has(A001, "counternarcotics-working-group", "targets", "precursor-trafficking")
+    # 002 Wang: China cracks down on the smuggling, manufacture, trafficking ... of its precursors
+    assert has(A002, "china", "combats", "precursor-trafficking", "wang-002")
+    assert has(A002, "china", "combats", "precursor-production", "wang-002")
     # 003 reports a decision to lift the sanctions, per the Chinese commission
     [decided] = [c for c in curation.claims if "has decided to lift sanctions" in c.quote.exact]
     assert decided.attributed_to == "china-national-narcotics-control-commission"
