@@ -1339,7 +1339,7 @@ def transitive(graph: nx.MultiDiGraph, node: str, predicate: str = "partOf") -> 
     return sorted(seen)
 
 
-def _flat(value: Any) -> str | int | float | bool:
+def _flat(value: Any, encoded: Mapping[int, str] | None = None) -> str | int | float | bool:
     if isinstance(value, bool | int | float | str):
         return value
     if value is None:
@@ -1348,14 +1348,28 @@ def _flat(value: Any) -> str | int | float | bool:
         value = sorted(value, key=str)
     elif isinstance(value, Evidence):
         value = list(value)
+    if encoded and isinstance(value, list) and value and all(id(v) in encoded for v in value):
+        # a list's JSON is its items' JSON, joined as json.dumps joins them
+        return "[" + ", ".join(encoded[id(v)] for v in value) + "]"
+    return row_json(value)
+
+
+def row_json(value: Any) -> str:
+    """The JSON that kg.graphml writes for a value (a claim row, say): keys sorted, UTF-8 kept.
+
+    >>> row_json({"b": 1, "a": ["é"]})
+    '{"a": ["é"], "b": 1}'
+    """
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def to_graphml(graph: nx.MultiDiGraph) -> bytes:
+def to_graphml(graph: nx.MultiDiGraph, encoded: Mapping[int, str] | None = None) -> bytes:
     """GraphML of a projected graph: nodes and edges sorted, list and dict attributes as JSON.
 
     Each edge's id is ``SUBJECT.PREDICATE.OBJECT`` (unique: entity ids are slugs, predicates
     have no dots), so strict readers keep every edge. The same graph gives the same bytes.
+    ``encoded`` maps the ``id`` of values already encoded (claim rows) to their
+    :func:`row_json`: a list of them is joined, not encoded again.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("ifs", label="IFS", articles=["a1", "a2"])
@@ -1369,11 +1383,11 @@ def to_graphml(graph: nx.MultiDiGraph) -> bytes:
     True
     """
     nodes = [
-        (str(node), {k: _flat(graph.nodes[node][k]) for k in sorted(graph.nodes[node])})
+        (str(node), {k: _flat(graph.nodes[node][k], encoded) for k in sorted(graph.nodes[node])})
         for node in sorted(graph.nodes)
     ]
     edges = [
-        (str(u), str(v), f"{u}.{key}.{v}", {k: _flat(a[k]) for k in sorted(a)})
+        (str(u), str(v), f"{u}.{key}.{v}", {k: _flat(a[k], encoded) for k in sorted(a)})
         for u, v, key in sorted(graph.edges(keys=True), key=lambda e: (e[0], e[1], str(e[2])))
         for a in [graph.edges[u, v, key]]
     ]

@@ -4,7 +4,8 @@ rows of each article, kept in the build cache.
 Both come from the NetworkX projection, made here from claim rows (:func:`kg.graph.project`
 with ``rows``) and a store holding only the default, ontology and background graphs: the
 article graphs are not loaded again. An article's rows are read from its own graph
-(:func:`kg.graph.find_claims`) and reused while their key holds: the key of the article graph
+(:func:`kg.graph.find_claims`) and reused, with the JSON the GraphML writes for each, while their
+key holds: the key of the article graph
 (:attr:`kg.buildcache.BuildCache.keys`) with the article's record, whose outlet, agency and
 date are in every row. The bytes are those of the projection of the whole store (tested).
 
@@ -38,29 +39,32 @@ def views(
 ) -> dict[str, bytes]:
     """``graph.html`` (the default view) and ``kg.graphml`` of the dataset."""
     from kg import html as pages
-    from kg.graph import find_claims, project, sorted_rows, to_graphml
+    from kg.graph import find_claims, project, row_json, sorted_rows, to_graphml
 
     store = ox.Store()
     for data in (dataset.head_nq, dataset.tail_nq):
         if data:
             store.load(data, format=ox.RdfFormat.N_QUADS)
     rows: list[dict[str, Any]] = []
+    encoded: dict[int, str] = {}  # each row's JSON in the GraphML, by id(row)
     for article_id, nq in dataset.article_nq.items():
         key = _rows_key(cache, curation, article_id)
         stored = cache.piece(key) if cache is not None and key else None
         if stored is not None:
-            rows += pickle.loads(stored)
-            continue
-        data = nq if isinstance(nq, bytes) else Path(nq).read_bytes()
-        store.load(data, format=ox.RdfFormat.N_QUADS)
-        found = find_claims(store, graph=ox.NamedNode(str(article_iri(article_id))))
-        if cache is not None and key:
-            cache.keep_piece(key, pickle.dumps(found, protocol=5))
+            found, texts = pickle.loads(stored)
+        else:
+            data = nq if isinstance(nq, bytes) else Path(nq).read_bytes()
+            store.load(data, format=ox.RdfFormat.N_QUADS)
+            found = find_claims(store, graph=ox.NamedNode(str(article_iri(article_id))))
+            texts = [row_json(row) for row in found]
+            if cache is not None and key:
+                cache.keep_piece(key, pickle.dumps((found, texts), protocol=5))
         rows += found
+        encoded.update(zip(map(id, found), texts, strict=True))
     graph = project(store, rows=sorted_rows(rows), ontology=ontology)
-    texts = {ident: article.text for ident, article in sorted(curation.articles.items())}
-    page = pages.page_from_store(store, graph=graph, texts=texts, ontology=ontology)
-    return {"graph.html": page.html, "kg.graphml": to_graphml(graph)}
+    article_texts = {ident: a.text for ident, a in sorted(curation.articles.items())}
+    page = pages.page_from_store(store, graph=graph, texts=article_texts, ontology=ontology)
+    return {"graph.html": page.html, "kg.graphml": to_graphml(graph, encoded)}
 
 
 def _rows_key(cache: BuildCache | None, curation: Curation, article_id: str) -> str | None:
