@@ -675,3 +675,22 @@ def test_the_evidence_panel_says_when_a_publication_date_was_inferred(
     assert '"article":"000_d8c50166044d5b84"' in page
     assert '"publishedObtained":"inferred"' in page
     assert '" (inferred)"' in page  # graph.js writes it after the date
+
+
+def test_overlap_removal_leaves_a_gap_that_rounding_cannot_close():
+    import numpy as np
+
+    from kg.html.layout import GAP, NodeBox, _remove_overlaps
+
+    box = NodeBox(-50.3, 50.3, -10.2, 30.7)
+    rng = np.random.default_rng(1)
+    coords = _remove_overlaps(rng.uniform(0, 60, size=(12, 2)), [box] * 12)
+    rounded = np.round(coords)
+    for i in range(12):
+        for j in range(i + 1, 12):
+            gap_x = abs(coords[i, 0] - coords[j, 0]) - (box.right - box.left)
+            gap_y = abs(coords[i, 1] - coords[j, 1]) - (box.bottom - box.top)
+            assert max(gap_x, gap_y) >= GAP - 1e-9
+            gap_x = abs(rounded[i, 0] - rounded[j, 0]) - (box.right - box.left)
+            gap_y = abs(rounded[i, 1] - rounded[j, 1]) - (box.bottom - box.top)
+            assert max(gap_x, gap_y) >= 0

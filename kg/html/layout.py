@@ -481,6 +481,10 @@ def _spread(coords: Any, boxes: list[NodeBox], density: float = 0.6) -> Any:
     return coords * math.sqrt(ratio / density) if ratio > density else coords + np.zeros(1)
 
 
+#: The least gap, in pixels, that _remove_overlaps leaves between two entities' boxes.
+GAP = 2.0
+
+
 def _remove_overlaps(coords: Any, boxes: list[NodeBox], margin: float = 40.0) -> Any:
     """Push overlapping label boxes apart along the axis of least overlap (deterministic).
 
@@ -515,7 +519,9 @@ def _remove_overlaps(coords: Any, boxes: list[NodeBox], margin: float = 40.0) ->
         oy = np.minimum((y + bottom)[first], (y + bottom)[second]) - np.maximum(
             (y + top)[first], (y + top)[second]
         )
-        hit = (ox > 0) & (oy > 0)
+        # boxes closer than GAP count as overlapping: positions are rounded to whole pixels
+        # later (twice at most), which can close a smaller gap
+        hit = (ox > -GAP) & (oy > -GAP)
         if not hit.any():
             if fresh:
                 break
@@ -531,8 +537,8 @@ def _remove_overlaps(coords: Any, boxes: list[NodeBox], margin: float = 40.0) ->
         side_y = np.where(dy != 0, np.sign(dy), 1.0)
         push = np.stack(
             [
-                np.where(along_x, side_x * (ox / 2 + 0.5), 0.0),
-                np.where(~along_x, side_y * (oy / 2 + 0.5), 0.0),
+                np.where(along_x, side_x * ((ox + GAP) / 2 + 0.5), 0.0),
+                np.where(~along_x, side_y * ((oy + GAP) / 2 + 0.5), 0.0),
             ],
             axis=1,
         )
