@@ -133,6 +133,7 @@ def claim_rows(store: ox.Store, query: str = CLAIMS_QUERY) -> list[dict[str, Any
 
 #: basis property -> the claim part it explains
 _BASIS_PARTS = {
+    "predicateBasis": "predicate",
     "objectBasis": "object",
     "dateBasis": "date",
     "validFromBasis": "valid_from",

@@ -17,7 +17,7 @@ DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 PRECISIONS = ("year", "month", "day")
 CERTAINTIES = ("stated", "approximate", "more-than", "less-than", "alleged", "hedged", "denied")
 #: The parts of a claim whose value may be inferred rather than stated in the quote.
-INFERABLE_PARTS = ("object", "date", "valid_from", "valid_until")
+INFERABLE_PARTS = ("predicate", "object", "date", "valid_from", "valid_until")
 #: How a value was obtained: written in the quote, or worked out by the curator.
 STATED, INFERRED = "stated", "inferred"
 

@@ -100,6 +100,7 @@ _DERIVED_FROM = PROV.wasDerivedFrom
 _TIMES = ((KG.date, "date"), (KG.validFrom, "valid_from"), (KG.validUntil, "valid_until"))
 #: per inferable part: (the property saying how it was obtained, the property to its basis)
 _OBTAINED = {
+    "predicate": (KG.predicateObtained, KG.predicateBasis),
     "object": (KG.objectObtained, KG.objectBasis),
     "date": (KG.dateObtained, KG.dateBasis),
     "valid_from": (KG.validFromObtained, KG.validFromBasis),
@@ -338,6 +339,8 @@ def _claim_quads(
     for part, (obtained, basis_property) in _OBTAINED.items():
         if part == "object" and not isinstance(claim.object, Value):
             continue
+        if part == "predicate" and not claim.basis(part):
+            continue  # a predicate is marked only when the curator read it from the words
         if part != "object" and getattr(claim, part) is None:
             continue
         basis = claim.basis(part)

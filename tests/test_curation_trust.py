@@ -657,3 +657,30 @@ def test_date_in_text_reads_dates_at_their_precision():
     assert not date_in_text(DateValue("2023-11"), "in November")
     assert date_in_text(DateValue("2019"), "until 2019, when")
     assert not date_in_text(DateValue("2019"), "in 20190")
+
+
+def test_a_predicate_read_from_words_that_do_not_say_it_is_inferred(curation, graph):
+    # 004: "For years ... cooperation ... has been suspended" / "But the situation changed
+    # during the meeting of November 15": the official never says "resumed"
+    [claim] = [
+        c for c in curation.claims if c.article == A004 and "the situation changed" in c.quote.exact
+    ]
+    basis = claim.basis("predicate")
+    assert claim.predicate == "resumedAfter" and claim.obtained == "inferred"
+    assert basis and "the situation changed" in " ".join(basis.words)
+    assert "resume" not in claim.quote.exact.lower()
+    stated = graph.sources(claim.subject, claim.predicate, claim.object, stated_only=True)
+    assert all("the situation changed" not in row["quote"] for row in stated)
+
+
+def test_a_predicate_basis_is_checked(make_tree):
+    claims = BASE_CLAIMS.replace(
+        "inferred: {date: {words: The United States removed, reasoning: the test's removal day}}",
+        "inferred: {date: {words: The United States removed, reasoning: the test's removal day},"
+        " predicate: {words: on Thursday, reasoning: read from the sentence}}",
+    )
+    [problem] = problems(make_tree(claims=claims))
+    assert "basis words 'on Thursday' are not in the article" in problem
+    fine = claims.replace("words: on Thursday", "words: removed the Institute")
+    [claim, _] = load_curation(make_tree(claims=fine)).claims
+    assert claim.basis("predicate").words == ("removed the Institute",)

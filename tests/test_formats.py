@@ -19,7 +19,7 @@ import pytest
 from kg.api import validate
 from kg.csvexport import CLAIM_COLUMNS, ENTITY_COLUMNS, LIST_SEPARATOR
 from kg.ftm import SCHEMA_OF_CLASS
-from kg.model import Curation
+from kg.model import INFERABLE_PARTS, Curation
 from kg.rdf import claim_node
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,16 +74,13 @@ def test_claims_csv_has_one_row_per_claim_with_its_quote_at_its_offsets(
         assert row["valid_from"] == (str(claim.valid_from) if claim.valid_from else "")
         assert row["valid_until"] == (str(claim.valid_until) if claim.valid_until else "")
         assert row["obtained"] == claim.obtained
-        for part in ("object", "date", "valid_from", "valid_until"):
+        for part in INFERABLE_PARTS:
             basis = claim.basis(part)
             assert row[f"{part}_basis"] == (basis.summary() if basis else ""), (part, row["claim"])
         if row["scope"]:
             assert row["scope_label"] == curation.entities[row["scope"]].label
     inferred = [r for r in rows if r["obtained"] == "inferred"]
-    assert inferred and all(
-        any(r[f"{part}_basis"] for part in ("object", "date", "valid_from", "valid_until"))
-        for r in inferred
-    )
+    assert inferred and all(any(r[f"{part}_basis"] for part in INFERABLE_PARTS) for r in inferred)
     delisting = next(
         r for r in rows if r["predicate"] == "delisted" and r["article"].startswith("001_")
     )
