@@ -22,6 +22,7 @@ cap, with processes and folders that never outlive the Python process that owns 
 from __future__ import annotations
 
 import fcntl
+import math
 import os
 import re
 import shutil
@@ -576,7 +577,10 @@ class Engine:
 
         A shape's lane is set by the median of its recent run times when it has run (one slow
         run sends a new shape to the costly lane; a shape that is usually fast stays cheap when
-        one run was slowed by the load around it), else by :func:`query_cost`.
+        one run was slowed by the load around it), else by :func:`query_cost`. A shape that ran
+        past its deadline among its recent runs goes to the costly lane whatever its median:
+        its next deadline would restart the lane, and only the costly lane may be restarted
+        for it.
         """
         shape = shape_of(text)
         with self._lock:
@@ -585,24 +589,29 @@ class Engine:
             known = self._remember(shape, query_cost(shape), ())
         estimate, runs = known
         if runs:
-            return ("cheap" if statistics.median(runs) < FAST_BUDGET else "costly"), shape
+            fast = max(runs) < math.inf and statistics.median(runs) < FAST_BUDGET
+            return ("cheap" if fast else "costly"), shape
         return estimate, shape
 
     def _remember(
         self, shape: str, estimate: str, runs: tuple[float, ...]
     ) -> tuple[str, tuple[float, ...]]:
         with self._lock:
-            self._costs[shape] = (estimate, runs)
-            self._costs.move_to_end(shape)
-            while len(self._costs) > 4096:
-                self._costs.popitem(last=False)
+            self._store(shape, estimate, runs)
         return estimate, runs
 
     def _learn(self, shape: str, took: float) -> None:
+        """Add a run time (``math.inf`` for a run stopped at its deadline) to a shape's."""
         with self._lock:
             estimate, runs = self._costs.get(shape, ("costly", ()))
-            self._costs[shape] = (estimate, (*runs, took)[-RECENT_RUNS:])
-            self._costs.move_to_end(shape)
+            self._store(shape, estimate, (*runs, took)[-RECENT_RUNS:])
+
+    def _store(self, shape: str, estimate: str, runs: tuple[float, ...]) -> None:
+        # (the caller holds self._lock) the 4,096 most recently used shapes are kept
+        self._costs[shape] = (estimate, runs)
+        self._costs.move_to_end(shape)
+        while len(self._costs) > 4096:
+            self._costs.popitem(last=False)
 
     def execute(
         self, text: str, dataset: Mapping[str, list[str]] | None, deadline: float, timeout: float
@@ -665,7 +674,7 @@ class Engine:
                 answer.lane = name
                 return answer
             except TimeoutError:
-                self._learn(shape, time.monotonic() - started)
+                self._learn(shape, math.inf)
                 self._restart(lane, f"a query ran past the {timeout:g} s deadline")
                 raise Refusal(
                     504,

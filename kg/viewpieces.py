@@ -54,8 +54,10 @@ def views(
             found, texts = pickle.loads(stored)
         else:
             data = nq if isinstance(nq, bytes) else Path(nq).read_bytes()
+            named = ox.NamedNode(str(article_iri(article_id)))
             store.load(data, format=ox.RdfFormat.N_QUADS)
-            found = find_claims(store, graph=ox.NamedNode(str(article_iri(article_id))))
+            found = find_claims(store, graph=named)
+            store.remove_graph(named)  # the store keeps the shared graphs only
             texts = [row_json(row) for row in found]
             if cache is not None and key:
                 cache.keep_piece(key, pickle.dumps((found, texts), protocol=5))

@@ -565,6 +565,22 @@ def test_fitting_the_view_with_the_panel_open_uses_the_part_it_leaves_uncovered(
     seed_1400.clean()
 
 
+def test_on_a_narrow_screen_the_panel_under_the_graph_does_not_change_the_fitted_view(
+    browser: Any, seed_html: Path
+):
+    opened = open_page(browser, seed_html, width=800, height=900)
+    try:
+        page = opened.page
+        page.evaluate("kg.fitView()")
+        closed = page.evaluate("[network.getScale(), network.getViewPosition()]")
+        page.evaluate("kg.showNode('ifs'); kg.fitView()")
+        assert page.evaluate("getComputedStyle(document.getElementById('kg-evidence')).position")
+        assert page.evaluate("[network.getScale(), network.getViewPosition()]") == closed
+        opened.clean()
+    finally:
+        opened.page.close()
+
+
 def test_opening_the_panel_keeps_the_graph_size_and_zoom(seed_1400: Opened):
     page = seed_1400.page
     before = page.evaluate("[network.getScale(), network.canvas.frame.clientWidth]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import signal
@@ -767,6 +768,24 @@ def test_a_usually_fast_query_stays_cheap_when_one_run_is_slowed(served: SparqlS
     for _ in range(RECENT_RUNS):
         engine._learn(shape, 1.2)  # slow every time now: costly
     assert engine.route("SELECT ?p ?o WHERE { entity:united-states ?p ?o }")[0] == "costly"
+
+
+def test_a_query_shape_that_ran_past_its_deadline_goes_to_the_costly_lane(
+    served: SparqlServer,
+) -> None:
+    # one shape can be fast for most parameters and reach the deadline for a few (a named
+    # query about a hub): its median stays low, but a deadline restarts the lane it ran in
+    engine = served.engine
+    assert engine is not None
+    lane, shape = engine.route("SELECT ?s WHERE { ?s ?p entity:ifs }")
+    assert lane == "cheap"
+    for took in (0.004, 0.006, 0.005, 0.005, 0.004):
+        engine._learn(shape, took)
+    engine._learn(shape, math.inf)  # stopped at its deadline
+    assert engine.route("SELECT ?s WHERE { ?s ?p entity:china }")[0] == "costly"
+    for _ in range(RECENT_RUNS):
+        engine._learn(shape, 0.005)  # the timed-out run has left the recent ones
+    assert engine.route("SELECT ?s WHERE { ?s ?p entity:china }")[0] == "cheap"
 
 
 def test_repeated_queries_are_answered_from_the_cache_until_the_data_change(

@@ -298,8 +298,10 @@
   }
 
   function covered() {
-    // how much of the graph's width the open evidence panel covers, on the right
-    return document.body.classList.contains("kg-open") ? panel.offsetWidth : 0;
+    // how much of the graph's width the open evidence panel covers, on the right (on a narrow
+    // screen the panel sits under the graph and covers nothing)
+    return document.body.classList.contains("kg-open") &&
+      getComputedStyle(panel).position === "absolute" ? panel.offsetWidth : 0;
   }
 
   function keepInView(id, isEdge) {
@@ -532,9 +534,14 @@
 
   function labelBox(id) {
     var point = network.body.edges[id].edgeType.getPoint(0.5);
+    return boxAt(id, point.x, point.y);
+  }
+
+  function boxAt(id, x, y) {
+    // the box of an edge's label drawn centred on (x, y), a little grown
     var half = textWidth(DATA.edges[id].label, edgeFont) / 2 + 3;
     var rise = edgeFont.size / 2 + 3;
-    return [point.x - half, point.y - rise, point.x + half, point.y + rise];
+    return [x - half, y - rise, x + half, y + rise];
   }
 
   function placeLabels(first) {
@@ -642,12 +649,10 @@
   function roomyBend(id, taken) {
     var edge = network.body.edges[id];
     var a = network.body.nodes[edge.fromId], b = network.body.nodes[edge.toId];
-    var half = textWidth(DATA.edges[id].label, edgeFont) / 2 + 3;
-    var rise = edgeFont.size / 2 + 3;
     for (var i = 0; i < BENDS.length; i++) {
       var via = curveVia(a, b, BENDS[i]);
       var x = 0.25 * a.x + 0.5 * via.x + 0.25 * b.x, y = 0.25 * a.y + 0.5 * via.y + 0.25 * b.y;
-      var box = freeBox([x - half, y - rise, x + half, y + rise], taken);
+      var box = freeBox(boxAt(id, x, y), taken);
       if (box && curveClear(a, b, via, [edge.fromId, edge.toId])) {
         return { box: box, smooth: { enabled: true, type: BENDS[i] > 0 ? "curvedCW" : "curvedCCW",
                                      roundness: Math.abs(BENDS[i]) } };
