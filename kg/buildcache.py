@@ -510,13 +510,6 @@ def _reach(nodes: Iterable[Any], about: Mapping[Any, list[Any]]) -> list[Any]:
     return sorted(first | second, key=str)
 
 
-def _context(quads: Sequence[Any], about: Mapping[Any, list[Any]]) -> list[Any]:
-    """The default-graph statements about the nodes an article graph mentions, and about the
-    nodes those name (an article's outlet, say): what its shapes read besides the graph."""
-    reached = _reach((term for q in quads for term in (q[0], q[2])), about)
-    return [quad for node in reached for quad in about[node]]
-
-
 class _NodeDigests:
     """The SHA-256 of what the default graph says about each node, made once per node."""
 

@@ -128,7 +128,7 @@ def claim_rows(store: ox.Store, query: str = CLAIMS_QUERY) -> list[dict[str, Any
                 **_obtained(store, sol[0], sol[names.index("g")], v["scope"], v["obtained"]),
             }
         )
-    return _sorted_rows(rows)
+    return sorted_rows(rows)
 
 
 #: basis property -> the claim part it explains
@@ -403,16 +403,12 @@ def find_claims(
         if obj is not None and row["object_is_entity"] == isinstance(obj, ox.Literal):
             continue
         rows.append(row)
-    return _sorted_rows(rows)
+    return sorted_rows(rows)
 
 
 def sorted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Claim rows (sorted in place) in the order of :func:`claim_rows`: by subject, predicate,
     object, article and speaker."""
-    return _sorted_rows(rows)
-
-
-def _sorted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows.sort(
         key=lambda r: (
             r["subject"],
@@ -518,7 +514,7 @@ class Evidence(Sequence[dict[str, Any]]):
                 for triple in self._triples
                 for row in find_claims(store, *_terms(triple), articles=self._articles)
             ]
-            self._rows = _sorted_rows(rows) if len(self._triples) > 1 else rows
+            self._rows = sorted_rows(rows) if len(self._triples) > 1 else rows
             self._store = None
         return self._rows
 

@@ -8,6 +8,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -343,7 +344,7 @@ def test_article_by_article_shacl_finds_what_the_whole_check_finds(pristine: Pat
     units = [default + ontology_graph]
     for article_id, claims in claims_by_article(curation).items():
         quads = list(article_graph_quads(article_id, claims, terms))
-        units.append(quads + buildcache._context(quads, about) + ontology_graph)
+        units.append(quads + _context(quads, about) + ontology_graph)
     found: set[str] = set()
     for unit in units:
         try:
@@ -387,3 +388,10 @@ def _quoted(text: str) -> str:
     import json
 
     return json.dumps(text, ensure_ascii=False)
+
+
+def _context(quads: list[Any], about: dict[Any, list[Any]]) -> list[Any]:
+    """The default-graph statements about the nodes an article graph mentions, and about the
+    nodes those name (an article's outlet, say): what its shapes read besides the graph."""
+    reached = buildcache._reach((term for q in quads for term in (q[0], q[2])), about)
+    return [quad for node in reached for quad in about[node]]
