@@ -60,12 +60,18 @@ def _shown(cell: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def executed() -> Any:
+def executed(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The committed notebook, run again in a fresh python3 kernel from examples/."""
+    from traitlets.config import Config
+
     notebook = nbformat.read(TOUR, as_version=4)
     fresh = copy.deepcopy(notebook)
+    # the kernel talks over Unix sockets: TCP ports chosen free can be taken by another
+    # process before the kernel binds them, which kills the kernel at start-up
+    sockets = tmp_path_factory.mktemp("kernel") / "kernel"
     client = nbclient.NotebookClient(
         fresh,
+        config=Config({"KernelManager": {"transport": "ipc", "ip": str(sockets)}}),
         timeout=600,
         startup_timeout=300,  # a loaded machine can take more than the default 60 s
         kernel_name="python3",
