@@ -192,10 +192,6 @@ def _build(
     return report
 
 
-def _texts(curation: Curation) -> dict[str, str]:
-    return {ident: article.text for ident, article in sorted(curation.articles.items())}
-
-
 def write_html(
     out: Path | str = "graph.html",
     *,
@@ -224,7 +220,7 @@ def write_html(
     curation = load_curation(root, ontology)
     store = new_store()
     store.bulk_extend(to_oxigraph(iter_quads(curation, ontology)))
-    return pages.write_html(store, out, texts=_texts(curation), ontology=ontology, **view)
+    return pages.write_html(store, out, texts=curation.texts(), ontology=ontology, **view)
 
 
 def load(path: Path | str | None = None, *, root: Path | None = None) -> KnowledgeGraph:

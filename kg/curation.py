@@ -672,22 +672,9 @@ def _load_entities(ck: _Checker, data: Path, reuse: BuildCache | None = None) ->
             if not isinstance(aliases, YList) or not all(isinstance(a, YStr) for a in aliases):
                 ck.add(shown, aliases, "'aliases' must be a list of names", "write [Name, Other]")
                 aliases = YList()
-            wikidata = ck.text_of(shown, rec, "wikidata")
-            if wikidata and not WIKIDATA_PATTERN.match(wikidata):
-                ck.add(
-                    shown,
-                    rec["wikidata"],
-                    f"bad wikidata id {wikidata!r}",
-                    "write a verified QID such as Q30, or leave it out",
-                )
-            geonames = ck.text_of(shown, rec, "geonames")
-            if geonames and not GEONAMES_PATTERN.match(geonames):
-                ck.add(
-                    shown,
-                    rec["geonames"],
-                    f"bad geonames id {geonames!r}",
-                    "write the verified numeric GeoNames id such as 5391959, or leave it out",
-                )
+            wikidata, geonames = (
+                _external_id(ck, shown, rec, field) for field in ("wikidata", "geonames")
+            )
             entities[ident] = Entity(
                 id=ident,
                 type=cls or "Entity",
@@ -706,6 +693,25 @@ def _load_entities(ck: _Checker, data: Path, reuse: BuildCache | None = None) ->
                 key, [(e, first_seen[e.id]) for e in made], ck.positions[shown]
             )
     return entities
+
+
+#: an external identifier field: (its pattern, what to write instead of a bad one)
+_EXTERNAL_IDS = {
+    "wikidata": (WIKIDATA_PATTERN, "write a verified QID such as Q30, or leave it out"),
+    "geonames": (
+        GEONAMES_PATTERN,
+        "write the verified numeric GeoNames id such as 5391959, or leave it out",
+    ),
+}
+
+
+def _external_id(ck: _Checker, shown: str, rec: YMap, field: str) -> str | None:
+    """An entity's wikidata or geonames id, reported when it does not look like one."""
+    value = ck.text_of(shown, rec, field)
+    pattern, hint = _EXTERNAL_IDS[field]
+    if value and not pattern.match(value):
+        ck.add(shown, rec[field], f"bad {field} id {value!r}", hint)
+    return value
 
 
 def _hint_names(names: list[str], what: str) -> str:

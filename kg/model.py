@@ -280,3 +280,11 @@ class Curation:
     entities: dict[str, Entity]
     claims: tuple[Claim, ...]
     background: tuple[BackgroundFact, ...] = ()
+
+    def texts(self) -> dict[str, str]:
+        """Each article's text by id, in id order (what the graph page quotes from).
+
+        >>> Curation({}, {}, ()).texts()
+        {}
+        """
+        return {ident: article.text for ident, article in sorted(self.articles.items())}

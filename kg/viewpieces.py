@@ -64,8 +64,7 @@ def views(
         rows += found
         encoded.update(zip(map(id, found), texts, strict=True))
     graph = project(store, rows=sorted_rows(rows), ontology=ontology)
-    article_texts = {ident: a.text for ident, a in sorted(curation.articles.items())}
-    page = pages.page_from_store(store, graph=graph, texts=article_texts, ontology=ontology)
+    page = pages.page_from_store(store, graph=graph, texts=curation.texts(), ontology=ontology)
     return {"graph.html": page.html, "kg.graphml": to_graphml(graph, encoded)}
 
 

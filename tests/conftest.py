@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,3 +131,41 @@ def make_tree(tmp_path: Path) -> TreeFactory:
         return tree
 
     return factory
+
+
+def need_module(name: str, *, module_level: bool = False) -> Any:
+    """A package of the [test] extra, or a skip (a failure in CI, where the extra is installed).
+
+    ``module_level``: the skip covers the whole test module (called at import time).
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError as err:
+        if IN_CI:
+            pytest.fail(f"CI must run this test: {err} (pip install -e '.[test]')")
+        pytest.skip(f"{err}: pip install -e '.[test]'", allow_module_level=module_level)
+
+
+# --- processes, read from /proc ------------------------------------------------------------------
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

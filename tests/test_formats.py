@@ -4,7 +4,6 @@ igraph), FollowTheMoney (the followthemoney package)."""
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import json
 import os
@@ -21,19 +20,10 @@ from kg.csvexport import CLAIM_COLUMNS, ENTITY_COLUMNS, LIST_SEPARATOR
 from kg.ftm import SCHEMA_OF_CLASS
 from kg.model import INFERABLE_PARTS, Curation
 from kg.rdf import claim_node
+from tests.conftest import need_module
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def need(module: str) -> Any:
-    """A package of the [test] extra; without it the test skips, except in CI (a failure)."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as err:
-        if IN_CI:
-            pytest.fail(f"CI must run this test: {err} (pip install -e '.[test]')")
-        pytest.skip(f"{err}: pip install -e '.[test]'")
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +131,7 @@ def test_readme_documents_every_list_attribute_of_the_graphml(built_exports: Pat
 
 
 def test_graphml_reads_in_igraph(built_exports: Path) -> None:
-    igraph = need("igraph")
+    igraph = need_module("igraph")
     path = built_exports / "kg.graphml"
     strict = igraph.Graph.Read_GraphML(str(path))
     loose = nx.read_graphml(path, force_multigraph=True)
@@ -163,7 +153,7 @@ def ftm_lines(built_exports: Path) -> list[dict[str, Any]]:
 def test_every_ftm_entity_is_valid_in_the_followthemoney_model(
     ftm_lines: list[dict[str, Any]],
 ) -> None:
-    model = need("followthemoney").model
+    model = need_module("followthemoney").model
     ids = {line["id"]: line["schema"] for line in ftm_lines}
     assert len(ids) == len(ftm_lines)
     assert [line["id"] for line in ftm_lines] == sorted(ids)
@@ -183,7 +173,7 @@ def test_every_ftm_entity_is_valid_in_the_followthemoney_model(
 
 
 def test_ftm_validate_re_emits_every_entity_unchanged(built_exports: Path) -> None:
-    need("followthemoney")
+    need_module("followthemoney")
     source = built_exports / "kg.ftm.json"
     ftm = [sys.executable, "-c", "from followthemoney.cli.cli import cli; cli()"]  # the ftm command
     done = subprocess.run(

@@ -10,30 +10,18 @@ copy the first cells' outputs into README.md, which shows them).
 from __future__ import annotations
 
 import copy
-import importlib
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import need_module
 
-
-def _needed(name: str) -> Any:
-    """The module, or a skip (a failure in CI, where the [test] extra installs it)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError as err:
-        if IN_CI:
-            pytest.fail(f"CI must run the notebook: {err} (pip install -e '.[test]')")
-        pytest.skip(f"{name} is not installed: {err}", allow_module_level=True)
-
-
-nbformat = _needed("nbformat")
-nbclient = _needed("nbclient")
-_needed("ipykernel")
-_needed("pandas")
+nbformat = need_module("nbformat", module_level=True)
+nbclient = need_module("nbclient", module_level=True)
+need_module("ipykernel", module_level=True)
+need_module("pandas", module_level=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 TOUR = ROOT / "examples" / "tour.ipynb"

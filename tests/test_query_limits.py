@@ -22,6 +22,7 @@ from kg.knowledge import KnowledgeGraph
 from kg.ontology import PREFIXES
 from kg.results import QueryTimeout
 from kg.sparql import named_queries, run_query, serialize_query, stream_query
+from tests.conftest import children_of, running
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Every triple of the named graphs against every label: tens of thousands of rows.
@@ -124,26 +125,6 @@ def test_python_rows_are_capped_with_a_flag_and_a_warning(graph: KnowledgeGraph)
         assert len(some.rows) == 50 and some.truncated
         assert graph.sparql(MANY, max_rows=None).truncated is False
     assert len(run_query(graph.store, MANY, timeout=60).rows) == count(graph, MANY)
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def running(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def start_query(*args: str) -> subprocess.Popen[str]:

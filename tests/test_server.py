@@ -28,6 +28,7 @@ from kg.knowledge import KnowledgeGraph
 from kg.remote import remote_query
 from kg.server import LOOPBACK, Source, SparqlServer, free_port, negotiate, oxigraph_binary
 from kg.sparql import QueryResult, bind_text, named_queries, run_query, with_values
+from tests.conftest import children_of, running
 
 pytestmark = pytest.mark.server
 
@@ -628,28 +629,6 @@ def test_service_description_by_content_negotiation(
 
 
 # --- The engine never outlives its guard ------------------------------------------------------
-
-
-def children_of(pid: int) -> list[int]:
-    """Processes whose parent is ``pid`` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def running(pid: int) -> bool:
-    """Whether a process exists and is not a zombie."""
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
