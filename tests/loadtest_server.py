@@ -6,7 +6,9 @@ concurrent clients for ``--duration`` seconds each, every client on one kept-ali
 - point lookups: all the triples of one entity, a random one per request;
 - the named queries ``sources`` (who says so: the provenance of one triple) and ``part-of``
   (the chain above an entity, with quotes), each with random parameters from the data, bound
-  as kg query --endpoint binds them;
+  as kg query --endpoint binds them: ``sources`` a random partOf triple, ``part-of`` a random
+  entity that has a chain (each equally often), and again ``part-of by link``, weighted as the
+  partOf links are (entities below many wholes, whose answers are longest, asked more often);
 - fairness: point lookups again while ``--slow`` further clients keep slow queries (a count over
   the cross product of all the triples in two named graphs) in flight all the time.
 
@@ -53,7 +55,11 @@ ACCEPT = "application/sparql-results+json"
 OK = {200}.__contains__
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } }"
 PART_OF = """SELECT DISTINCT ?s ?o WHERE { GRAPH ?g {
-    ?c rdf:subject ?s ; rdf:predicate kg:partOf ; rdf:object ?o } } LIMIT 200"""
+    ?c rdf:subject ?s ; rdf:predicate kg:partOf ; rdf:object ?o } }"""
+#: Phases, in order; "part-of" asks about each entity with a chain equally often, "part-of by
+#: link" about each partOf link's part (an entity below many wholes, with a long answer, is then
+#: asked as often as it has wholes).
+PHASES = ("point lookups", "sources", "part-of", "part-of by link")
 
 
 def start_server(
@@ -199,20 +205,27 @@ def bound_queries(checkout: Path, asked: dict[str, list[dict[str, str]]]) -> dic
 
 
 def prepare(port: int, checkout: Path) -> dict[str, list[str]]:
-    """The request paths of each phase, with random entities and partOf triples of the data."""
+    """The request paths of each phase: random entities, partOf triples and parts of the data
+    (up to 2,000 of each, drawn with a fixed seed)."""
     entities = [r["e"] for r in select(port, "SELECT DISTINCT ?e WHERE { ?e rdfs:label ?l }")]
     entities = random.Random(1).sample(entities, min(len(entities), 2000))
     pairs = select(port, PART_OF)
+    pairs = random.Random(2).sample(pairs, min(len(pairs), 2000))
+    parts = sorted({r["s"] for r in pairs})
+    parts = random.Random(3).sample(parts, min(len(parts), 2000))
     named = bound_queries(
         checkout,
         {
             "sources": [{"s": r["s"], "p": "partOf", "o": r["o"]} for r in pairs],
-            "part-of": [{"entity": r["s"]} for r in pairs],
+            "part-of": [{"entity": part} for part in parts],
         },
     )
+    by_link = dict(zip(parts, named["part-of"], strict=True))
     return {
         "point lookups": [query_path(f"SELECT ?p ?o WHERE {{ <{e}> ?p ?o }}") for e in entities],
-        **{name: [query_path(text) for text in texts] for name, texts in named.items()},
+        "sources": [query_path(text) for text in named["sources"]],
+        "part-of": [query_path(text) for text in named["part-of"]],
+        "part-of by link": [query_path(by_link[r["s"]]) for r in pairs if r["s"] in by_link],
     }
 
 
@@ -300,7 +313,7 @@ def main() -> int:
             f"\n{args.clients} clients x {args.duration:g} s per phase, best of {args.rounds} "
             "rounds taken in turns (the machine is shared)"
         )
-        for phase in ("point lookups", "sources", "part-of"):
+        for phase in PHASES:
             for _round in range(args.rounds):
                 for label, (port, _, paths) in servers.items():
                     stats = run_phase(port, paths[phase], args.clients, args.duration, OK)
