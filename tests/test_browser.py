@@ -505,6 +505,24 @@ def test_a_crowded_entitys_relations_bend_for_their_labels_and_straighten_afterw
     seed_1400.clean()
 
 
+def test_a_found_entity_is_centred_in_the_part_the_panel_leaves_uncovered(seed_1400: Opened):
+    page = seed_1400.page
+    for entity in ("united-states", "ifs", "biden-xi-summit"):
+        page.evaluate(f"kg.focusEntity({entity!r})")
+        where = page.evaluate(
+            f"""() => {{ const box = document.getElementById('kg-network').getBoundingClientRect();
+              const panel = document.getElementById('kg-evidence').getBoundingClientRect();
+              const at = network.canvasToDOM(network.getPositions([{entity!r}])[{entity!r}]);
+              return {{ x: at.x, y: at.y, uncovered: panel.left - box.left,
+                        height: box.height }}; }}"""
+        )
+        assert where["uncovered"] < 1400 - 100, "the panel should be open beside the graph"
+        assert abs(where["x"] - where["uncovered"] / 2) <= 2, (entity, where)
+        assert abs(where["y"] - where["height"] / 2) <= 2, (entity, where)
+    page.evaluate("network.unselectAll(); kg.setPanel(false)")
+    seed_1400.clean()
+
+
 def test_hubs_are_apart(seed_1400: Opened):
     gap = seed_1400.page.evaluate(
         """() => { const p = network.getPositions(['china', 'united-states']);

@@ -788,7 +788,9 @@
     network.selectNodes([hit.id]);
     revealOnly(network.getSelectedEdges());
     showNode(hit.id);
-    network.focus(hit.id, { scale: Math.max(network.getScale(), 1.25), animation: false });
+    // centred in the part of the graph the panel leaves uncovered, not under the panel's edge
+    network.focus(hit.id, { scale: Math.max(network.getScale(), 1.25),
+                            offset: { x: -covered() / 2, y: 0 }, animation: false });
     keepInView(hit.id, false);
     var label = DATA.entities[hit.id].label;
     status.textContent = "Found " + label +
