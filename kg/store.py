@@ -24,6 +24,7 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import StoreError
+from kg.exports import build_lock, output_folder
 
 FORMATS = {
     "trig": ox.RdfFormat.TRIG,
@@ -155,21 +156,23 @@ def build_store_dir(target: Path, quads: list[ox.Quad] | Path) -> Path:
     """Build an on-disk store in a fresh sibling folder, then swap it in place of ``target``.
 
     A store rebuilt in place loses data when the process is killed midway; a fresh folder
-    that replaces the old one only when complete does not.
+    that replaces the old one only when complete does not. Two builds of one store take turns
+    (the lock of :func:`kg.exports.build_lock`), and what a killed build left beside it is
+    removed (or put back) by the next one.
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    store = ox.Store(str(fresh))
-    if isinstance(quads, Path):  # an N-Quads file
-        store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
-    else:
-        store.bulk_extend(quads)
-    store.flush()
-    del store
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(fresh, target)
-    shutil.rmtree(old, ignore_errors=True)
+    target = output_folder(Path(target))
+    with build_lock(target):
+        fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+        store = ox.Store(str(fresh))
+        if isinstance(quads, Path):  # an N-Quads file
+            store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+        else:
+            store.bulk_extend(quads)
+        store.flush()
+        del store
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        if target.exists():
+            os.replace(target, old)
+        os.replace(fresh, target)
+        shutil.rmtree(old, ignore_errors=True)
     return target

@@ -224,7 +224,30 @@ def test_store_folder_is_swapped_in_complete(make_tree, tmp_path):
     assert report.store == store_dir
     reopened = kg.load(store_dir, root=tree)
     assert len(reopened.store) == report.quads
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".store")]
+    # only the lock stays beside it (as .exports.lock does beside exports/)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".store")] == [".store.lock"]
+
+
+def test_what_a_killed_store_build_left_is_removed_or_put_back_by_the_next(make_tree, tmp_path):
+    from kg.store import build_store_dir
+
+    tree = make_tree()
+    kg.build(tree, "exports")
+    nquads = tree / "exports" / "kg.nq"
+    store_dir = tmp_path / "store"
+    # killed while loading: a half-built store beside the old one
+    build_store_dir(store_dir, nquads)
+    half = tmp_path / ".store.staging-abc123"
+    half.mkdir()
+    (half / "000001.log").write_bytes(b"half")
+    build_store_dir(store_dir, nquads)
+    assert not half.exists()
+    # killed between the two renames of the swap: the old store is put back, then replaced
+    os.replace(store_dir, tmp_path / ".store.old-4242")
+    build_store_dir(store_dir, nquads)
+    left = sorted(p.name for p in tmp_path.iterdir() if "store" in p.name)
+    assert left == [".store.lock", "store"]
+    assert len(kg.load(store_dir, root=tree).store) > 0
 
 
 def test_kg_build_prints_where_it_wrote(make_tree):
