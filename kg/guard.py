@@ -35,6 +35,7 @@ import time
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -237,8 +238,12 @@ class HostPolicy:
         known = name in LOOPBACK_NAMES or name in self._extra
         return scheme == "http" and known and port == str(self.port)
 
-    def check(self, headers: Mapping[str, str], version: str) -> str | None:
+    def check(self, headers: Message, version: str) -> str | None:
         """Why a request must be refused (a message), or None."""
+        for name in ("Host", "Origin"):
+            # two of them: a proxy and this server could each believe a different one
+            if len(headers.get_all(name) or ()) > 1:
+                return f"the request has {len(headers.get_all(name))} {name} headers — send one"
         host = headers.get("Host")
         if host is None:
             if version == "HTTP/1.0":

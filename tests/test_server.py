@@ -505,6 +505,14 @@ def test_forged_host_headers_are_refused(served: SparqlServer) -> None:
         assert "--allow-host" in message or "Host" in message
     status, headers, body = get_with(port)  # HTTP/1.1 without a Host header at all
     assert_json_error(status, headers, body, 403)
+    for first, second in ((f"localhost:{port}", "evil.example.com"), ("evil.example.com", "")):
+        # two Host headers, whichever comes first: a proxy may believe the other one
+        status, headers, body = get_with(port, f"Host: {first}", f"Host: {second}")
+        assert "2 Host headers" in assert_json_error(status, headers, body, 403)
+    status, headers, body = get_with(
+        port, f"Host: localhost:{port}", f"Origin: http://localhost:{port}", "Origin: null"
+    )
+    assert "2 Origin headers" in assert_json_error(status, headers, body, 403)
     for host in (
         f"localhost:{port}",
         f"127.0.0.1:{port}",
