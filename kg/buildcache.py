@@ -388,10 +388,16 @@ def assemble(
     """The dataset of ``curation`` as export pieces, reusing each article graph's stored
     serialisations, and the quads SHACL still has to check.
 
+    The default and ontology graphs (the head) are reused too, keyed by every entity and
+    article record (:func:`head_key`); their quads are made only when something needs them.
+
     SHACL: when the shapes are local (:func:`shapes_are_local`), the default and ontology graphs
     form one unit and each article graph another (with the default-graph statements about the
     nodes it mentions); a unit already found conforming under the same key is not checked
-    again. Otherwise everything is checked, as one graph.
+    again. An article's unit is found first under the article's key and the head's key
+    (both unchanged: the same unit), then under the article's key and the statements it
+    reaches (an entity edit changes the head, not what most articles reach). Otherwise
+    everything is checked, as one graph.
     """
     from kg.rdf import (
         Terms,
@@ -405,10 +411,24 @@ def assemble(
 
     out = Assembly(prefixes)
     terms = Terms()
-    head = [*default_graph_quads(curation, terms), *ontology_graph_quads(ontology)]
-    head_ox = to_oxigraph(head)
-    out.quads += len(head_ox)
-    head_fragments = fragments_of(head_ox, prefixes)
+    made_head: list[Any] = []
+
+    def head() -> list[Any]:
+        if not made_head:
+            made_head.extend(default_graph_quads(curation, terms))
+            made_head.extend(ontology_graph_quads(ontology))
+        return made_head
+
+    whole_key = head_key(cache, curation, prefixes)
+    stored_head = cache.fragments(whole_key)
+    if stored_head is not None:
+        out.quads += int(stored_head["count"].read_text())
+        head_fragments = {fmt: stored_head[fmt].read_bytes() for fmt in FORMATS}
+    else:
+        head_ox = to_oxigraph(head())
+        out.quads += len(head_ox)
+        head_fragments = fragments_of(head_ox, prefixes)
+        cache.keep_fragments(whole_key, head_fragments, len(head_ox))
     out.head_nq = head_fragments["nq"]
     if exports:
         for fmt, data in head_fragments.items():
@@ -417,19 +437,26 @@ def assemble(
     local = shacl and shapes_path.is_file() and shapes_are_local(shapes_path, ontology.predicates)
     about: dict[Any, list[Any]] = {}
     digests = _NodeDigests(about)
-    if shacl:
-        if not local:
-            out.shacl_quads.extend(head)
-        else:
-            head_key = cache.key("shacl-default", head_fragments["nq"])
-            if not cache.conforms(head_key):
-                out.shacl_quads.extend(head)
-                out.shacl_keys.append(head_key)
-            else:
-                out.shacl_quads.extend(q for q in head if q[3] is not None)  # class hierarchy
-            for quad in head:
+    head_checked = False  # whether the head's quads are in what SHACL checks
+    proven: list[str] = []  # keys of units known to conform under another key
+
+    def statements_about() -> dict[Any, list[Any]]:
+        if not about:
+            for quad in head():
                 if quad[3] is None:
                     about.setdefault(quad[0], []).append(quad)
+        return about
+
+    if shacl:
+        if not local:
+            out.shacl_quads.extend(head())
+            head_checked = True
+        else:
+            default_key = cache.key("shacl-default", head_fragments["nq"])
+            if not cache.conforms(default_key):
+                out.shacl_quads.extend(head())
+                out.shacl_keys.append(default_key)
+                head_checked = True
     for article_id, claims in sorted(claims_by_article(curation).items()):
         key = cache.keys.get(article_id)
         stored = cache.fragments(key) if key and exports else None
@@ -457,15 +484,20 @@ def assemble(
         if not local:
             out.shacl_quads.extend(quads or article_graph_quads(article_id, claims, terms))
             continue
+        in_head = cache.key("shacl-article-in", key or "", whole_key)
+        if key and cache.conforms(in_head):
+            continue
         # the unit's key is made without the article's quads: a reused graph is not rebuilt
-        reached = _reach(mentioned_nodes(article_id, claims, terms), about)
+        reached = _reach(mentioned_nodes(article_id, claims, terms), statements_about())
         unit_key = cache.key("shacl-article", key or "", *digests.of(reached))
         if key and cache.conforms(unit_key):
+            proven.append(in_head)
             continue
         out.shacl_quads.extend(quads or article_graph_quads(article_id, claims, terms))
         out.shacl_quads.extend(quad for node in reached for quad in about[node])
         if key:
-            out.shacl_keys.append(unit_key)
+            out.shacl_keys += [unit_key, in_head]
+    cache.keep_conforms(proven)
     # background knowledge: small, rebuilt at every build, last (as in kg.rdf.iter_quads)
     tail = list(background_graph_quads(curation, terms))
     if tail:
@@ -477,7 +509,21 @@ def assemble(
             out.tail_nq = out.pieces["nq"][-1]  # type: ignore[assignment]
         if shacl:
             out.shacl_quads.extend(tail)
+    if out.shacl_quads and not head_checked:  # the class hierarchy, which the shapes read
+        out.shacl_quads[:0] = ontology_graph_quads(ontology)
     return out
+
+
+def head_key(cache: BuildCache, curation: Any, prefixes: Mapping[str, str]) -> str:
+    """The key of the default and ontology graphs: every entity and article record (their
+    :func:`record_text`, which holds an article's text's SHA-256) and the prefixes; the
+    ontology is in every key (:func:`fingerprint`)."""
+    digest = hashlib.sha256(repr(sorted(prefixes.items())).encode())
+    for kind, records in (("entity", curation.entities), ("article", curation.articles)):
+        for ident in sorted(records):
+            text = f"{kind}\0{ident}\0{record_text(records[ident])}\0".encode()
+            digest.update(len(text).to_bytes(8, "little") + text)
+    return cache.key("head", digest.hexdigest())
 
 
 def mentioned_nodes(article_id: str, claims: Iterable[Claim], terms: Any) -> set[Any]:

@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from kg.errors import BuildLocked, ExportError, ExportShrinkError
 from kg.model import Curation
@@ -186,8 +186,8 @@ def _stage(out_dir: Path, files: Mapping[str, Content]) -> Path:
                     if isinstance(piece, bytes):
                         handle.write(piece)
                     else:
-                        with open(piece, "rb") as source:
-                            shutil.copyfileobj(source, handle, 1 << 20)
+                        handle.flush()  # what is buffered goes before the copied bytes
+                        _copy_file(piece, handle)
                 handle.flush()
                 os.fsync(handle.fileno())
         if out_dir.is_dir():
@@ -199,6 +199,22 @@ def _stage(out_dir: Path, files: Mapping[str, Content]) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return staging
+
+
+def _copy_file(source: Path, target: BinaryIO) -> None:
+    """Append the bytes of ``source`` to ``target`` (flushed), copied by the kernel where it
+    can (``copy_file_range``: no pass through Python), else read and written."""
+    with open(source, "rb") as handle:
+        copy_range = getattr(os, "copy_file_range", None)
+        try:
+            while copy_range is not None and copy_range(handle.fileno(), target.fileno(), 1 << 30):
+                pass
+            if copy_range is not None:
+                return
+        except OSError as err:  # a file system or kernel that cannot: copy from where it stopped
+            if err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+        shutil.copyfileobj(handle, target, 1 << 20)
 
 
 def _default_mode() -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any, cast
@@ -1337,7 +1338,7 @@ def transitive(graph: nx.MultiDiGraph, node: str, predicate: str = "partOf") -> 
 
 
 def _flat(value: Any, encoded: Mapping[int, str] | None = None) -> str | int | float | bool:
-    if isinstance(value, bool | int | float | str):
+    if type(value) in _SCALARS or isinstance(value, bool | int | float | str):
         return value
     if value is None:
         return ""
@@ -1345,10 +1346,22 @@ def _flat(value: Any, encoded: Mapping[int, str] | None = None) -> str | int | f
         value = sorted(value, key=str)
     elif isinstance(value, Evidence):
         value = list(value)
-    if encoded and isinstance(value, list) and value and all(id(v) in encoded for v in value):
-        # a list's JSON is its items' JSON, joined as json.dumps joins them
-        return "[" + ", ".join(encoded[id(v)] for v in value) + "]"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        if encoded and all(map(encoded.__contains__, map(id, value))):
+            # a list's JSON is its items' JSON, joined as json.dumps joins them
+            return "[" + ", ".join(encoded[id(v)] for v in value) + "]"
+        if all(type(v) is str for v in value):
+            joined = '", "'.join(value)
+            if not _JSON_ESCAPED.search(joined):  # json.dumps would write each as it is
+                return '["' + joined + '"]'
     return row_json(value)
+
+
+_SCALARS = frozenset((str, int, float, bool))
+#: What json.dumps(ensure_ascii=False) escapes in a string.
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
 
 
 def row_json(value: Any) -> str:
@@ -1380,13 +1393,14 @@ def to_graphml(graph: nx.MultiDiGraph, encoded: Mapping[int, str] | None = None)
     True
     """
     nodes = [
-        (str(node), {k: _flat(graph.nodes[node][k], encoded) for k in sorted(graph.nodes[node])})
-        for node in sorted(graph.nodes)
+        (str(node), {k: _flat(a[k], encoded) for k in sorted(a)})
+        for node, a in sorted(graph.nodes(data=True), key=lambda n: n[0])
     ]
     edges = [
         (str(u), str(v), f"{u}.{key}.{v}", {k: _flat(a[k], encoded) for k in sorted(a)})
-        for u, v, key in sorted(graph.edges(keys=True), key=lambda e: (e[0], e[1], str(e[2])))
-        for a in [graph.edges[u, v, key]]
+        for u, v, key, a in sorted(
+            graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))
+        )
     ]
     return _graphml(nodes, edges)
 

@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from collections import Counter
 from collections.abc import Mapping
@@ -50,7 +51,7 @@ def tables(
     schemas = schemas_of(curation, onto)
     authorities = authorities_of(curation)
     pieces: dict[str, Piece] = {}
-    records: dict[str, str] = {}  # each entity's record_text, made once
+    records: dict[str, str] = {}  # the digest of each entity's record_text, made once
     for article_id, claims in claims_by_article(curation).items():  # the curation's order
         key = _piece_key(cache, curation, article_id, claims, authorities, records)
         piece = _load(cache, key) if key else None
@@ -86,7 +87,8 @@ def _piece_key(
     authorities: Mapping[str, set[str]],
     records: dict[str, str],
 ) -> str | None:
-    """The key of an article's piece; ``records`` keeps each entity's record text made."""
+    """The key of an article's piece; ``records`` keeps the digest of each entity's record
+    text made."""
     claims_key = cache.keys.get(article_id) if cache is not None else None
     if cache is None or not claims_key:
         return None
@@ -97,12 +99,16 @@ def _piece_key(
         if isinstance(claim.object, str):
             names.add(claim.object)
     names.discard(None)
-    entities = [
-        records.get(n) or records.setdefault(n, record_text(curation.entities.get(n)))
-        for n in sorted(names, key=str)
-    ]
+    entities = [records.get(n) or _record_digest(records, n, curation) for n in sorted(names)]
     lists = [(n, sorted(authorities[n])) for n in sorted(names, key=str) if n in authorities]
     return cache.key("tables", claims_key, record_text(article), repr(entities), repr(lists))
+
+
+def _record_digest(records: dict[str, str], name: str, curation: Curation) -> str:
+    """The SHA-256 of an entity's :func:`record_text`, made once per build."""
+    made = hashlib.sha256(record_text(curation.entities.get(name)).encode()).hexdigest()
+    records[name] = made
+    return made
 
 
 def _load(cache: BuildCache | None, key: str) -> Piece | None:

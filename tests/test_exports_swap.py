@@ -327,3 +327,27 @@ def test_the_shacl_child_dies_with_its_killed_parent():
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(child), "the SHACL child outlived its killed parent"
+
+
+@pytest.mark.parametrize("code", [None, errno.EXDEV, errno.ENOSYS])
+def test_pieces_copied_from_files_give_the_same_bytes_with_or_without_copy_file_range(
+    tmp_path, monkeypatch, code
+):
+    """Stored pieces are copied by the kernel (copy_file_range) where it can; where it refuses,
+    part way or at once, the copy goes on by reading and writing, and the bytes are the same."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.write_bytes(b"A" * 300_000)
+    second.write_bytes(b"B" * 5)
+    if code is not None:
+        real = os.copy_file_range
+
+        def refusing(source, target, count, *args):
+            if os.lseek(source, 0, os.SEEK_CUR) >= 100_000:  # after some bytes went across
+                raise OSError(code, os.strerror(code))
+            return real(source, target, min(count, 100_000), *args)
+
+        monkeypatch.setattr(os, "copy_file_range", refusing)
+    out = tmp_path / "exports"
+    with exports.build_lock(out):
+        exports.write_files(out, {"x.nq": [b"head\n", first, b",", second, b"tail"]})
+    assert (out / "x.nq").read_bytes() == b"head\n" + b"A" * 300_000 + b"," + b"B" * 5 + b"tail"

@@ -355,3 +355,16 @@ def test_graphml_is_what_the_networkx_writer_writes() -> None:
     assert to_graphml(odd) == reference(odd)
     seed = project(load().store)
     assert to_graphml(seed) == reference(seed)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[], ["a", "b"], ["é ü 中", ""], ['say "no"'], ["back\\slash"], ["tab\there", "\x01"]],
+)
+def test_lists_of_names_are_written_as_json_dumps_writes_them(value) -> None:
+    """A list of strings is joined without json.dumps when no string needs escaping; the text
+    is json.dumps's either way."""
+    from kg.graph import _flat, row_json
+
+    assert _flat(value) == row_json(value)
+    assert _flat(set(value)) == row_json(sorted(value))

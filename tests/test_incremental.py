@@ -381,7 +381,7 @@ def test_after_a_one_claim_edit_shacl_checks_only_that_article(tree: Path) -> No
     dataset = assemble(curation, ontology, cache, PREFIXES, exports=False, shacl=True)
     graphs = {str(q[3]) for q in dataset.shacl_quads if q[3] is not None}
     assert {g.rsplit("/", 1)[1] for g in graphs} == {edited.stem, "ontology"}
-    assert len(dataset.shacl_keys) == 1
+    assert len(dataset.shacl_keys) == 2  # its unit, under its own and the head's key
 
 
 def _quoted(text: str) -> str:
