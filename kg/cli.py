@@ -275,7 +275,7 @@ def serve(
     allow_origins: tuple[str, ...],
     cache_mb: int,
 ) -> None:
-    """Serve the graph as a read-only SPARQL 1.1 endpoint on 127.0.0.1 (Oxigraph behind a guard).
+    """Serve the graph as a read-only SPARQL 1.1 endpoint on 127.0.0.1, behind a guard.
 
     Answers SELECT/ASK/CONSTRUCT/DESCRIBE in JSON, XML, CSV, TSV, Turtle, N-Triples or N-Quads;
     refuses updates, Graph Store writes, SERVICE and LOAD, requests for other host names and

@@ -1,12 +1,16 @@
-"""The engine behind ``kg serve``: Oxigraph server processes over on-disk snapshots.
+"""The engine behind ``kg serve``: private Oxigraph engine processes over on-disk snapshots.
 
 One job: answer read-only SPARQL from a snapshot of the dataset within a deadline and a row
 cap, with processes and folders that never outlive the Python process that owns them.
 
-- **Processes die with their owner.** Every Oxigraph process starts with a parent-death signal
+- **Reachable only through the guard.** An engine process (:mod:`kg.engineworker`: pyoxigraph,
+  the same query engine as the Oxigraph server) listens on no TCP port, only on a Unix socket
+  (mode 0600) in the server's private folder (mode 0700): no web page, even by DNS rebinding,
+  and no other user can send it a query the guard did not check.
+- **Processes die with their owner.** Every engine process starts with a parent-death signal
   (Linux ``PR_SET_PDEATHSIG``: SIGKILL), from one long-lived launcher thread (the signal follows
   the thread that forked). Whatever ends kg serve, even ``kill -9``, ends its engines, so no
-  engine is ever left listening without the guard in front of it.
+  engine is ever left running without the guard in front of it.
 - **Snapshots are cleaned.** They live in a ``kg-serve-*`` folder of the temp directory, locked
   (``flock``) while a server uses it; the next start removes every such folder whose lock nobody
   holds: the remains of a killed server.
@@ -103,17 +107,6 @@ def oxigraph_binary() -> str:
         "the Oxigraph server program `oxigraph` is not installed — "
         "pip install 'kg[server]' (PyPI package oxigraph)"
     )
-
-
-def oxigraph_version() -> str:
-    """The version line of the installed Oxigraph server, e.g. ``oxigraph 0.5.13``."""
-    try:
-        done = subprocess.run(
-            [oxigraph_binary(), "--version"], capture_output=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "oxigraph"
-    return done.stdout.decode().strip() or "oxigraph"
 
 
 def free_port() -> int:
@@ -267,6 +260,129 @@ class OxigraphProcess:
 # Snapshot folders
 
 
+class UnixHTTPConnection(HTTPConnection):
+    """An HTTP connection over a Unix socket (to an engine process, which listens on no port)."""
+
+    def __init__(self, path: Path, timeout: float | None = None) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = str(path)
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.socket_path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+class EngineProcess:
+    """A private engine process (:mod:`kg.engineworker`) over the store at ``location``.
+
+    It answers on the Unix socket ``socket_path`` only (no TCP port: nothing but this process's
+    guard can reach it), dies with this Python process (Linux), runs at ``niceness``; startup
+    waits at most ``startup_timeout`` seconds; :meth:`stop` kills it.
+    """
+
+    def __init__(
+        self,
+        location: Path,
+        socket_path: Path,
+        *,
+        startup_timeout: float = 30.0,
+        niceness: int = 0,
+    ) -> None:
+        self.location = Path(location)
+        self.socket_path = Path(socket_path)
+        self.startup_timeout = startup_timeout
+        self.niceness = niceness
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def connection(self) -> UnixHTTPConnection:
+        """A new connection to the process."""
+        return UnixHTTPConnection(self.socket_path)
+
+    def start(self) -> EngineProcess:
+        if len(os.fsencode(self.socket_path)) > 100:
+            raise EndpointError(
+                f"the engine's socket path {self.socket_path} is too long for a Unix socket "
+                "— set TMPDIR to a shorter folder"
+            )
+        self.socket_path.unlink(missing_ok=True)
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
+        arguments = [
+            sys.executable,
+            "-m",
+            "kg.engineworker",
+            "--location",
+            str(self.location),
+            "--socket",
+            str(self.socket_path),
+        ]
+        self._process = _LAUNCHER.submit(
+            subprocess.Popen,
+            arguments,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            start_new_session=True,
+            preexec_fn=_child_setup(os.getpid(), self.niceness),
+        ).result()
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                said = self._said()
+                self.stop()
+                raise EndpointError(
+                    f"the engine did not start on {self.location}: {said or 'no message'}"
+                )
+            probe = self.connection()
+            try:
+                probe.connect()
+                return self
+            except OSError:
+                time.sleep(0.01)
+            finally:
+                probe.close()
+        self.stop()
+        raise EndpointError(f"the engine did not answer within {self.startup_timeout:g} s")
+
+    def _said(self) -> str:
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return " ".join(self._log.read()[-2000:].decode("utf-8", "replace").split())
+
+    def alive(self, grace: float = 0.0) -> bool:
+        """Whether the process runs; with ``grace``, wait that long for a dying one to end."""
+        if self._process is None:
+            return False
+        try:
+            self._process.wait(timeout=grace) if grace else self._process.poll()
+        except subprocess.TimeoutExpired:
+            return True
+        return self._process.poll() is None
+
+    def stop(self) -> None:
+        """Kill the process at once (it only reads) and remove its socket."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        self.socket_path.unlink(missing_ok=True)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
 class Workdir:
     """A ``kg-serve-*`` folder for snapshots, locked while open; stale ones are removed first.
 
@@ -327,14 +443,21 @@ def remove_stale_workdirs(parent: Path, *, grace: float = 86_400.0) -> list[Path
 
 
 class Lane:
-    """One Oxigraph process on one snapshot, with a bounded pool of kept-alive connections."""
+    """One engine process on one snapshot, with a bounded pool of kept-alive connections."""
+
+    _started = 0
+    _count_lock = threading.Lock()
 
     def __init__(self, name: str, snapshot: Path, connections: int, niceness: int = 0) -> None:
         self.name = name
         self.snapshot = snapshot
         self.connections = connections
         self.niceness = niceness
-        self.process = OxigraphProcess(snapshot, read_only=True, niceness=niceness).start()
+        with Lane._count_lock:
+            Lane._started += 1
+            number = Lane._started
+        socket_path = snapshot.parent / f"{name}-{number}.sock"
+        self.process = EngineProcess(snapshot, socket_path, niceness=niceness).start()
         self.slots = threading.BoundedSemaphore(connections)
         self.lock = threading.Lock()
         self.idle: list[HTTPConnection] = []
@@ -352,7 +475,7 @@ class Lane:
             self.inflight += 1
             if self.idle:
                 return self.idle.pop(), True
-        return HTTPConnection(LOOPBACK, self.process.port), False
+        return self.process.connection(), False
 
     def release(self, conn: HTTPConnection, reusable: bool) -> None:
         with self.lock:

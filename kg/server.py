@@ -1,8 +1,9 @@
 """``kg serve``: a read-only SPARQL 1.1 Protocol endpoint on 127.0.0.1.
 
-The engine is the real Oxigraph server (``oxigraph serve-read-only`` from the PyPI package
-``oxigraph``) over an on-disk snapshot of the dataset (:mod:`kg.engine`: processes, snapshots,
-lanes); a guard stands between clients and it (:mod:`kg.guard`: HTTP, Host/Origin policy,
+The engine is Oxigraph's query engine (pyoxigraph) in private processes over an on-disk
+snapshot of the dataset, reachable only through Unix sockets in a private folder
+(:mod:`kg.engine`: processes, snapshots, lanes; :mod:`kg.engineworker`); a guard stands
+between clients and it (:mod:`kg.guard`: HTTP, Host/Origin policy,
 refusals, formats). This module ties them to a :class:`Source`: it builds the first snapshot,
 listens, watches the source and rebuilds the snapshot in a fresh folder when it changes
 (queries already running finish on the old one).
@@ -34,7 +35,6 @@ from kg.engine import (
     Refusal,
     free_port,
     oxigraph_binary,
-    oxigraph_version,
 )
 from kg.errors import EndpointError, KgError
 from kg.guard import (
@@ -185,7 +185,7 @@ class SparqlServer:
 
     def start(self) -> SparqlServer:
         """Build the first snapshot, start the engine, listen on 127.0.0.1; return at once."""
-        self.engine_version = oxigraph_version()
+        self.engine_version = f"pyoxigraph {ox.__version__}"
         atexit.register(self.close)
         try:
             self.engine = Engine(
@@ -242,17 +242,12 @@ class SparqlServer:
     def banner(self) -> list[str]:
         """What ``kg serve`` prints at start: the URL, the limits, and a curl to try."""
         example = "SELECT ?entity ?label WHERE { ?entity rdfs:label ?label } LIMIT 5"
-        ports = ""
-        if self.engine is not None:
-            ports = ", ".join(
-                f"{name} lane on {LOOPBACK}:{self.engine.lane(name).process.port}"
-                for name in Engine.LANES
-            )
+        lanes = ", ".join(Engine.LANES)
         hosts = ", ".join((*LOOPBACK_NAMES, *self.allow_hosts))
         return [
             f"kg serve: read-only SPARQL endpoint at {self.url}",
-            f"  {self.quads:,} quads from {self.source.name}; engine {self.engine_version} "
-            f"(serve-read-only): {ports}",
+            f"  {self.quads:,} quads from {self.source.name}; engine {self.engine_version} in "
+            f"two private processes ({lanes} lanes) on Unix sockets, no port of their own",
             f"  snapshots in {self.engine.workdir.path if self.engine else '-'}",
             f"  each query stops after {self.timeout:g} s (504); answers are capped at "
             f"{self.max_rows:,} rows (header X-KG-Truncated); kg's prefixes are predefined",

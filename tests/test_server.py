@@ -1,4 +1,5 @@
-"""kg serve over HTTP: the real Oxigraph engine behind kg's guard, on free loopback ports."""
+"""kg serve over HTTP: Oxigraph's engine in private processes behind kg's guard, on free
+loopback ports."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -22,17 +24,15 @@ import pyoxigraph as ox
 import pytest
 
 from kg.engine import RECENT_RUNS
-from kg.errors import EndpointError
 from kg.guard import MAX_BODY
 from kg.knowledge import KnowledgeGraph
 from kg.remote import remote_query
-from kg.server import LOOPBACK, Source, SparqlServer, free_port, negotiate, oxigraph_binary
+from kg.server import LOOPBACK, Source, SparqlServer, free_port, negotiate
 from kg.sparql import QueryResult, bind_text, named_queries, run_query, with_values
-from tests.conftest import children_of, running
+from tests.conftest import children_of, internet_sockets, running
 
 pytestmark = pytest.mark.server
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ROOT = Path(__file__).resolve().parent.parent
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 #: Parameters the named queries need (or accept) for a meaningful run.
@@ -42,20 +42,9 @@ PARAMS = {
 }
 
 
-def require_oxigraph() -> None:
-    """Skip without the Oxigraph server, except in CI, where its absence is a failure."""
-    try:
-        oxigraph_binary()
-    except EndpointError as err:
-        if IN_CI:
-            pytest.fail(f"CI must run the server tests: {err}")
-        pytest.skip(str(err))
-
-
 @pytest.fixture(scope="module")
 def served(graph: KnowledgeGraph) -> Iterator[SparqlServer]:
     """kg serve over the seed dataset, on a free port, with a 3 s query deadline."""
-    require_oxigraph()
     source = Source("the seed dataset", lambda: list(graph.store))
     with SparqlServer(source, port=0, timeout=3.0, watch=0) as server:
         yield server
@@ -116,8 +105,17 @@ def test_listens_on_loopback_only(served: SparqlServer) -> None:
     assert served.url.startswith(f"http://{LOOPBACK}:")
     assert served._front is not None and served._front.server_address[0] == LOOPBACK
     assert served.engine is not None
+    engines = served.engine.pids()
+    assert len(engines) == 2
+    # the engines listen on no address at all: only the guard can reach them, through Unix
+    # sockets that only this user may open, in a folder only this user may enter
+    for pid in engines:
+        assert internet_sockets(pid) == [], "an engine holds a TCP or UDP socket"
     for name in served.engine.LANES:
-        assert served.engine.lane(name).process.url.startswith("http://127.0.0.1:")
+        path = served.engine.lane(name).process.socket_path
+        assert stat.S_ISSOCK(path.stat().st_mode) and stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert internet_sockets(os.getpid())  # the check sees the guard's own listening socket
 
 
 @pytest.mark.parametrize("name", sorted(named_queries()))
@@ -302,7 +300,6 @@ def test_engine_crash_is_survived(served: SparqlServer) -> None:
 
 
 def test_rebuild_swaps_snapshots_without_disturbing_readers(tmp_path: Path) -> None:
-    require_oxigraph()
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
     state = {"version": 1}
 
@@ -348,7 +345,6 @@ def test_rebuild_swaps_snapshots_without_disturbing_readers(tmp_path: Path) -> N
 
 
 def test_kg_serve_command_end_to_end(tmp_path: Path, built_exports: Path) -> None:
-    require_oxigraph()
     port = free_port()
     command = [
         sys.executable,
@@ -371,8 +367,9 @@ def test_kg_serve_command_end_to_end(tmp_path: Path, built_exports: Path) -> Non
             banner = read_banner(process)
             assert f"read-only SPARQL endpoint at http://127.0.0.1:{port}/query" in banner
             assert f"curl -s http://127.0.0.1:{port}/query" in banner
-            engine = re.search(r"on 127\.0\.0\.1:(\d+)", banner)
-            assert engine is not None
+            assert "on Unix sockets, no port of their own" in banner
+            snapshots = Path(re.search(r"snapshots in (\S+)", banner).group(1))  # type: ignore[union-attr]
+            assert len(list(snapshots.glob("*.sock"))) == 2
             url = f"http://127.0.0.1:{port}/query"
             status, _, body = http(url, query="ASK { entity:ifs ?p ?o }")
             assert (status, json.loads(body)["boolean"]) == (200, True)
@@ -381,7 +378,8 @@ def test_kg_serve_command_end_to_end(tmp_path: Path, built_exports: Path) -> Non
             assert process.returncode == 0
             assert "stopping" in out
             with pytest.raises(OSError):
-                socket.create_connection((LOOPBACK, int(engine.group(1))), timeout=1).close()
+                socket.create_connection((LOOPBACK, port), timeout=1).close()
+            assert not snapshots.exists()  # snapshots and engine sockets removed
         finally:
             if process.poll() is None:
                 process.kill()
@@ -430,7 +428,6 @@ def test_kg_query_endpoint_against_kg_serve(served: SparqlServer, fmt: str) -> N
 
 
 def test_open_connections_are_capped(graph: KnowledgeGraph) -> None:
-    require_oxigraph()
     source = Source("the seed dataset", lambda: list(graph.store))
     with SparqlServer(source, port=0, clients=2, watch=0) as server:
         held = [socket.create_connection((LOOPBACK, server.port), timeout=5) for _ in range(2)]
@@ -556,7 +553,6 @@ def test_cross_origin_browser_requests_are_refused(served: SparqlServer) -> None
 
 
 def test_allowed_hosts_and_origins(graph: KnowledgeGraph) -> None:
-    require_oxigraph()
     source = Source("the seed dataset", lambda: list(graph.store))
     with SparqlServer(
         source, port=0, watch=0, allow_hosts=["kg.lan"], allow_origins=["https://yasgui.example"]
@@ -639,9 +635,15 @@ def test_service_description_by_content_negotiation(
 # --- The engine never outlives its guard ------------------------------------------------------
 
 
+def connect_unix(path: Path) -> None:
+    """Connect to a Unix socket and hang up (OSError if nothing listens on it)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(2)
+        probe.connect(str(path))
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
 def test_engines_die_with_kg_serve_killed_by_sigkill(tmp_path: Path, built_exports: Path) -> None:
-    require_oxigraph()
     port = free_port()
     command = [
         sys.executable,
@@ -660,22 +662,24 @@ def test_engines_die_with_kg_serve_killed_by_sigkill(tmp_path: Path, built_expor
     ) as process:
         try:
             banner = read_banner(process)
-            engines = [int(p) for p in re.findall(r"lane on 127\.0\.0\.1:(\d+)", banner)]
             snapshots = Path(re.search(r"snapshots in (\S+)", banner).group(1))  # type: ignore[union-attr]
+            engines = sorted(snapshots.glob("*.sock"))
             assert len(engines) == 2 and snapshots.is_dir()
             children = children_of(process.pid)
             assert len(children) == 2 and all(running(pid) for pid in children)
             for engine in engines:
-                socket.create_connection((LOOPBACK, engine), timeout=2).close()
+                connect_unix(engine)
             process.kill()
             process.wait(timeout=10)
             deadline = time.monotonic() + 10
             while any(running(pid) for pid in children) and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert not any(running(pid) for pid in children), "an engine outlived kg serve"
-            for engine in [port, *engines]:
-                with pytest.raises(OSError):
-                    socket.create_connection((LOOPBACK, engine), timeout=1).close()
+            with pytest.raises(OSError):
+                socket.create_connection((LOOPBACK, port), timeout=1).close()
+            for engine in engines:
+                with pytest.raises(OSError):  # its socket file is left, nothing answers on it
+                    connect_unix(engine)
             assert snapshots.is_dir()  # left behind by the killed server ...
         finally:
             if process.poll() is None:
@@ -693,7 +697,6 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 def test_slow_queries_do_not_starve_point_lookups(graph: KnowledgeGraph) -> None:
-    require_oxigraph()
     source = Source("the seed dataset", lambda: list(graph.store))
     with SparqlServer(source, port=0, timeout=4.0, watch=0, cache_size=0) as server:
         slow: list[tuple[int, str]] = []
@@ -778,7 +781,6 @@ def test_a_query_shape_that_ran_past_its_deadline_goes_to_the_costly_lane(
 def test_repeated_queries_are_answered_from_the_cache_until_the_data_change(
     tmp_path: Path,
 ) -> None:
-    require_oxigraph()
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
     state = {"version": 1}
 

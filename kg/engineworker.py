@@ -1,0 +1,149 @@
+"""One engine process of ``kg serve``: pyoxigraph over a snapshot, answering on a Unix socket.
+
+One job: run the SPARQL queries the guard (:mod:`kg.guard`) passes on, and nothing else. It
+listens on no TCP port, only on a socket file inside kg serve's private snapshot folder (mode
+0700, the socket itself 0600), so no web page, even through DNS rebinding, and no other user
+can reach it: whatever asks it has gone through the guard's Host, Origin, SERVICE/LOAD, row and
+deadline policy. :mod:`kg.engine` starts it with a parent-death signal and kills it at a
+deadline.
+
+It speaks the SPARQL 1.1 protocol's query operation, as far as the guard uses it: ``POST
+/query`` with an ``application/sparql-query`` body and ``default-graph-uri`` /
+``named-graph-uri`` in the query string; solutions and booleans in TSV, graphs in N-Triples,
+streamed in chunks (a reader that stops reading stops the query); a query that does not parse
+is a 400 with the parser's message.
+
+    python -m kg.engineworker --location SNAPSHOT --socket SNAPSHOT/../cheap.sock
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import socketserver
+import sys
+import urllib.parse
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+_TSV = "text/tab-separated-values; charset=utf-8"
+_NT = "application/n-triples"
+#: Bytes gathered before a chunk is sent.
+_CHUNK = 64 << 10
+
+
+class _Chunks(io.RawIOBase):
+    """A writable stream that sends what it is given as HTTP/1.1 chunks."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        size = len(data)
+        if size:
+            self.out.write(b"%x\r\n" % size + bytes(data) + b"\r\n")
+        return size
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the guard logs; a Unix socket has no client address to print
+
+    def _plain(self, status: int, message: str) -> None:
+        body = message.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        text = self.rfile.read(length).decode("utf-8", "replace")
+        if url.path != "/query":
+            self._plain(404, "only /query is served")
+            return
+        params = urllib.parse.parse_qs(url.query)
+        default = [ox.NamedNode(iri) for iri in params.get("default-graph-uri", [])]
+        named = [ox.NamedNode(iri) for iri in params.get("named-graph-uri", [])]
+        try:
+            answer = self.server.store.query(
+                text, default_graph=default or None, named_graphs=named or None
+            )
+        except (SyntaxError, ValueError) as err:
+            self._plain(400, str(err))
+            return
+        if isinstance(answer, ox.QueryBoolean):
+            self._plain_answer(answer.serialize(format=ox.QueryResultsFormat.TSV) or b"")
+            return
+        self.send_response(200)
+        is_graph = isinstance(answer, ox.QueryTriples)
+        self.send_header("Content-Type", _NT if is_graph else _TSV)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        out = io.BufferedWriter(_Chunks(self.wfile), _CHUNK)
+        try:
+            if is_graph:
+                answer.serialize(out, format=ox.RdfFormat.N_TRIPLES)
+            else:
+                answer.serialize(out, format=ox.QueryResultsFormat.TSV)
+            out.flush()
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            self.close_connection = True  # the reader hung up: the query stops here
+        except (ValueError, RuntimeError) as err:
+            # an evaluation error after the first rows: the answer is cut short, not completed
+            sys.stderr.write(f"query failed while answering: {err}\n")
+            self.close_connection = True
+
+    def _plain_answer(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", _TSV)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+    store: ox.Store
+
+    def get_request(self) -> tuple[Any, Any]:
+        request, _address = super().get_request()
+        return request, ("engine", 0)  # BaseHTTPRequestHandler expects a (host, port) address
+
+
+def serve(location: Path, socket_path: Path) -> None:
+    """Answer queries over the store at ``location`` on ``socket_path`` until killed."""
+    store = ox.Store.read_only(str(location))
+    old = os.umask(0o177)  # the socket file: this user only
+    try:
+        server = _Server(str(socket_path), _Handler)
+    finally:
+        os.umask(old)
+    server.store = store
+    server.serve_forever()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kg.engineworker", description=__doc__)
+    parser.add_argument("--location", type=Path, required=True, help="an on-disk store")
+    parser.add_argument("--socket", type=Path, required=True, help="the Unix socket to create")
+    args = parser.parse_args(argv)
+    serve(args.location, args.socket)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
