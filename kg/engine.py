@@ -318,10 +318,12 @@ class EngineProcess:
             )
         self.socket_path.unlink(missing_ok=True)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
+        # the file itself, not ``-m kg.engineworker``: the kg package's imports (0.5 s, rdflib)
+        # would slow every start and restart; -P keeps kg/ off the import path
         arguments = [
             sys.executable,
-            "-m",
-            "kg.engineworker",
+            "-P",
+            str(Path(__file__).with_name("engineworker.py")),
             "--location",
             str(self.location),
             "--socket",

@@ -13,7 +13,9 @@ It speaks the SPARQL 1.1 protocol's query operation, as far as the guard uses it
 streamed in chunks (a reader that stops reading stops the query); a query that does not parse
 is a 400 with the parser's message.
 
-    python -m kg.engineworker --location SNAPSHOT --socket SNAPSHOT/../cheap.sock
+    python -P kg/engineworker.py --location SNAPSHOT --socket SNAPSHOT/../cheap.sock
+
+It imports nothing of kg (it is started as a file, without the package's imports).
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ def serve(location: Path, socket_path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kg.engineworker", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -P kg/engineworker.py", description=__doc__)
     parser.add_argument("--location", type=Path, required=True, help="an on-disk store")
     parser.add_argument("--socket", type=Path, required=True, help="the Unix socket to create")
     args = parser.parse_args(argv)

@@ -801,3 +801,25 @@ def test_repeated_queries_are_answered_from_the_cache_until_the_data_change(
         assert server.reload()
         _, headers, body = http(server.url, query=count)
         assert headers["x-kg-lane"] != "cache" and b'"20"' in body
+
+
+def test_the_engine_process_imports_nothing_of_kg() -> None:
+    # it starts as a file (python -P kg/engineworker.py): a kg import would fail there, and the
+    # package's own imports would slow every start and restart of a lane
+    import ast
+
+    import kg.engineworker
+
+    tree = ast.parse(Path(kg.engineworker.__file__).read_text())
+    imported = {
+        name.split(".")[0]
+        for node in ast.walk(tree)
+        for name in (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else []
+        )
+    }
+    assert "kg" not in imported and "pyoxigraph" in imported
