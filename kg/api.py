@@ -11,9 +11,10 @@ True
 from __future__ import annotations
 
 import math
+import resource
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -35,7 +36,7 @@ from kg.results import Written
 from kg.shacl import ShapesCheck
 from kg.sparql import QueryResult, bind_text, prepare_query
 from kg.store import build_store_dir, new_store, open_store, read_export, to_oxigraph
-from kg.tablepieces import tables
+from kg.tablepieces import table_files
 from kg.viewpieces import views
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class BuildReport:
     files: list[Path] = field(default_factory=list)
     store: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    #: The peak resident memory of the process (MB, Linux) when each step ended.
+    peak_mb: dict[str, float] = field(default_factory=dict)
 
 
 def validate(
@@ -129,6 +132,7 @@ def _build(
     say = progress or (lambda _msg: None)
     out_dir = target
     clock: dict[str, float] = {}
+    peaks: dict[str, float] = {}
     started = time.perf_counter()
 
     def lap(step: str) -> None:
@@ -136,6 +140,7 @@ def _build(
         now = time.perf_counter()
         clock[step] = round(now - started, 4)
         started = now
+        peaks[step] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
     ontology = load_ontology(root / "ontology" / "kg.ttl")
     warnings: list[Problem] = []
@@ -156,36 +161,39 @@ def _build(
         say(f"reused {dataset.reused} of {dataset.reused + dataset.made} article graphs")
     shapes = root / "ontology" / "shapes.ttl"
     checking = shacl and bool(dataset.shacl_quads)
-    with ShapesCheck(dataset.shacl_quads, shapes) if checking else nullcontext() as check:
-        # the exports are built while the shapes are checked; nothing is written before both
-        report = BuildReport(
-            len(curation.articles),
-            len(curation.entities),
-            len(curation.claims),
-            dataset.quads,
-            seconds=clock,
-        )
-        files: dict[str, exports.Content] = {}
-        if out_dir is not None:
-            files = {f"kg.{fmt}": dataset.export(fmt) for fmt in EXPORT_FORMATS}
-            files["stats.json"] = exports.stats_json(exports.stats(curation, dataset.quads))
-            files.update(tables(curation, ontology, cache))
-            lap("serialize")
-            if html:
-                files.update(views(dataset, curation, ontology, cache))
-                lap("html")
-        if check is not None:
-            check.wait()
-            cache.keep_conforms(dataset.shacl_keys)
-            lap("shacl")  # what was left to wait for: the check ran alongside
-        if shacl:
-            say("SHACL shapes conform")
-    if cache.trouble:
-        say(f"results not kept for the next build: {cache.trouble}")
-    if target is None:
-        return report
-    report.files = exports.write_files(target, files, allow_drop=allow_drop)
-    lap("write")
+    with ExitStack() as scratch:  # the folder the tables are written to, until written
+        with ShapesCheck(dataset.shacl_quads, shapes) if checking else nullcontext() as check:
+            # the exports are built while the shapes are checked; nothing is written before both
+            report = BuildReport(
+                len(curation.articles),
+                len(curation.entities),
+                len(curation.claims),
+                dataset.quads,
+                seconds=clock,
+                peak_mb=peaks,
+            )
+            files: dict[str, exports.Content] = {}
+            if out_dir is not None:
+                files = {f"kg.{fmt}": dataset.export(fmt) for fmt in EXPORT_FORMATS}
+                files["stats.json"] = exports.stats_json(exports.stats(curation, dataset.quads))
+                spill = scratch.enter_context(exports.scratch_folder(out_dir))
+                files.update(table_files(curation, ontology, cache, spill))
+                lap("serialize")
+                if html:
+                    files.update(views(dataset, curation, ontology, cache))
+                    lap("html")
+            if check is not None:
+                check.wait()
+                cache.keep_conforms(dataset.shacl_keys)
+                lap("shacl")  # what was left to wait for: the check ran alongside
+            if shacl:
+                say("SHACL shapes conform")
+        if cache.trouble:
+            say(f"results not kept for the next build: {cache.trouble}")
+        if target is None:
+            return report
+        report.files = exports.write_files(target, files, allow_drop=allow_drop)
+        lap("write")
     if store_path:
         report.store = build_store_dir(Path(store_path), target / "kg.nq")
         lap("store")

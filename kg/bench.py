@@ -280,6 +280,7 @@ def _child_build(args: dict[str, Any]) -> dict[str, Any]:
         "s": round(time.perf_counter() - start, 4),
         "status": "ok",
         "steps": report.seconds,
+        "peak_mb_by_step": report.peak_mb,
         "quads": report.quads,
         "claims": report.claims,
         **_memory(),

@@ -119,6 +119,24 @@ def repair(out_dir: Path) -> list[Path]:
     return removed
 
 
+@contextmanager
+def scratch_folder(out_dir: Path) -> Iterator[Path]:
+    """A folder beside ``out_dir`` for export files a build makes before it writes them (on
+    the disk the exports go to, not in memory); removed at the end, or, if the build is
+    killed, by the next build's :func:`repair` (it is named as a staging folder is).
+    Call it holding :func:`build_lock`."""
+    out_dir = output_folder(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=_sibling(out_dir, "staging-"), dir=out_dir.parent))
+    except OSError as err:
+        raise ExportError(_describe(err, out_dir)) from None
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 #: A file's content: bytes, or pieces (bytes, or files whose bytes are copied) to concatenate.
 Content = bytes | Sequence[bytes | Path]
 

@@ -19,15 +19,20 @@ True
 from __future__ import annotations
 
 import hashlib
+import mmap
 import pickle
+import tempfile
+from array import array
 from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
+from typing import BinaryIO
 
 from kg.buildcache import BuildCache, record_text
 from kg.csvexport import claim_lines, claims_header, entity_table, mentions
+from kg.exports import Content
 from kg.ftm import (
     authorities_of,
-    ftm_file,
     ftm_line,
     record_entities,
     schemas_of,
@@ -45,38 +50,127 @@ Piece = tuple[bytes, list[tuple[str, str]], Counter[str], Counter[str]]
 def tables(
     curation: Curation, ontology: Ontology | None = None, cache: BuildCache | None = None
 ) -> dict[str, bytes]:
+    """``entities.csv``, ``claims.csv`` and ``kg.ftm.json`` of ``curation`` as bytes (see
+    :func:`table_files`, which a build uses: it keeps them on disk)."""
+    with tempfile.TemporaryDirectory(prefix="kg-tables-") as folder:
+        files = table_files(curation, ontology, cache, Path(folder))
+        return {name: _joined(content) for name, content in files.items()}
+
+
+def table_files(
+    curation: Curation,
+    ontology: Ontology | None,
+    cache: BuildCache | None,
+    spill: Path,
+) -> dict[str, Content]:
     """``entities.csv``, ``claims.csv`` and ``kg.ftm.json`` of ``curation``, reusing the piece
-    of each article whose inputs did not change since a build that stored it in ``cache``."""
+    of each article whose inputs did not change since a build that stored it in ``cache``.
+
+    The rows and FtM lines of each article go to files in the folder ``spill`` as they are
+    made, and the two big tables are written there in their order (claims.csv by article id,
+    kg.ftm.json by FtM id): they are returned as those files, so that memory holds one
+    article's piece at a time and an index of the lines, never the tables (a million claims
+    make a gigabyte of them).
+
+    >>> import tempfile
+    >>> from kg.api import validate
+    >>> from kg.ftm import ftm_json
+    >>> curation = validate()
+    >>> files = table_files(curation, None, None, Path(tempfile.mkdtemp()))
+    >>> [type(files[name][0]).__name__ for name in ("claims.csv", "kg.ftm.json")]
+    ['PosixPath', 'PosixPath']
+    >>> files["kg.ftm.json"][0].read_bytes() == ftm_json(curation, load_ontology())
+    True
+    """
     onto = ontology or load_ontology()
     schemas = schemas_of(curation, onto)
     authorities = authorities_of(curation)
-    pieces: dict[str, Piece] = {}
     records: dict[str, str] = {}  # the digest of each entity's record_text, made once
-    for article_id, claims in claims_by_article(curation).items():  # the curation's order
-        key = _piece_key(cache, curation, article_id, claims, authorities, records)
-        piece = _load(cache, key) if key else None
-        if piece is None:
-            piece = (
-                claim_lines(curation, claims, onto),
-                statement_lines(claims, curation, onto, schemas, authorities),
-                *mentions(claims),
-            )
-            if key and cache is not None:
-                cache.keep_piece(key, pickle.dumps(piece, protocol=5))
-        pieces[article_id] = piece
     named: Counter[str] = Counter()
     articles: Counter[str] = Counter()
-    ftm = [(entity["id"], ftm_line(entity)) for entity in record_entities(curation, schemas)]
-    for _rows, statements, claims_naming, naming_articles in pieces.values():
-        ftm += statements
-        named.update(claims_naming)
-        articles.update(naming_articles)
-    ftm.sort(key=lambda pair: pair[0])  # stable: as kg.ftm sorts
+    spill.mkdir(parents=True, exist_ok=True)
+    rows = _Spill(spill / "claims-rows")
+    ftm = _Spill(spill / "ftm-lines")
+    with rows, ftm:
+        for entity in record_entities(curation, schemas):
+            ftm.add(entity["id"], ftm_line(entity).encode() + b"\n")
+        for article_id, claims in claims_by_article(curation).items():  # the curation's order
+            key = _piece_key(cache, curation, article_id, claims, authorities, records)
+            piece = _load(cache, key) if key else None
+            if piece is None:
+                piece = (
+                    claim_lines(curation, claims, onto),
+                    statement_lines(claims, curation, onto, schemas, authorities),
+                    *mentions(claims),
+                )
+                if key and cache is not None:
+                    cache.keep_piece(key, pickle.dumps(piece, protocol=5))
+            lines, statements, claims_naming, naming_articles = piece
+            rows.add(article_id, lines)
+            for ident, line in statements:
+                ftm.add(ident, line.encode() + b"\n")
+            named.update(claims_naming)
+            articles.update(naming_articles)
+        claims_csv = spill / "claims.csv"
+        rows.write_sorted(claims_csv, head=claims_header())
+        ftm_file = spill / "kg.ftm.json"
+        ftm.write_sorted(ftm_file, empty=b"\n")  # as kg.ftm.ftm_file writes no lines
     return {
         "entities.csv": entity_table(curation, named, articles),
-        "claims.csv": claims_header() + b"".join(pieces[a][0] for a in sorted(pieces)),
-        "kg.ftm.json": ftm_file(line for _id, line in ftm),
+        "claims.csv": [claims_csv],
+        "kg.ftm.json": [ftm_file],
     }
+
+
+class _Spill:
+    """Chunks of bytes, each with a sort key, appended to a file as they come; then written
+    to another file in the (stable) order of their keys. Memory holds the keys and offsets."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.keys: list[str] = []
+        self.offsets = array("q", [0])
+        self.handle: BinaryIO | None = None
+
+    def __enter__(self) -> _Spill:
+        self.handle = open(self.path, "wb")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.handle is not None:
+            self.handle.close()
+        self.path.unlink(missing_ok=True)
+
+    def add(self, key: str, data: bytes) -> None:
+        assert self.handle is not None
+        self.handle.write(data)
+        self.keys.append(key)
+        self.offsets.append(self.offsets[-1] + len(data))
+
+    def write_sorted(self, target: Path, head: bytes = b"", empty: bytes = b"") -> None:
+        """Write ``head``, then every chunk in the order of its key (chunks with equal keys in
+        the order they came); ``empty`` instead of nothing when no chunk has bytes."""
+        assert self.handle is not None
+        self.handle.flush()
+        order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
+        offsets = self.offsets
+        with open(target, "wb") as out:
+            out.write(head)
+            if offsets[-1] == 0:
+                out.write(empty)
+                return
+            with (
+                open(self.path, "rb") as source,
+                mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) as chunks,
+            ):
+                for index in order:
+                    out.write(chunks[offsets[index] : offsets[index + 1]])
+
+
+def _joined(content: Content) -> bytes:
+    if isinstance(content, bytes):
+        return content
+    return b"".join(p if isinstance(p, bytes) else Path(p).read_bytes() for p in content)
 
 
 def _piece_key(

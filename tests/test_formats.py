@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,12 @@ import networkx as nx
 import pytest
 
 from kg.api import validate
-from kg.csvexport import CLAIM_COLUMNS, ENTITY_COLUMNS, LIST_SEPARATOR
-from kg.ftm import SCHEMA_OF_CLASS
+from kg.csvexport import CLAIM_COLUMNS, ENTITY_COLUMNS, LIST_SEPARATOR, claims_csv, entities_csv
+from kg.ftm import SCHEMA_OF_CLASS, ftm_json
 from kg.model import INFERABLE_PARTS, Curation
+from kg.ontology import load_ontology
 from kg.rdf import claim_node
+from kg.tablepieces import table_files
 from tests.conftest import need_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +101,27 @@ def test_entities_csv_lists_every_entity_with_its_aliases(
     named = [c for c in curation.claims if "ifs" in (c.subject, c.object, c.attributed_to)]
     assert int(ifs["claims"]) == len(named) > 10
     assert int(ifs["articles"]) == len({c.article for c in named}) >= 4
+
+
+def test_the_tables_are_written_to_disk_in_the_order_of_the_whole_curation(
+    curation: Curation, tmp_path: Path
+) -> None:
+    """A build writes claims.csv and kg.ftm.json article by article to files and orders them
+    there (memory holds an index, not a gigabyte of rows at a million claims): the bytes are
+    those of the whole-curation writers, whatever order the claims come in."""
+    backwards = replace(curation, claims=tuple(reversed(curation.claims)))
+    ontology = load_ontology()
+    files = table_files(backwards, ontology, None, tmp_path)
+    for name in ("claims.csv", "kg.ftm.json"):
+        assert files[name] == [tmp_path / name], name  # a file, not bytes in memory
+    assert files["claims.csv"][0].read_bytes() == claims_csv(backwards, ontology)
+    assert files["kg.ftm.json"][0].read_bytes() == ftm_json(backwards, ontology)
+    assert files["entities.csv"] == entities_csv(backwards)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.csv", "kg.ftm.json"]
+    empty = replace(curation, claims=(), entities={}, articles={})
+    made = table_files(empty, ontology, None, tmp_path / "empty")
+    assert made["kg.ftm.json"][0].read_bytes() == ftm_json(empty, ontology) == b"\n"
+    assert made["claims.csv"][0].read_bytes() == claims_csv(empty, ontology)
 
 
 # --- GraphML --------------------------------------------------------------------------------
