@@ -399,6 +399,7 @@ def assemble(
     reaches (an entity edit changes the head, not what most articles reach). Otherwise
     everything is checked, as one graph.
     """
+    from kg.oxquads import OxTerms, article_graph
     from kg.rdf import (
         Terms,
         article_graph_quads,
@@ -411,6 +412,7 @@ def assemble(
 
     out = Assembly(prefixes)
     terms = Terms()
+    ox_terms = OxTerms()
     made_head: list[Any] = []
 
     def head() -> list[Any]:
@@ -460,20 +462,20 @@ def assemble(
     for article_id, claims in sorted(claims_by_article(curation).items()):
         key = cache.keys.get(article_id)
         stored = cache.fragments(key) if key and exports else None
-        quads = None
+        graph = None  # its quads (pyoxigraph's); SHACL makes rdflib's only when it checks it
         if stored is not None:
             out.quads += int(stored["count"].read_text())
             out.reused += 1
         else:
-            quads = list(article_graph_quads(article_id, claims, terms))
-            out.quads += len(quads)
+            graph = article_graph(article_id, claims, ox_terms)
+            out.quads += len(graph)
             out.made += 1
         if exports:
             if stored is None:
-                assert quads is not None
-                made = fragments_of(to_oxigraph(quads), prefixes)
+                assert graph is not None
+                made = fragments_of(graph, prefixes)
                 if key and cache.write:  # read back from disk: memory stays flat
-                    cache.keep_fragments(key, made, len(quads))
+                    cache.keep_fragments(key, made, len(graph))
                     if cache.write:  # all stored
                         stored = {fmt: cache.path(key, fmt) for fmt in FORMATS}
             for fmt in FORMATS:
@@ -482,7 +484,7 @@ def assemble(
         if not shacl:
             continue
         if not local:
-            out.shacl_quads.extend(quads or article_graph_quads(article_id, claims, terms))
+            out.shacl_quads.extend(article_graph_quads(article_id, claims, terms))
             continue
         in_head = cache.key("shacl-article-in", key or "", whole_key)
         if key and cache.conforms(in_head):
@@ -493,7 +495,7 @@ def assemble(
         if key and cache.conforms(unit_key):
             proven.append(in_head)
             continue
-        out.shacl_quads.extend(quads or article_graph_quads(article_id, claims, terms))
+        out.shacl_quads.extend(article_graph_quads(article_id, claims, terms))
         out.shacl_quads.extend(quad for node in reached for quad in about[node])
         if key:
             out.shacl_keys += [unit_key, in_head]

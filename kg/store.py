@@ -16,7 +16,7 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -70,6 +70,11 @@ class _Converter:
         s, p, o, g = quad
         graph = self.iri(g) if g is not None else ox.DefaultGraph()
         return ox.Quad(self.term(s), self.iri(p), self.term(o), graph)  # type: ignore[arg-type]
+
+
+def term_converter() -> Callable[[Node], ox.NamedNode | ox.Literal | ox.BlankNode]:
+    """A function from rdflib terms to pyoxigraph terms (the one :func:`to_oxigraph` uses)."""
+    return _Converter().term
 
 
 def to_oxigraph(quads: Iterable[tuple[Node, Node, Node, URIRef | None]]) -> list[ox.Quad]:
