@@ -95,20 +95,6 @@ class Answer:
 # Processes
 
 
-def oxigraph_binary() -> str:
-    """The ``oxigraph`` server program: beside this Python first, then on PATH."""
-    beside = Path(sys.executable).with_name("oxigraph")
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which("oxigraph")
-    if found:
-        return found
-    raise EndpointError(
-        "the Oxigraph server program `oxigraph` is not installed — "
-        "pip install 'kg[server]' (PyPI package oxigraph)"
-    )
-
-
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -133,88 +119,35 @@ def _child_setup(owner: int, niceness: int) -> Callable[[], None]:
     return setup
 
 
-class OxigraphProcess:
-    """A real Oxigraph server over the store at ``location``, on a free port of 127.0.0.1.
+class ChildProcess:
+    """A child process that dies with this Python process (Linux), runs at ``niceness`` and
+    keeps what it writes to stderr for error messages; :meth:`stop` ends it. A context manager
+    (``start`` is the subclass's)."""
 
-    ``read_only=True`` runs ``oxigraph serve-read-only`` (what kg serve uses), otherwise
-    ``oxigraph serve`` (a writable store, as tests of ``kg push`` need). The process dies with
-    this Python process (Linux), runs at ``niceness``, and startup waits at most
-    ``startup_timeout`` seconds; :meth:`stop` ends it. Usable as a context manager.
-    """
-
-    def __init__(
-        self,
-        location: Path,
-        *,
-        read_only: bool = True,
-        startup_timeout: float = 10.0,
-        niceness: int = 0,
-    ) -> None:
-        self.location = Path(location)
-        self.read_only = read_only
-        self.startup_timeout = startup_timeout
+    def __init__(self, *, niceness: int = 0) -> None:
         self.niceness = niceness
-        self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        """The server's base URL (its SPARQL endpoint is ``url + "/query"``)."""
-        return f"http://{LOOPBACK}:{self.port}"
 
     @property
     def pid(self) -> int | None:
         """The process id while it runs."""
         return self._process.pid if self._process is not None else None
 
-    def start(self) -> OxigraphProcess:
-        binary = oxigraph_binary()
-        command = "serve-read-only" if self.read_only else "serve"
-        for _attempt in range(3):
-            self.port = free_port()
-            self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
-            arguments = [
-                binary,
-                command,
-                "--location",
-                str(self.location),
-                "--bind",
-                f"{LOOPBACK}:{self.port}",
-            ]
-            self._process = _LAUNCHER.submit(
-                subprocess.Popen,
-                arguments,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self._log,
-                start_new_session=True,
-                preexec_fn=_child_setup(os.getpid(), self.niceness),
-            ).result()
-            if self._wait_ready():
-                return self
-            said = self._said()
-            self.stop()
-            if "in use" not in said:  # another program took the port: try another one
-                raise EndpointError(
-                    f"the Oxigraph server did not start on {self.location}: "
-                    f"{said or 'no message'} — is the store folder valid?"
-                )
-        raise EndpointError("the Oxigraph server found no free port on 127.0.0.1")
+    def start(self) -> ChildProcess:
+        raise NotImplementedError
 
-    def _wait_ready(self) -> bool:
-        assert self._process is not None
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                return False
-            try:
-                socket.create_connection((LOOPBACK, self.port), timeout=0.5).close()
-                return True
-            except OSError:
-                time.sleep(0.01)
-        self.stop()
-        raise EndpointError(f"the Oxigraph server did not listen within {self.startup_timeout:g} s")
+    def _launch(self, arguments: list[str]) -> None:
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
+        self._process = _LAUNCHER.submit(
+            subprocess.Popen,
+            arguments,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            start_new_session=True,
+            preexec_fn=_child_setup(os.getpid(), self.niceness),
+        ).result()
 
     def _said(self) -> str:
         if self._log is None:
@@ -232,14 +165,14 @@ class OxigraphProcess:
             return True
         return self._process.poll() is None
 
-    def stop(self) -> None:
-        """End the server: at once when read-only, else SIGTERM then SIGKILL after 5 s."""
+    def stop(self, *, gently: bool = False) -> None:
+        """End the process: at once, or ``gently`` (SIGTERM, then SIGKILL after 5 s)."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            if self.read_only:
-                process.kill()
-            else:
+            if gently:
                 process.terminate()
+            else:
+                process.kill()
             try:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -249,7 +182,7 @@ class OxigraphProcess:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> OxigraphProcess:
+    def __enter__(self) -> ChildProcess:
         return self.start() if self._process is None else self
 
     def __exit__(self, *exc: object) -> None:
@@ -278,7 +211,7 @@ class UnixHTTPConnection(HTTPConnection):
         self.sock = sock
 
 
-class EngineProcess:
+class EngineProcess(ChildProcess):
     """A private engine process (:mod:`kg.engineworker`) over the store at ``location``.
 
     It answers on the Unix socket ``socket_path`` only (no TCP port: nothing but this process's
@@ -294,17 +227,10 @@ class EngineProcess:
         startup_timeout: float = 30.0,
         niceness: int = 0,
     ) -> None:
+        super().__init__(niceness=niceness)
         self.location = Path(location)
         self.socket_path = Path(socket_path)
         self.startup_timeout = startup_timeout
-        self.niceness = niceness
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-
-    @property
-    def pid(self) -> int | None:
-        """The process id while it runs."""
-        return self._process.pid if self._process is not None else None
 
     def connection(self) -> UnixHTTPConnection:
         """A new connection to the process."""
@@ -317,30 +243,22 @@ class EngineProcess:
                 "— set TMPDIR to a shorter folder"
             )
         self.socket_path.unlink(missing_ok=True)
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
         # the file itself, not ``-m kg.engineworker``: the kg package's imports (0.5 s, rdflib)
         # would slow every start and restart; -P keeps kg/ off the import path
-        arguments = [
-            sys.executable,
-            "-P",
-            str(Path(__file__).with_name("engineworker.py")),
-            "--location",
-            str(self.location),
-            "--socket",
-            str(self.socket_path),
-        ]
-        self._process = _LAUNCHER.submit(
-            subprocess.Popen,
-            arguments,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-            start_new_session=True,
-            preexec_fn=_child_setup(os.getpid(), self.niceness),
-        ).result()
+        self._launch(
+            [
+                sys.executable,
+                "-P",
+                str(Path(__file__).with_name("engineworker.py")),
+                "--location",
+                str(self.location),
+                "--socket",
+                str(self.socket_path),
+            ]
+        )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if not self.alive():
                 said = self._said()
                 self.stop()
                 raise EndpointError(
@@ -357,32 +275,10 @@ class EngineProcess:
         self.stop()
         raise EndpointError(f"the engine did not answer within {self.startup_timeout:g} s")
 
-    def _said(self) -> str:
-        if self._log is None:
-            return ""
-        self._log.seek(0)
-        return " ".join(self._log.read()[-2000:].decode("utf-8", "replace").split())
-
-    def alive(self, grace: float = 0.0) -> bool:
-        """Whether the process runs; with ``grace``, wait that long for a dying one to end."""
-        if self._process is None:
-            return False
-        try:
-            self._process.wait(timeout=grace) if grace else self._process.poll()
-        except subprocess.TimeoutExpired:
-            return True
-        return self._process.poll() is None
-
-    def stop(self) -> None:
-        """Kill the process at once (it only reads) and remove its socket."""
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
+    def stop(self, *, gently: bool = False) -> None:
+        """Kill the process (it only reads) and remove its socket."""
+        super().stop(gently=gently)
         self.socket_path.unlink(missing_ok=True)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
 
 
 class Workdir:

@@ -31,10 +31,8 @@ from kg.engine import (
     LOOPBACK,
     Answer,
     Engine,
-    OxigraphProcess,
     Refusal,
     free_port,
-    oxigraph_binary,
 )
 from kg.errors import EndpointError, KgError
 from kg.guard import (
@@ -52,13 +50,11 @@ __all__ = [
     "GRAPH_TYPES",
     "LOOPBACK",
     "RESULT_TYPES",
-    "OxigraphProcess",
     "Source",
     "SparqlServer",
     "files_fingerprint",
     "free_port",
     "negotiate",
-    "oxigraph_binary",
 ]
 
 DEFAULT_PORT = 7878

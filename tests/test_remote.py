@@ -15,6 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from oxigraph_server import OxigraphProcess, oxigraph_binary
 from test_server import PARAMS, canonical, concatenated
 
 from kg.cli import main
@@ -30,7 +31,7 @@ from kg.remote import (
     query_endpoint,
     remote_query,
 )
-from kg.server import LOOPBACK, OxigraphProcess, free_port, oxigraph_binary
+from kg.server import LOOPBACK, free_port
 from kg.sparql import named_queries, run_query, with_values
 
 pytestmark = pytest.mark.server
@@ -56,7 +57,7 @@ def require_oxigraph() -> None:
 def store_server(tmp_path: Path) -> Iterator[OxigraphProcess]:
     """A writable Oxigraph server (``oxigraph serve``) on a free loopback port."""
     require_oxigraph()
-    with OxigraphProcess(tmp_path / "store", read_only=False) as server:
+    with OxigraphProcess(tmp_path / "store") as server:
         yield server
 
 
@@ -64,7 +65,7 @@ def store_server(tmp_path: Path) -> Iterator[OxigraphProcess]:
 def pushed(tmp_path_factory: pytest.TempPathFactory, graph: KnowledgeGraph) -> Iterator[str]:
     """The query endpoint of a writable Oxigraph server holding the pushed seed dataset."""
     require_oxigraph()
-    with OxigraphProcess(tmp_path_factory.mktemp("pushed"), read_only=False) as server:
+    with OxigraphProcess(tmp_path_factory.mktemp("pushed")) as server:
         push_quads(graph.store, f"{server.url}/query", **FAST)
         yield f"{server.url}/query"
 
