@@ -823,3 +823,34 @@ def test_the_engine_process_imports_nothing_of_kg() -> None:
         )
     }
     assert "kg" not in imported and "pyoxigraph" in imported
+
+
+def test_the_protocols_dataset_parameters_choose_the_graphs(
+    served: SparqlServer, graph: KnowledgeGraph
+) -> None:
+    article = "https://kg.example/article/003_fa74acf72e18e3c9"
+    other = "https://kg.example/article/000_d8c50166044d5b84"
+    local = ox.Store()
+    local.extend(graph.store)
+
+    def count(params: list[tuple[str, str]], text: str) -> int:
+        url = served.url + "?" + urllib.parse.urlencode([("query", text), *params])
+        status, _, body = http(url, accept="application/sparql-results+json")
+        assert status == 200, body
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    every = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    in_graphs = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    one = len(list(local.quads_for_pattern(None, None, None, ox.NamedNode(article))))
+    two = one + len(list(local.quads_for_pattern(None, None, None, ox.NamedNode(other))))
+    assert one > 0
+    assert count([("default-graph-uri", article)], every) == one
+    assert count([("default-graph-uri", article), ("default-graph-uri", other)], every) == two
+    assert count([("named-graph-uri", article)], in_graphs) == one
+    assert count([], in_graphs) == sum(1 for q in local if q.graph_name != ox.DefaultGraph())
+    status, headers, body = http(
+        served.url
+        + "?"
+        + urllib.parse.urlencode([("query", every), ("default-graph-uri", "http://evil.example/")])
+    )
+    assert "kg's own graphs" in assert_json_error(status, headers, body, 400)
