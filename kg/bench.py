@@ -1022,7 +1022,8 @@ def figure(entry: dict[str, Any], engine: str, row: str) -> dict[str, Any] | Non
         return {"s": found.get("limit_s"), "status": "timeout"}
     if found.get("status") not in ("ok", "partial"):
         return {"s": None, "status": found.get("status")}
-    return {"s": found.get(stat), "status": found["status"]}
+    shown = {"s": found.get(stat), "status": found["status"]}
+    return shown | ({"runs_s": found["runs_s"]} if "runs_s" in found else {})
 
 
 def _show(value: dict[str, Any] | None, unit: str) -> str:
@@ -1042,6 +1043,26 @@ def _show(value: dict[str, Any] | None, unit: str) -> str:
     if value.get("status") == "timeout":
         return f"> {text}"
     return f"{text} (partial)" if value.get("status") == "partial" else text
+
+
+def _show_runs(value: dict[str, Any] | None) -> str:
+    """A timing with the spread of its runs when it was run more than once (the goal holds
+    for the median).
+
+    >>> _show_runs({"s": 1.2, "status": "ok", "runs_s": [1.19, 1.2, 2.15]})
+    '1.20 s (runs 1.19 to 2.15 s)'
+    >>> _show_runs({"s": 0.004, "status": "ok"})
+    '4.0 ms'
+    """
+    text = _show(value, "s")
+    runs = (value or {}).get("runs_s") or []
+    if len(runs) > 1 and text:
+        low, high = (_show({"s": r, "status": "ok"}, "s") for r in (min(runs), max(runs)))
+        unit = high.rsplit(" ", 1)[1]
+        if low.endswith(f" {unit}"):
+            low = low.rsplit(" ", 1)[0]
+        text += f" (runs {low} to {high})"
+    return text
 
 
 def _ratio(value: tuple[float, str] | None) -> str:
@@ -1129,7 +1150,7 @@ def check_goals(report: dict[str, Any]) -> list[dict[str, Any]]:
             ("two_hop_max", "2-hop < 250 ms (slowest start entity)", 0.25),
             ("claims_per_outlet", "aggregation: claims per outlet < 1 s", 1.0),
             ("multi_outlet", "aggregation: >= 2 outlets < 1 s", 1.0),
-            ("projection", "NetworkX projection < 1.5 s", 1.5),
+            ("projection", "NetworkX projection < 1.5 s (median of 3)", 1.5),
             ("html", "HTML of the default view < 1 s", 1.0),
             ("export_trig", "TriG export < 3 s", 3.0),
         ):
@@ -1139,14 +1160,14 @@ def check_goals(report: dict[str, Any]) -> list[dict[str, Any]]:
                 if not value or value.get("s") is None
                 else (value["status"] == "ok" and value["s"] < limit)
             )
-            add(label, _show(value, "s") or "n/a", ok, size)
+            add(label, _show_runs(value) or "n/a", ok, size)
         for entry in entries:
             if entry["claims"] >= 100_000:
                 value = figure(entry, "ours", "hub_ranked")
                 ok = None if not value or value.get("s") is None else value["s"] < 0.5
                 add(
                     "hub: top 10 neighbours and paths < 500 ms (median of 3)",
-                    _show(value, "s") or "n/a",
+                    _show_runs(value) or "n/a",
                     ok,
                     _size_name(entry["claims"]),
                 )
