@@ -637,28 +637,30 @@ def project(
         for _node, data in graph.nodes(data=True):
             data["articles"] = sorted(data["articles"])
         return graph
+    nodes = dict(graph.nodes(data=True))  # plain dicts: NetworkX's views cost per lookup
+    edges: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for row in rows:
-        involved = [row["subject"], row["speaker"]] + (
-            [row["object"]] if row["object_is_entity"] else []
-        )
-        for node in involved:
-            if node in graph:
-                graph.nodes[node]["articles"].add(row["article"])
+        subject, article = row["subject"], row["article"]
+        for node in (subject, row["speaker"], row["object"] if row["object_is_entity"] else None):
+            if node in nodes:
+                nodes[node]["articles"].add(article)
         if not row["object_is_entity"]:
-            graph.nodes[row["subject"]]["facts"].append(row)
+            nodes[subject]["facts"].append(row)
             continue
         key = row["predicate"]
-        if not graph.has_edge(row["subject"], row["object"], key):
+        claims = edges.get((subject, row["object"], key))
+        if claims is None:
             pred = predicates.get(key)
+            claims = edges[subject, row["object"], key] = []
             graph.add_edge(
-                row["subject"],
+                subject,
                 row["object"],
                 key=key,
                 predicate=key,
                 label=pred.label if pred else key,
-                claims=[],
+                claims=claims,
             )
-        graph.edges[row["subject"], row["object"], key]["claims"].append(row)
+        claims.append(row)
     for _node, data in graph.nodes(data=True):
         data["articles"] = sorted(data["articles"])
     for _u, _v, data in graph.edges(data=True):
