@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg.model import Claim, Entity
+from kg.ontology import article_iri, entity_iri
 
 if TYPE_CHECKING:
     from kg.lint import Positions
@@ -437,17 +438,10 @@ def assemble(
             out.pieces[fmt].append(data)
     shapes_path = cache.root / "ontology" / "shapes.ttl"
     local = shacl and shapes_path.is_file() and shapes_are_local(shapes_path, ontology.predicates)
-    about: dict[Any, list[Any]] = {}
+    about = DefaultStatements(curation, terms)
     digests = _NodeDigests(about)
     head_checked = False  # whether the head's quads are in what SHACL checks
     proven: list[str] = []  # keys of units known to conform under another key
-
-    def statements_about() -> dict[Any, list[Any]]:
-        if not about:
-            for quad in head():
-                if quad[3] is None:
-                    about.setdefault(quad[0], []).append(quad)
-        return about
 
     if shacl:
         if not local:
@@ -490,7 +484,7 @@ def assemble(
         if key and cache.conforms(in_head):
             continue
         # the unit's key is made without the article's quads: a reused graph is not rebuilt
-        reached = _reach(mentioned_nodes(article_id, claims, terms), statements_about())
+        reached = _reach(mentioned_nodes(article_id, claims, terms), about)
         unit_key = cache.key("shacl-article", key or "", *digests.of(reached))
         if key and cache.conforms(unit_key):
             proven.append(in_head)
@@ -526,6 +520,64 @@ def head_key(cache: BuildCache, curation: Any, prefixes: Mapping[str, str]) -> s
             text = f"{kind}\0{ident}\0{record_text(records[ident])}\0".encode()
             digest.update(len(text).to_bytes(8, "little") + text)
     return cache.key("head", digest.hexdigest())
+
+
+class DefaultStatements(Mapping[Any, list[Any]]):
+    """What the default graph says about each node it has statements about (an entity, an
+    article, an article's publication basis), made from that node's record when first asked
+    for: an edited article's SHACL unit needs the statements about the few nodes it reaches,
+    not the whole default graph. Gives what grouping :func:`kg.rdf.default_graph_quads` by
+    subject gives (tested).
+
+    >>> from kg.api import validate
+    >>> from kg.rdf import Terms
+    >>> from kg.ontology import entity_iri
+    >>> about = DefaultStatements(validate(), Terms())
+    >>> len(about[entity_iri("ifs")]) > 2, entity_iri("nobody") in about
+    (True, False)
+    """
+
+    def __init__(self, curation: Any, terms: Any) -> None:
+        self.curation, self.terms = curation, terms
+        self.made: dict[Any, list[Any]] = {}
+
+    def _of(self, node: Any) -> list[Any]:
+        found = self.made.get(node)
+        if found is not None:
+            return found
+        from kg.rdf import article_quads, entity_quads
+
+        text = str(node)
+        quads: list[Any] = []
+        if text.startswith(_ENTITY_IRI):
+            entity = self.curation.entities.get(text[len(_ENTITY_IRI) :])
+            if entity is not None:
+                quads = list(entity_quads(entity, self.terms))
+        elif text.startswith(_ARTICLE_IRI):  # the article, or a node of its record (#...)
+            article = self.curation.articles.get(text[len(_ARTICLE_IRI) :].partition("#")[0])
+            if article is not None:
+                quads = [q for q in article_quads(article, self.terms) if q[0] == node]
+        self.made[node] = quads = [q for q in quads if q[0] == node]
+        return quads
+
+    def __getitem__(self, node: Any) -> list[Any]:
+        quads = self._of(node)
+        if not quads:
+            raise KeyError(node)
+        return quads
+
+    def __contains__(self, node: object) -> bool:
+        return bool(self._of(node))
+
+    def __iter__(self) -> Iterator[Any]:
+        return (node for node, quads in self.made.items() if quads)
+
+    def __len__(self) -> int:
+        return sum(1 for quads in self.made.values() if quads)
+
+
+_ENTITY_IRI = str(entity_iri(""))
+_ARTICLE_IRI = str(article_iri(""))
 
 
 def mentioned_nodes(article_id: str, claims: Iterable[Claim], terms: Any) -> set[Any]:

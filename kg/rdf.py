@@ -183,6 +183,16 @@ def default_graph_quads(curation: Curation, terms: Terms) -> Iterator[Quad]:
         yield from _article_quads(curation.articles[article_id], terms)
 
 
+def entity_quads(entity: Entity, terms: Terms) -> Iterator[Quad]:
+    """What the default graph says about one entity."""
+    return _entity_quads(entity, terms)
+
+
+def article_quads(article: Article, terms: Terms) -> Iterator[Quad]:
+    """What the default graph says about one article (and its publication basis)."""
+    return _article_quads(article, terms)
+
+
 def ontology_graph_quads(onto: Ontology) -> Iterator[Quad]:
     """The ontology's statements, in its own graph (see :data:`ONTOLOGY_GRAPH`)."""
     return _ontology_quads(onto)

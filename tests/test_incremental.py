@@ -395,3 +395,25 @@ def _context(quads: list[Any], about: dict[Any, list[Any]]) -> list[Any]:
     nodes those name (an article's outlet, say): what its shapes read besides the graph."""
     reached = buildcache._reach((term for q in quads for term in (q[0], q[2])), about)
     return [quad for node in reached for quad in about[node]]
+
+
+@pytest.mark.parametrize("which", ["project data", "synthetic"])
+def test_statements_made_on_demand_are_those_of_the_default_graph(pristine: Path, which) -> None:
+    """An edited article's SHACL unit reads the default-graph statements about what it reaches,
+    made from the records on demand: the same as grouping the whole default graph by subject
+    (entities, articles, an article's publication basis), and nothing about other nodes."""
+    curation = kg.validate() if which == "project data" else load_curation(pristine)
+    terms = Terms()
+    whole: dict[Any, list[Any]] = {}
+    for quad in default_graph_quads(curation, terms):
+        whole.setdefault(quad[0], []).append(quad)
+    on_demand = buildcache.DefaultStatements(curation, Terms())
+    assert any("#" in str(node) for node in whole) or which == "synthetic"
+    for node, quads in whole.items():
+        assert node in on_demand and sorted(on_demand[node]) == sorted(quads), node
+    others = {q[2] for quads in whole.values() for q in quads}
+    for article_id, claims in claims_by_article(curation).items():
+        others |= {q[0] for q in article_graph_quads(article_id, claims, terms)}
+    others -= set(whole)  # claim nodes, wikidata and geonames records, literals
+    assert others and not any(node in on_demand for node in others)
+    assert len(on_demand) == len(whole)
