@@ -194,6 +194,8 @@ def _build(
             return report
         report.files = exports.write_files(target, files, allow_drop=allow_drop)
         lap("write")
+        if removed := cache.prune():
+            say(f"removed the results of {len(removed)} older version(s) of kg from .kg-cache/")
     if store_path:
         report.store = build_store_dir(Path(store_path), target / "kg.nq")
         lap("store")

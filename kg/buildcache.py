@@ -28,7 +28,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from functools import lru_cache
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
 #: The folder, under the project root, where results are kept (listed in .gitignore).
 CACHE_FOLDER = ".kg-cache"
 #: Bumped when the layout of the cache changes.
-LAYOUT = "2"
+LAYOUT = "3"
 FORMATS = ("nq", "trig", "jsonld")
 #: Libraries whose version changes what is checked or written.
 LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "networkx", "pyvis", "oxrdflib")
@@ -109,13 +111,46 @@ class BuildCache:
     def __init__(self, root: Path, *, read: bool = True, write: bool = True) -> None:
         self.root = Path(root)
         self.read, self.write = read, write
-        self.folder = self.root / CACHE_FOLDER / f"v{LAYOUT}"
         self.version = fingerprint(self.root)
+        # one folder per code and ontology version, so that the results of old versions (which
+        # no key can reach any more) can be removed whole: see prune
+        self.folder = self.root / CACHE_FOLDER / f"v{LAYOUT}" / self.version[:16]
         self.keys: dict[str, str] = {}
         self.hits = 0
         self.misses = 0
         #: Why nothing more is stored (a read-only or full disk), if that happened.
         self.trouble = ""
+
+    def prune(self, *, keep: int = 1, grace: float = 3600.0) -> list[Path]:
+        """Remove the results of other code or ontology versions (no key of this version can
+        reach them), except the ``keep`` most recently used and any used in the last ``grace``
+        seconds (another build may be using them); returns what was removed.
+
+        Without it the cache grows by a whole corpus's results at every version of the code
+        (about 7 GB at a million claims). Call it after a build that stored its results.
+        """
+        if not self.write:
+            return []
+        now = time.time()
+        try:
+            os.utime(self.folder)  # this version was used now
+            every = self.root / CACHE_FOLDER
+            others = [
+                folder
+                for layout in every.iterdir()
+                if layout.is_dir()
+                for folder in (layout.iterdir() if layout.name == f"v{LAYOUT}" else [layout])
+                if folder.is_dir() and folder != self.folder
+            ]
+            ages = {folder: folder.stat().st_mtime for folder in others}
+        except OSError:
+            return []
+        removed = []
+        for folder in sorted(others, key=ages.__getitem__, reverse=True)[keep:]:
+            if now - ages[folder] > grace:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        return removed
 
     # -- keys and files ---------------------------------------------------------------------
 

@@ -417,3 +417,32 @@ def test_statements_made_on_demand_are_those_of_the_default_graph(pristine: Path
     others -= set(whole)  # claim nodes, wikidata and geonames records, literals
     assert others and not any(node in on_demand for node in others)
     assert len(on_demand) == len(whole)
+
+
+def test_results_of_older_versions_of_kg_are_removed(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    versions = tree / CACHE_FOLDER / f"v{buildcache.LAYOUT}"
+    current = BuildCache(tree).folder
+    assert current.parent == versions and current.is_dir()  # the tree was built once
+    day = 86_400
+    old, older = versions / "0123456789abcdef", versions / "fedcba9876543210"
+    stale_layout = tree / CACHE_FOLDER / "v1"
+    for folder, age in ((old, day), (older, 2 * day), (stale_layout, 3 * day)):
+        (folder / "ab").mkdir(parents=True)
+        (folder / "ab" / "result.nq").write_bytes(b"<a> <b> <c> .\n")
+        os.utime(folder, (time.time() - age, time.time() - age))
+    messages: list[str] = []
+    kg.build(tree, "exports", progress=messages.append)
+    # the most recently used other version stays (a switch back to it is quick), the rest goes
+    assert old.is_dir() and not older.exists() and not stale_layout.exists()
+    assert "removed the results of 2 older version(s) of kg from .kg-cache/" in messages
+    assert current.is_dir() and any(current.rglob("*.nq"))
+    # a version used within the last hour is kept, however many there are: a build may use it
+    os.utime(old)
+    monkeypatch.setattr(buildcache, "_code_fingerprint", lambda: "other code")
+    kg.build(tree, "exports")
+    assert old.is_dir() and current.is_dir() and BuildCache(tree).folder.is_dir()
