@@ -9,8 +9,9 @@ The checks of a claim also read the types of the entities it names; these are st
 result and compared with the current entities before it is reused. A result is stored only when
 its file had no problem, and every file is written under a temporary name and renamed, so what
 is found under a key is complete and is what that key's inputs give: a stale reuse cannot happen.
-Everything else (entities, article records, the ontology graph) is rebuilt at every build: it is
-cheap.
+The default and ontology graphs are kept the same way, keyed by every entity and article record
+(:func:`head_key`). Results live in one folder per code and ontology version;
+:meth:`BuildCache.prune` removes those of older versions.
 
 The exports are concatenations: N-Quads line by line, TriG and JSON-LD chunk by chunk (one chunk
 per named graph, in the exports' order); :func:`join_fragments` gives the bytes a whole-dataset
@@ -25,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -115,6 +117,9 @@ class BuildCache:
         # one folder per code and ontology version, so that the results of old versions (which
         # no key can reach any more) can be removed whole: see prune
         self.folder = self.root / CACHE_FOLDER / f"v{LAYOUT}" / self.version[:16]
+        if write:
+            with contextlib.suppress(OSError):
+                os.utime(self.folder)  # in use from now: a prune by another build spares it
         self.keys: dict[str, str] = {}
         self.hits = 0
         self.misses = 0
@@ -149,7 +154,8 @@ class BuildCache:
         for folder in sorted(others, key=ages.__getitem__, reverse=True)[keep:]:
             if now - ages[folder] > grace:
                 shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder)
+                if not folder.exists():
+                    removed.append(folder)
         return removed
 
     # -- keys and files ---------------------------------------------------------------------

@@ -350,7 +350,7 @@ def push(
 
     \b
     Example:
-      oxigraph serve --location /tmp/store --bind 127.0.0.1:7879 &
+      pip install oxigraph && oxigraph serve --location /tmp/store --bind 127.0.0.1:7879 &
       kg push --endpoint http://127.0.0.1:7879/query
       KG_ENDPOINT_USER=dba KG_ENDPOINT_PASSWORD=dba kg push --endpoint http://127.0.0.1:8890/sparql
     """

@@ -60,6 +60,8 @@ LOOPBACK = "127.0.0.1"
 _TSV = "text/tab-separated-values"
 _NT = "application/n-triples"
 _ENGINE_ACCEPT = f"{_TSV}, {_NT};q=0.9"
+#: Bytes read from an engine at a time.
+_BLOCK = 1 << 16
 #: A query shape whose recent runs took longer than this (seconds, their median) runs in the
 #: costly lane.
 FAST_BUDGET = 0.25
@@ -149,7 +151,8 @@ class ChildProcess:
             preexec_fn=_child_setup(os.getpid(), self.niceness),
         ).result()
 
-    def _said(self) -> str:
+    def said(self) -> str:
+        """The last of what the process wrote to stderr, on one line."""
         if self._log is None:
             return ""
         self._log.seek(0)
@@ -259,7 +262,7 @@ class EngineProcess(ChildProcess):
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if not self.alive():
-                said = self._said()
+                said = self.said()
                 self.stop()
                 raise EndpointError(
                     f"the engine did not start on {self.location}: {said or 'no message'}"
@@ -527,10 +530,15 @@ class Engine:
         quads = list(quads)
         self.generation += 1
         snapshot = build_store_dir(self.workdir.path / f"snapshot-{self.generation}", quads)
-        lanes = {
-            "cheap": Lane("cheap", snapshot, self.connections),
-            "costly": Lane("costly", snapshot, self.costly_connections, COSTLY_NICENESS),
-        }
+        lanes: dict[str, Lane] = {}
+        try:
+            lanes["cheap"] = Lane("cheap", snapshot, self.connections)
+            lanes["costly"] = Lane("costly", snapshot, self.costly_connections, COSTLY_NICENESS)
+        except BaseException:
+            for lane in lanes.values():  # never leave a started process behind
+                lane.stop()
+            shutil.rmtree(snapshot, ignore_errors=True)
+            raise
         graphs: dict[str, int] = {}
         for quad in quads:
             name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
@@ -670,6 +678,10 @@ class Engine:
                     raise QueryError(
                         f"{key} must name one of kg's own graphs (under {BASE_IRI}), not {iri!r}"
                     )
+                try:
+                    ox.NamedNode(iri)
+                except ValueError as err:
+                    raise QueryError(f"{key} {iri!r} is not an IRI: {err}") from None
         prefixed = declare_prefixes(text)
         shift = len(prefixed) - len(text)
         body = prefixed.encode()
@@ -707,7 +719,10 @@ class Engine:
                 if not lane.process.alive(grace=0.1):
                     self._restart(lane, "the engine stopped")
                 elif not reused:
-                    raise Refusal(502, f"the engine failed: {err}") from None
+                    said = lane.process.said()
+                    raise Refusal(
+                        502, f"the engine failed: {err}" + (f" — it said: {said}" if said else "")
+                    ) from None
                 if time.monotonic() >= deadline:
                     break
             finally:
@@ -745,19 +760,28 @@ class Engine:
         else:
             kind, header, lines = "solutions", first, []
         truncated = False
-        while first:
+        rest = b""
+        while first and not truncated:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
             if sock is not None:
                 sock.settimeout(remaining)
-            line = response.readline()
-            if not line:
+            # read1 raises IncompleteRead if the engine stops mid-answer (killed, or failed
+            # after its first rows); readline would take that for the end of the answer
+            block = response.read1(_BLOCK)
+            if not block:
                 break
-            if len(lines) >= self.max_rows:
+            *complete, rest = (rest + block).split(b"\n")
+            room = self.max_rows - len(lines)
+            if len(complete) > room:
+                complete, truncated = complete[:room], True
+            lines += [line + b"\n" for line in complete]
+        if rest and not truncated:
+            if len(lines) < self.max_rows:
+                lines.append(rest)
+            else:
                 truncated = True
-                break
-            lines.append(line)
         if truncated:
             response.close()  # the engine stops when it cannot write any more
         else:

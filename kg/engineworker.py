@@ -38,20 +38,54 @@ _NT = "application/n-triples"
 _CHUNK = 64 << 10
 
 
-class _Chunks(io.RawIOBase):
-    """A writable stream that sends what it is given as HTTP/1.1 chunks."""
+class _Answer(io.RawIOBase):
+    """Where an answer is serialised: its first 64 KiB are held back, so that a query failing
+    before then still gets an error status; after that the answer goes out in HTTP/1.1 chunks.
+    """
 
-    def __init__(self, out: Any) -> None:
-        self.out = out
+    def __init__(self, handler: _Handler, media: str) -> None:
+        self.handler, self.media = handler, media
+        self.pending = bytearray()
+        self.started = False
+        #: Whether the reader hung up (a failed write), as opposed to the query failing.
+        self.hung_up = False
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
         size = len(data)
-        if size:
-            self.out.write(b"%x\r\n" % size + bytes(data) + b"\r\n")
+        if not self.started:
+            self.pending += data
+            if len(self.pending) >= _CHUNK:
+                self.handler.send_response(200)
+                self.handler.send_header("Content-Type", self.media)
+                self.handler.send_header("Transfer-Encoding", "chunked")
+                self.handler.end_headers()
+                self.started = True
+                self._send(b"%x\r\n" % len(self.pending) + bytes(self.pending) + b"\r\n")
+                self.pending.clear()
+        elif size:
+            self._send(b"%x\r\n" % size + bytes(data) + b"\r\n")
         return size
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self.handler.wfile.write(data)
+        except OSError:
+            self.hung_up = True
+            raise
+
+    def finish(self) -> None:
+        """The whole answer was written: end it."""
+        if self.started:
+            self._send(b"0\r\n\r\n")
+        else:
+            self.handler.send_response(200)
+            self.handler.send_header("Content-Type", self.media)
+            self.handler.send_header("Content-Length", str(len(self.pending)))
+            self.handler.end_headers()
+            self._send(bytes(self.pending))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -77,9 +111,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._plain(404, "only /query is served")
             return
         params = urllib.parse.parse_qs(url.query)
-        default = [ox.NamedNode(iri) for iri in params.get("default-graph-uri", [])]
-        named = [ox.NamedNode(iri) for iri in params.get("named-graph-uri", [])]
         try:
+            default = [ox.NamedNode(iri) for iri in params.get("default-graph-uri", [])]
+            named = [ox.NamedNode(iri) for iri in params.get("named-graph-uri", [])]
             answer = self.server.store.query(
                 text, default_graph=default or None, named_graphs=named or None
             )
@@ -87,34 +121,34 @@ class _Handler(BaseHTTPRequestHandler):
             self._plain(400, str(err))
             return
         if isinstance(answer, ox.QueryBoolean):
-            self._plain_answer(answer.serialize(format=ox.QueryResultsFormat.TSV) or b"")
+            out = _Answer(self, _TSV)
+            out.write(answer.serialize(format=ox.QueryResultsFormat.TSV) or b"")
+            out.finish()
             return
-        self.send_response(200)
         is_graph = isinstance(answer, ox.QueryTriples)
-        self.send_header("Content-Type", _NT if is_graph else _TSV)
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        out = io.BufferedWriter(_Chunks(self.wfile), _CHUNK)
+        out = _Answer(self, _NT if is_graph else _TSV)
         try:
             if is_graph:
                 answer.serialize(out, format=ox.RdfFormat.N_TRIPLES)
             else:
                 answer.serialize(out, format=ox.QueryResultsFormat.TSV)
-            out.flush()
-            self.wfile.write(b"0\r\n\r\n")
-        except OSError:
-            self.close_connection = True  # the reader hung up: the query stops here
-        except (ValueError, RuntimeError) as err:
-            # an evaluation error after the first rows: the answer is cut short, not completed
-            sys.stderr.write(f"query failed while answering: {err}\n")
+            out.finish()
+        except OSError as err:
             self.close_connection = True
+            if out.hung_up:
+                return  # the reader hung up (a capped answer): the query stops here
+            self._failed(out, err)
+        except (ValueError, RuntimeError) as err:
+            self.close_connection = True
+            self._failed(out, err)
 
-    def _plain_answer(self, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", _TSV)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    def _failed(self, out: _Answer, err: Exception) -> None:
+        """The query failed while answering: an error status if nothing was sent yet, else the
+        answer is cut short (no last chunk), which the guard reads as a failed answer."""
+        sys.stderr.write(f"the query failed while answering: {err}\n")
+        sys.stderr.flush()
+        if not out.started:
+            self._plain(500, f"the query failed while answering: {err}")
 
 
 class _Server(socketserver.ThreadingUnixStreamServer):

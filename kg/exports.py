@@ -227,8 +227,10 @@ def _copy_file(source: Path, target: BinaryIO) -> None:
         try:
             while copy_range is not None and copy_range(handle.fileno(), target.fileno(), 1 << 30):
                 pass
-            if copy_range is not None:
+            done = os.lseek(handle.fileno(), 0, os.SEEK_CUR)
+            if copy_range is not None and done == os.fstat(handle.fileno()).st_size:
                 return
+            # some file systems answer 0 before the end: the rest is read and written
         except OSError as err:  # a file system or kernel that cannot: copy from where it stopped
             if err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
                 raise

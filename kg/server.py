@@ -294,6 +294,11 @@ class SparqlServer:
                     f"kg serve: the source changed but does not build; still serving the "
                     f"previous snapshot:\n{err}"
                 )
+            except OSError as err:  # e.g. a full disk: the watch goes on, and says why
+                self.log(
+                    f"kg serve: the new snapshot could not be made ({err}); still serving the "
+                    "previous one — free disk space or fix the folder, it is tried again"
+                )
 
     def reload(self, force: bool = False) -> bool:
         """Rebuild the snapshot if the source changed (or ``force``) and switch to it.
@@ -306,12 +311,12 @@ class SparqlServer:
             fingerprint = self.source.fingerprint()
             if not force and fingerprint == self._fingerprint:
                 return False
-            self._fingerprint = fingerprint
             quads = list(self.source.quads())
             if self.engine is None or self._stopping.is_set():
                 raise EndpointError("the server is closed")
             first = self.engine.generation == 0
             self.engine.load(quads, drain=self.timeout + 1)
+            self._fingerprint = fingerprint  # only now: a failed load is tried again
             if not first:
                 self.log(
                     f"kg serve: now serving snapshot {self.engine.generation} "

@@ -53,7 +53,7 @@ class OxigraphProcess(ChildProcess):
             )
             if self._wait_ready():
                 return self
-            said = self._said()
+            said = self.said()
             self.stop()
             if "in use" not in said:  # another program took the port: try another one
                 raise EndpointError(

@@ -854,3 +854,70 @@ def test_the_protocols_dataset_parameters_choose_the_graphs(
         + urllib.parse.urlencode([("query", every), ("default-graph-uri", "http://evil.example/")])
     )
     assert "kg's own graphs" in assert_json_error(status, headers, body, 400)
+
+
+def test_a_graph_iri_that_is_not_an_iri_is_a_400(served: SparqlServer) -> None:
+    for key in ("named-graph-uri", "default-graph-uri"):
+        url = (
+            served.url
+            + "?"
+            + urllib.parse.urlencode(
+                [("query", "ASK { ?s ?p ?o }"), (key, "https://kg.example/article/a b")]
+            )
+        )
+        status, headers, body = http(url)
+        assert "is not an IRI" in assert_json_error(status, headers, body, 400)
+
+
+def test_an_answer_cut_short_by_the_engine_is_an_error_not_a_shorter_answer(
+    tmp_path: Path,
+) -> None:
+    # an engine that sends the header and some rows, then dies before the end of its answer
+    from http.client import HTTPException
+
+    from kg.engine import Engine, UnixHTTPConnection
+
+    path = tmp_path / "engine.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen()
+
+    def engine() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        rows = b"?s\n" + b"<https://kg.example/entity/x>\n" * 50
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/tab-separated-values\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % len(rows) + rows + b"\r\n"
+        )
+        conn.close()  # no last chunk: the answer is not complete
+
+    thread = threading.Thread(target=engine)
+    thread.start()
+    owner, conn = Engine(cache_size=0), UnixHTTPConnection(path)
+    try:
+        with pytest.raises(HTTPException):
+            owner._exchange(conn, "/query", b"", time.monotonic() + 5)
+    finally:
+        conn.close()
+        owner.close()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_a_query_that_fails_while_answering_gets_an_error_from_the_engine(
+    graph: KnowledgeGraph, tmp_path: Path
+) -> None:
+    # straight to an engine process (the guard would refuse SERVICE before it got there)
+    from kg.engine import EngineProcess
+    from kg.store import build_store_dir
+
+    snapshot = build_store_dir(tmp_path / "snapshot", list(graph.store))
+    with EngineProcess(snapshot, tmp_path / "engine.sock") as process:
+        conn = process.connection()
+        text = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+        conn.request("POST", "/query", text.encode(), {"Content-Type": "application/sparql-query"})
+        response = conn.getresponse()
+        said = response.read().decode()
+        conn.close()
+    assert response.status in (400, 500) and said, (response.status, said)
