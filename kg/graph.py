@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
@@ -796,23 +796,26 @@ def entity_records(store: ox.Store) -> dict[str, dict[str, Any]]:
 
     cut = len(ENTITY_PREFIX)
 
-    def pairs(predicate: Any) -> Iterator[tuple[str, str]]:
+    def pairs(predicate: Any) -> list[tuple[str, str]]:
         """(entity id, value) of every ``predicate`` statement about an entity."""
+        found = []
+        named, valued = ox.NamedNode, (ox.NamedNode, ox.Literal)
         for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None, ox.DefaultGraph()):
             subject, value = quad.subject, quad.object
-            if (
-                isinstance(subject, ox.NamedNode)
-                and subject.value.startswith(ENTITY_PREFIX)
-                and isinstance(value, ox.NamedNode | ox.Literal)
-            ):
-                yield subject.value[cut:], value.value
+            if isinstance(subject, named) and isinstance(value, valued):
+                ident = subject.value
+                if ident.startswith(ENTITY_PREFIX):
+                    found.append((ident[cut:], value.value))
+        return found
 
     def smallest(predicate: Any, prefix: str = "") -> dict[str, str]:
         """Entity id -> its one value of ``predicate`` (the smallest, should there be more)."""
         found: dict[str, str] = {}
         for ident, value in pairs(predicate):
-            if value.startswith(prefix) and (ident not in found or value < found[ident]):
-                found[ident] = value
+            if value.startswith(prefix):
+                known = found.get(ident)
+                if known is None or value < known:
+                    found[ident] = value
         return found
 
     aliases: dict[str, set[str]] = {}
@@ -874,44 +877,14 @@ def _add_stated(
     with ``plain``, counted as :func:`plain_graph` does).
 
     This runs once per quad of a large store, so it does as little as it can per quad: entity
-    ids as strings (as claim rows give them), pyoxigraph terms only for literal objects.
+    ids as strings (as claim rows give them), pyoxigraph terms only for literal objects. Edges
+    go straight into the graph's adjacency, as :meth:`networkx.MultiDiGraph.add_edges_from`
+    would put them (tested equal): its checks per edge cost more than the edge.
     """
-    from kg.ontology import KG
 
-    cut, entity_cut = len(ARTICLE_PREFIX), len(ENTITY_PREFIX)
-    # (subject, predicate, object id) and (subject, predicate, literal) -> the ids of the
-    # articles stating it
-    related: dict[tuple[str, str, Any], list[str]] = {}
-    valued: dict[tuple[str, str, Any], list[str]] = {}
-    for name in predicates:
-        for quad in store.quads_for_pattern(None, ox.NamedNode(KG[name]), None, None):
-            graph_name, subject_term, obj = quad.graph_name, quad.subject, quad.object
-            if not (
-                isinstance(graph_name, ox.NamedNode)
-                and isinstance(subject_term, ox.NamedNode)
-                and graph_name.value.startswith(ARTICLE_PREFIX)
-            ):
-                continue
-            article, subject = graph_name.value, subject_term.value
-            if subject.startswith(ENTITY_PREFIX):
-                subject = subject[entity_cut:]
-            stated: dict[tuple[str, str, Any], list[str]]
-            key: tuple[str, str, Any]
-            if isinstance(obj, ox.Literal):
-                stated, key = valued, (subject, name, obj)
-            elif isinstance(obj, ox.NamedNode):
-                target = obj.value
-                if target.startswith(ENTITY_PREFIX):
-                    target = target[entity_cut:]
-                stated, key = related, (subject, name, target)
-            else:
-                continue
-            found = stated.get(key)
-            if found is None:
-                stated[key] = [article[cut:]]
-            else:
-                found.append(article[cut:])
+    related, valued = _stated(store, predicates)
     articles_of = {node: data["articles"] for node, data in graph.nodes(data=True)}
+    cut, entity_cut = len(ARTICLE_PREFIX), len(ENTITY_PREFIX)
     for quad in store.quads_for_pattern(None, _vocab().attributed_to, None, None):
         speaker, graph_name = quad.object, quad.graph_name
         if isinstance(speaker, ox.NamedNode) and isinstance(graph_name, ox.NamedNode):
@@ -919,52 +892,114 @@ def _add_stated(
             if mentioned is not None:
                 mentioned.add(graph_name.value[cut:])
     sources = _article_sources(store)
+    # each article's outlet, agency and independent source (source_key), worked out once
+    unknown = (None, None, None)
+    behind = {
+        article: (outlet, agency, f"agency:{agency}" if agency else f"outlet:{outlet}")
+        for article, (outlet, agency) in sources.items()
+        if agency or outlet
+    }
     labels = {name: pred.label for name, pred in predicates.items()}
     details: dict[str, dict[str, Any]] = {}  # each article's outlet, agency, date: read once
-    edges = []
-    for key in sorted(related):
+    succ, pred, node_data = graph._succ, graph._pred, graph._node
+    for key, articles in sorted(related.items()):  # keys differ: lists are never compared
         subject, name, target = key
-        articles = related[key]
-        if subject in articles_of:
-            articles_of[subject].update(articles)
-        if target in articles_of:
-            articles_of[target].update(articles)
+        mentioned = articles_of.get(subject)
+        if mentioned is not None:
+            mentioned.update(articles)
+        mentioned = articles_of.get(target)
+        if mentioned is not None:
+            mentioned.update(articles)
         if len(articles) == 1:
-            outlet, agency = sources.get(articles[0], (None, None))
-            data = {
-                "articles": articles,
-                "outlets": [outlet] if outlet else [],
-                "agencies": [agency] if agency else [],
-                "sources": 1,
-            }
+            outlet, agency, _source = behind.get(articles[0], unknown)
+            outlets = [outlet] if outlet else []
+            agencies = [agency] if agency else []
+            count = 1
         else:
             articles.sort()
-            data = edge_sources(
-                {"article": a, "outlet": o, "agency": g}
-                for a in articles
-                for o, g in [sources.get(a, (None, None))]
+            found = [behind.get(a, unknown) for a in articles]
+            outlets = sorted({f[0] for f in found if f[0]})
+            agencies = sorted({f[1] for f in found if f[1]})
+            count = len(
+                {f[2] if f[2] else f"article:{a}" for a, f in zip(articles, found, strict=True)}
             )
+        data: dict[str, Any]
         if plain:
             data = {
                 "predicate": name,
-                "label": labels.get(name, name),
+                "label": labels[name],
                 "articles": len(articles),
-                "outlets": len(cast(list[str], data["outlets"])),
-                "agencies": len(cast(list[str], data["agencies"])),
-                "sources": data["sources"],
+                "outlets": len(outlets),
+                "agencies": len(agencies),
+                "sources": count,
             }
         else:
-            data["predicate"], data["label"] = name, labels.get(name, name)
-            data["claims"] = Evidence(store, (key,), details)
-        edges.append((subject, target, name, data))
-    graph.add_edges_from(edges)
+            data = {
+                "articles": articles,
+                "outlets": outlets,
+                "agencies": agencies,
+                "sources": count,
+                "predicate": name,
+                "label": labels[name],
+                "claims": Evidence(store, (key,), details),
+            }
+        if subject not in succ:
+            succ[subject], pred[subject], node_data[subject] = {}, {}, {}
+        if target not in succ:
+            succ[target], pred[target], node_data[target] = {}, {}, {}
+        keys = succ[subject].get(target)
+        if keys is None:
+            keys = succ[subject][target] = pred[target][subject] = {}
+        keys[name] = data
+    nx._clear_cache(graph)
     facts: dict[str, list[tuple[str, str, Any]]] = {}
     for key in sorted(valued, key=_literal_order):
         if key[0] in articles_of:
             articles_of[key[0]].update(valued[key])
             facts.setdefault(key[0], []).append(key)
     for subject, triples in facts.items():
-        graph.nodes[subject]["facts"] = triples if plain else Evidence(store, triples, details)
+        node_data[subject]["facts"] = triples if plain else Evidence(store, triples, details)
+
+
+def _stated(
+    store: ox.Store, predicates: Iterable[str]
+) -> tuple[dict[tuple[str, str, Any], list[str]], dict[tuple[str, str, Any], list[str]]]:
+    """(subject, predicate, object id) and (subject, predicate, literal) of every triple an
+    article graph states, each with the ids of the articles stating it (in store order)."""
+    from kg.ontology import KG
+
+    cut, entity_cut = len(ARTICLE_PREFIX), len(ENTITY_PREFIX)
+    related: dict[tuple[str, str, Any], list[str]] = {}
+    valued: dict[tuple[str, str, Any], list[str]] = {}
+    named, literal = ox.NamedNode, ox.Literal
+    for name in predicates:
+        for quad in store.quads_for_pattern(None, ox.NamedNode(KG[name]), None, None):
+            graph_name, subject_term, obj = quad.graph_name, quad.subject, quad.object
+            if not (isinstance(graph_name, named) and isinstance(subject_term, named)):
+                continue
+            article = graph_name.value
+            if not article.startswith(ARTICLE_PREFIX):
+                continue
+            subject = subject_term.value
+            if subject.startswith(ENTITY_PREFIX):
+                subject = subject[entity_cut:]
+            stated: dict[tuple[str, str, Any], list[str]]
+            key: tuple[str, str, Any]
+            if isinstance(obj, named):
+                target = obj.value
+                if target.startswith(ENTITY_PREFIX):
+                    target = target[entity_cut:]
+                stated, key = related, (subject, name, target)
+            elif isinstance(obj, literal):
+                stated, key = valued, (subject, name, obj)
+            else:
+                continue
+            found = stated.get(key)
+            if found is None:
+                stated[key] = [article[cut:]]
+            else:
+                found.append(article[cut:])
+    return related, valued
 
 
 def _literal_order(key: tuple[str, str, Any]) -> tuple[str, str, str, str]:

@@ -368,3 +368,58 @@ def test_lists_of_names_are_written_as_json_dumps_writes_them(value) -> None:
 
     assert _flat(value) == row_json(value)
     assert _flat(set(value)) == row_json(sorted(value))
+
+
+# --- the projection built straight into NetworkX's adjacency: the same graph ------------------
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory):
+    import kg
+    from kg.synth import synthesize
+
+    root = tmp_path_factory.mktemp("projection") / "corpus"
+    synthesize(root, claims=1500, seed=3)
+    return kg.load(root=root)
+
+
+def _same_multidigraph(found: nx.MultiDiGraph, expected: nx.MultiDiGraph) -> None:
+    """The same nodes, edges, keys and attributes, in the same order, and a sound adjacency."""
+    assert nx.utils.graphs_equal(found, expected)
+    assert found.graph == expected.graph
+    assert list(found.nodes(data=True)) == list(expected.nodes(data=True))
+    assert list(found.edges(keys=True, data=True)) == list(expected.edges(keys=True, data=True))
+    for node in expected:
+        assert list(found.pred[node]) == list(expected.pred[node]), node
+        assert list(found.succ[node]) == list(expected.succ[node]), node
+        for other, keys in found._succ[node].items():
+            assert found._pred[other][node] is keys  # one key dict, as add_edge shares it
+
+
+@pytest.mark.parametrize("corpus", ["seed", "synthetic"])
+def test_projection_equals_the_one_networkx_builds_edge_by_edge(corpus, request):
+    import copy
+    import pickle
+
+    kgraph = request.getfixturevalue("graph" if corpus == "seed" else "synthetic")
+    rows = kgraph.claim_rows
+    straight = project(kgraph.store, ontology=kgraph.ontology, plain=True)
+    assert straight.number_of_edges() > (20 if corpus == "seed" else 500)
+    # the projection from claim rows adds its edges one by one through NetworkX's add_edge
+    _same_multidigraph(straight, project(kgraph.store, rows, kgraph.ontology, plain=True))
+    _same_multidigraph(
+        straight, graphs.plain_graph(project(kgraph.store, ontology=kgraph.ontology))
+    )
+    again = pickle.loads(pickle.dumps(copy.deepcopy(straight)))
+    _same_multidigraph(again, straight)
+    assert type(straight) is nx.MultiDiGraph and straight.copy().number_of_edges() == len(
+        list(straight.edges)
+    )
+    lazy = project(kgraph.store, ontology=kgraph.ontology)
+    eager = project(kgraph.store, rows, kgraph.ontology)
+    assert list(lazy.nodes) == list(eager.nodes)
+    assert list(lazy.edges(keys=True)) == list(eager.edges(keys=True))
+    for node in eager:
+        assert list(lazy.pred[node]) == list(eager.pred[node]), node
+    for u, v, key, data in eager.edges(keys=True, data=True):
+        assert dict(lazy.edges[u, v, key]) == data, (u, v, key)
