@@ -26,6 +26,7 @@ cap, with processes and folders that never outlive the Python process that owns 
 from __future__ import annotations
 
 import fcntl
+import itertools
 import math
 import os
 import re
@@ -343,21 +344,19 @@ def remove_stale_workdirs(parent: Path, *, grace: float = 86_400.0) -> list[Path
 # Lanes and the engine
 
 
+#: Numbers the lanes' sockets (a lane restarted gets a new one; next() on a count is atomic).
+_LANE_NUMBERS = itertools.count(1)
+
+
 class Lane:
     """One engine process on one snapshot, with a bounded pool of kept-alive connections."""
-
-    _started = 0
-    _count_lock = threading.Lock()
 
     def __init__(self, name: str, snapshot: Path, connections: int, niceness: int = 0) -> None:
         self.name = name
         self.snapshot = snapshot
         self.connections = connections
         self.niceness = niceness
-        with Lane._count_lock:
-            Lane._started += 1
-            number = Lane._started
-        socket_path = snapshot.parent / f"{name}-{number}.sock"
+        socket_path = snapshot.parent / f"{name}-{next(_LANE_NUMBERS)}.sock"
         self.process = EngineProcess(snapshot, socket_path, niceness=niceness).start()
         self.slots = threading.BoundedSemaphore(connections)
         self.lock = threading.Lock()

@@ -24,6 +24,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.engine import RECENT_RUNS
+from kg.errors import EndpointError
 from kg.guard import MAX_BODY
 from kg.knowledge import KnowledgeGraph
 from kg.remote import remote_query
@@ -921,3 +922,34 @@ def test_a_query_that_fails_while_answering_gets_an_error_from_the_engine(
         said = response.read().decode()
         conn.close()
     assert response.status in (400, 500) and said, (response.status, said)
+
+
+def test_a_lane_that_fails_to_start_leaves_no_process_and_the_load_is_tried_again(
+    graph: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kg.engine as engine_module
+
+    real_lane, started = engine_module.Lane, []
+
+    def lane_failing_for_costly(name: str, *args: object, **kwargs: object) -> object:
+        if name == "costly":
+            raise EndpointError("the engine did not start (a test)")
+        started.append(real_lane(name, *args, **kwargs))  # type: ignore[arg-type]
+        return started[-1]
+
+    version = ["first"]
+    source = Source("the seed dataset", lambda: list(graph.store), lambda: version[0])
+    with SparqlServer(source, port=0, watch=0) as server:
+        assert server.engine is not None
+        version[0] = "second"  # the source changed
+        monkeypatch.setattr(engine_module, "Lane", lane_failing_for_costly)
+        with pytest.raises(EndpointError):
+            server.reload()
+        assert started and not started[0].process.alive()  # the cheap lane it started is gone
+        assert len(server.engine.pids()) == 2  # the previous snapshot is still served
+        monkeypatch.setattr(engine_module, "Lane", real_lane)
+        # the same source again: the failed load was not taken for done
+        assert server.reload() is True
+        assert server.engine.generation == 3
+        status, _, _body = http(server.url, query="ASK { ?s ?p ?o }")
+        assert status == 200
