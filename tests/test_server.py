@@ -961,3 +961,30 @@ def test_a_lane_that_fails_to_start_leaves_no_process_and_the_load_is_tried_agai
         assert server.engine.generation == 3
         status, _, _body = http(server.url, query="ASK { ?s ?p ?o }")
         assert status == 200
+
+
+def test_a_disk_error_while_reloading_is_said_and_the_watch_goes_on(
+    graph: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said: list[str] = []
+    version = ["first"]
+    source = Source("the seed dataset", lambda: list(graph.store), lambda: version[0])
+    with SparqlServer(source, port=0, watch=0.05, log=said.append) as server:
+        assert server.engine is not None
+        real_load, calls = server.engine.load, []
+
+        def load_once_failing(*args: object, **kwargs: object) -> int:
+            calls.append(1)
+            if len(calls) == 1:
+                raise OSError(28, "No space left on device")
+            return real_load(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(server.engine, "load", load_once_failing)
+        version[0] = "second"  # the source changed: the watch reloads
+        deadline = time.monotonic() + 10
+        while server.engine.generation < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any("could not be made" in line and "No space left" in line for line in said)
+        assert server.engine.generation == 2  # tried again, and served
+        status, _, _body = http(server.url, query="ASK { ?s ?p ?o }")
+        assert status == 200
