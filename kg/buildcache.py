@@ -201,6 +201,26 @@ class BuildCache:
         except OSError:
             return None
 
+    def _unpickle(self, key: str, suffix: str) -> Any:
+        """The object stored under ``key``, or None if there is none or it does not read back
+        (a file damaged outside kg is a miss, made again, not a crash)."""
+        data = self._load(key, suffix)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except (
+            pickle.UnpicklingError,
+            EOFError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            ImportError,
+            IndexError,
+            KeyError,
+        ):
+            return None
+
     # -- an article's checked claims --------------------------------------------------------
 
     def claims_key(
@@ -213,11 +233,11 @@ class BuildCache:
     def claims(self, key: str, entities: Mapping[str, Entity]) -> tuple[Claim, ...] | None:
         """The claims stored under ``key`` if the entities they name still have the types they
         were checked against; else None."""
-        data = self._load(key, "claims")
-        if data is None:
+        stored = self._unpickle(key, "claims")
+        if stored is None:
             self.misses += 1
             return None
-        types, claims = pickle.loads(data)
+        types, claims = stored
         if any((entities[n].type if n in entities else None) != t for n, t in types):
             self.misses += 1
             return None
@@ -239,16 +259,14 @@ class BuildCache:
 
     def positions(self, key: str) -> Positions | None:
         """Where the fields of the records of the claims file stored under ``key`` are."""
-        data = self._load(key, "where")
-        return None if data is None else pickle.loads(data)
+        return self._unpickle(key, "where")
 
     # -- an entity file's checked entities --------------------------------------------------
 
     def entities(self, key: str) -> tuple[list[tuple[Entity, str]], Positions] | None:
         """The entities of a clean entity file (each with where its id is written) and where
         the fields of its records are, stored under ``key``; else None."""
-        data = self._load(key, "entities")
-        return None if data is None else pickle.loads(data)
+        return self._unpickle(key, "entities")
 
     def keep_entities(
         self, key: str, entities: list[tuple[Entity, str]], positions: Positions
@@ -273,6 +291,10 @@ class BuildCache:
 
     def piece(self, key: str) -> bytes | None:
         return self._load(key, "piece")
+
+    def stored_piece(self, key: str) -> Any:
+        """A piece kept with :meth:`keep_piece` as a pickle, read back; None if there is none."""
+        return self._unpickle(key, "piece")
 
     def keep_piece(self, key: str, data: bytes) -> None:
         self._store(key, "piece", data)

@@ -193,10 +193,6 @@ class ChildProcess:
         self.stop()
 
 
-# --------------------------------------------------------------------------------------------
-# Snapshot folders
-
-
 class UnixHTTPConnection(HTTPConnection):
     """An HTTP connection over a Unix socket (to an engine process, which listens on no port)."""
 
@@ -283,6 +279,10 @@ class EngineProcess(ChildProcess):
         """Kill the process (it only reads) and remove its socket."""
         super().stop(gently=gently)
         self.socket_path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Snapshot folders
 
 
 class Workdir:

@@ -206,5 +206,4 @@ def _record_digest(records: dict[str, str], name: str, curation: Curation) -> st
 
 
 def _load(cache: BuildCache | None, key: str) -> Piece | None:
-    data = cache.piece(key) if cache is not None else None
-    return None if data is None else pickle.loads(data)
+    return cache.stored_piece(key) if cache is not None else None

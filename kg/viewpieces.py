@@ -49,9 +49,9 @@ def views(
     encoded: dict[int, str] = {}  # each row's JSON in the GraphML, by id(row)
     for article_id, nq in dataset.article_nq.items():
         key = _rows_key(cache, curation, article_id)
-        stored = cache.piece(key) if cache is not None and key else None
+        stored = cache.stored_piece(key) if cache is not None and key else None
         if stored is not None:
-            found, texts = pickle.loads(stored)
+            found, texts = stored
         else:
             data = nq if isinstance(nq, bytes) else Path(nq).read_bytes()
             named = ox.NamedNode(str(article_iri(article_id)))
