@@ -289,9 +289,6 @@ class BuildCache:
 
     # -- an article's pieces of the other exports (kg.tablepieces) ------------------------
 
-    def piece(self, key: str) -> bytes | None:
-        return self._load(key, "piece")
-
     def stored_piece(self, key: str) -> Any:
         """A piece kept with :meth:`keep_piece` as a pickle, read back; None if there is none."""
         return self._unpickle(key, "piece")
