@@ -316,3 +316,49 @@ def test_shapes_check_forks_only_a_single_threaded_process_and_stops_unwaited_on
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "False"]
+
+
+def test_nquads_loaded_in_chunks_give_the_store_a_whole_load_gives(tmp_path):
+    """kg.load reads kg.nq a few MB of lines at a time (one transaction each, so that the
+    load's peak memory is the loaded store's): the same quads as one whole load."""
+    from kg.store import load_nquads, new_store
+
+    nquads = ROOT / "exports" / "kg.nq"
+    whole = new_store()
+    whole.load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    chunked = new_store()
+    load_nquads(chunked, nquads, chunk_bytes=4096)
+    assert len(chunked) == len(whole) > 5_000
+    assert set(chunked) == set(whole)
+    assert len(kg.load(nquads).store) == len(whole)
+
+
+def test_a_blank_node_split_across_chunks_stays_one_node(tmp_path):
+    from kg.store import load_nquads, new_store
+
+    lines = [f"<urn:s{i}> <urn:p> <urn:o> .\n" for i in range(200)]
+    lines[50] = "_:b <urn:p> <urn:o> <urn:g> .\n"
+    lines[150] = "<urn:s> <urn:p> _:b <urn:g> .\n"
+    nquads = tmp_path / "blank.nq"
+    nquads.write_text("".join(lines))
+    store = new_store()
+    load_nquads(store, nquads, chunk_bytes=64)
+    assert len(store) == 200
+    (first,) = store.quads_for_pattern(None, None, ox.NamedNode("urn:o"), ox.NamedNode("urn:g"))
+    (second,) = store.quads_for_pattern(ox.NamedNode("urn:s"), None, None, None)
+    assert isinstance(first.subject, ox.BlankNode) and first.subject == second.object
+
+
+def test_a_syntax_error_in_a_later_chunk_names_its_line_in_the_file(tmp_path):
+    from kg.errors import StoreError
+
+    lines = [f"<urn:s{i}> <urn:p> <urn:o> .\n" for i in range(5000)]
+    lines[3999] = "<urn:s> <urn:p> oops .\n"
+    nquads = tmp_path / "kg.nq"
+    nquads.write_text("".join(lines))
+    with pytest.raises(
+        StoreError,
+        match=r"kg.nq: cannot parse \(Parser error at line 4000 .*"
+        r"\(kg.nq, line 4000\)\)",
+    ):
+        kg.load(nquads)
