@@ -20,15 +20,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from kg import exports
-from kg import html as pages
 from kg.buildcache import BuildCache, assemble
-from kg.curation import load_curation, paused_gc
-from kg.diff import GraphDiff, diff_graph
+from kg.curation import CheckReport, check_curation, load_curation, paused_gc
 from kg.errors import Problem, QueryError, listing
-from kg.ingest import ArticleReport
-from kg.ingest import article_report as _article_report
-from kg.ingest import ingest as ingest
-from kg.knowledge import KnowledgeGraph
 from kg.model import Curation
 from kg.ontology import PREFIXES, default_root, load_ontology
 from kg.rdf import iter_quads
@@ -39,12 +33,26 @@ from kg.store import build_store_dir, new_store, open_store, read_export, to_oxi
 from kg.tablepieces import table_files
 from kg.viewpieces import views
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `kg validate` needs none of the graph's modules
+    from kg.diff import GraphDiff
+    from kg.html import Page
+    from kg.ingest import ArticleReport
+    from kg.knowledge import KnowledgeGraph
     from kg.remote import PushReport
     from kg.server import Source
     from kg.synth import SynthSummary
 
 EXPORT_FORMATS = ("trig", "nq", "jsonld")
+
+
+def __getattr__(name: str) -> Any:
+    """``ingest`` is :func:`kg.ingest.ingest`, imported when first asked for."""
+    if name == "ingest":
+        from kg.ingest import ingest
+
+        return ingest
+    raise AttributeError(f"module 'kg.api' has no attribute {name!r}")
+
 
 Progress = Callable[[str], None]
 
@@ -85,6 +93,19 @@ def validate(
         warnings=warnings,
         reuse=BuildCache(root, read=not full),
     )
+
+
+def check(root: Path | None = None, *, strict: bool = False, full: bool = False) -> CheckReport:
+    """Check ``data/`` as :func:`validate` does, raising the same error, and say how much it
+    holds and the lint's warnings instead of handing out the curation: what ``kg validate``
+    runs. After an edit of claims files only, only those are checked again (see
+    :mod:`kg.verdict`); ``full`` checks everything.
+
+    >>> report = check()
+    >>> report.articles, report.entities, report.warnings
+    (5, 59, [])
+    """
+    return check_curation(root, strict=strict, full=full)
 
 
 def build(
@@ -208,7 +229,7 @@ def write_html(
     root: Path | None = None,
     path: Path | str | None = None,
     **view: Any,
-) -> pages.Page:
+) -> Page:
     """Write the interactive graph page for a view of the graph: ``kg html``.
 
     Built from ``data/`` (each quote shown in its paragraph), or from an export or store at
@@ -222,6 +243,8 @@ def write_html(
     >>> page.relations > 0 and page.path.is_file()
     True
     """
+    from kg import html as pages
+
     root = Path(root) if root else default_root()
     if path is not None:
         graph = load(path, root=root)
@@ -242,6 +265,8 @@ def load(path: Path | str | None = None, *, root: Path | None = None) -> Knowled
     >>> load("exports/kg.nq").entity("IFS").label
     'Institute of Forensic Science'
     """
+    from kg.knowledge import KnowledgeGraph
+
     root = Path(root) if root else default_root()
     ontology = load_ontology(root / "ontology" / "kg.ttl")
     if path is None:
@@ -268,6 +293,8 @@ def diff(root: Path | None = None, base: Path | str | None = None) -> GraphDiff:
     The base is ``base`` (a kg.nq or kg.trig), else exports/kg.nq as committed in git, else as
     on disk. ``ingest`` (re-exported from :mod:`kg.ingest`) adds an article.
     """
+    from kg.diff import diff_graph
+
     return diff_graph(root, base)
 
 
@@ -280,7 +307,9 @@ def article_report(
     >>> len(report.claims) > 10, report.sentences > len(report.uncited)
     (True, True)
     """
-    return _article_report(load(path, root=root).store, article_id, root)
+    from kg.ingest import article_report as report_of
+
+    return report_of(load(path, root=root).store, article_id, root)
 
 
 # --- kg serve / kg push: the dataset over HTTP (kg.server, kg.remote) ------------------------

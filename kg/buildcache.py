@@ -43,6 +43,7 @@ import pyoxigraph as ox
 
 from kg.model import Claim, Entity
 from kg.ontology import article_iri, entity_iri
+from kg.verdict import Verdict
 
 if TYPE_CHECKING:
     from kg.lint import Positions
@@ -52,6 +53,9 @@ CACHE_FOLDER = ".kg-cache"
 #: Bumped when the layout of the cache changes.
 LAYOUT = "3"
 FORMATS = ("nq", "trig", "jsonld")
+#: Where the tree's :class:`kg.verdict.Verdict` is kept (one per version folder, not keyed by
+#: content: it says itself which files it saw).
+VERDICT_KEY = "verdict"
 #: Libraries whose version changes what is checked or written.
 LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "networkx", "pyvis", "oxrdflib")
 
@@ -295,6 +299,17 @@ class BuildCache:
 
     def keep_piece(self, key: str, data: bytes) -> None:
         self._store(key, "piece", data)
+
+    # -- the last clean check of the whole tree (kg.verdict) --------------------------------
+
+    def verdict(self) -> Verdict | None:
+        """The :class:`kg.verdict.Verdict` of the last check of this tree that found no error,
+        made by this version of the code and ontology."""
+        found = self._unpickle(VERDICT_KEY, "pickle")
+        return found if isinstance(found, Verdict) else None
+
+    def keep_verdict(self, verdict: Verdict) -> None:
+        self._store(VERDICT_KEY, "pickle", pickle.dumps(verdict, protocol=5))
 
     # -- SHACL verdicts ---------------------------------------------------------------------
 

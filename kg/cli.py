@@ -19,9 +19,8 @@ from typing import Any
 import click
 
 from kg import api
-from kg.diff import format_diff
+from kg.curation import DEFAULT_MAX_BYTES
 from kg.errors import CurationError, KgError, listing
-from kg.ingest import DEFAULT_MAX_BYTES
 
 ROOT_HELP = "Project folder holding data/ and ontology/ (default: found from the current folder)."
 #: Exit code of an error the user can act on, and of a usage error (as the README says).
@@ -190,7 +189,8 @@ def build(
 def validate(root: Path | None, strict: bool, full: bool) -> None:
     """Check data/ against the ontology without writing exports; print every problem.
 
-    Claims files unchanged since a clean check are not checked again (see .kg-cache/).
+    When only claims files changed since the last check that found no error, only those
+    are checked again (what that check found is kept in .kg-cache/); --full checks all.
 
     The lint's warnings (things a human must look at) are printed too; --strict makes them
     errors.
@@ -199,14 +199,14 @@ def validate(root: Path | None, strict: bool, full: bool) -> None:
     Example:
       kg validate --strict
     """
-    warnings: list[Any] = []
-    curation = api.validate(root, strict=strict, warnings=warnings, full=full)
-    for line in listing(warnings):
+    report = api.check(root, strict=strict, full=full)
+    for line in listing(report.warnings):
         click.echo(line, err=True)
-    looked = f" ({len(warnings)} warning(s): --strict makes them errors)" if warnings else ""
+    warned = len(report.warnings)
+    looked = f" ({warned} warning(s): --strict makes them errors)" if warned else ""
     click.echo(
-        f"ok: {len(curation.articles)} articles, {len(curation.entities)} entities, "
-        f"{len(curation.claims)} claims{looked}"
+        f"ok: {report.articles} articles, {report.entities} entities, "
+        f"{report.claims} claims{looked}"
     )
 
 
@@ -484,6 +484,8 @@ def diff(root: Path | None, base: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
+        from kg.diff import format_diff
+
         click.echo(format_diff(result))
 
 

@@ -9,11 +9,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import gc
 import hashlib
+import pickle
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +24,15 @@ from typing import Any
 
 from kg.buildcache import BuildCache
 from kg.errors import CurationError, Problem
-from kg.lint import Positions, lint, locate, positions_of
+from kg.lint import (
+    Positions,
+    claim_findings,
+    locate,
+    positions_of,
+    record_findings,
+    structural,
+    structure_findings,
+)
 from kg.model import (
     CERTAINTIES,
     INFERABLE_PARTS,
@@ -38,11 +49,15 @@ from kg.model import (
 )
 from kg.ontology import ARTICLE_ID_PATTERN, ID_PATTERN, Ontology, default_root, load_ontology
 from kg.quotediff import invisible_difference, yaml_quoted
+from kg.verdict import ClaimsFile, Signature, Verdict, pickled, pickled_articles, scan_tree
 from kg.yamlfile import YList, YMap, YStr, parse_yaml, read_text
 
 QUOTE_CONTEXT = 32
 BOM = "\ufeff"
 MAX_ARTICLE_BYTES = 2_000_000
+#: Default size limit of an article ``kg ingest`` adds (``--max-bytes`` raises it up to
+#: :data:`MAX_ARTICLE_BYTES`).
+DEFAULT_MAX_BYTES = 200_000
 #: First line of a claims file that `kg ingest` drafted and nobody has reviewed yet.
 DRAFT_MARKER = "# kg: draft"
 
@@ -149,6 +164,8 @@ class _Checker:
     positions: dict[str, Positions] = field(default_factory=dict)
     #: the build-cache key of each claims file checked or reused (its positions are there)
     claims_keys: dict[str, str] = field(default_factory=dict)
+    #: where each article's text was read from (under the root)
+    text_paths: dict[str, str] = field(default_factory=dict)
     resolved: dict[Path, Path] = field(default_factory=dict)  # folders, symlinks resolved
 
     @property
@@ -438,11 +455,14 @@ def load_curation(
     The lint (:mod:`kg.lint`) runs too: its errors are problems; its warnings are appended to
     ``warnings`` (when given), or are problems too when ``strict``. With ``reuse``, the claims
     of an article whose inputs did not change since a check that found no problem are taken
-    from it (see :mod:`kg.buildcache`).
+    from it (see :mod:`kg.buildcache`), and a check that finds no error is kept as the tree's
+    :class:`kg.verdict.Verdict` (what :func:`check_curation` starts from).
     """
     root = Path(root) if root else default_root()
     checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
     data = root / "data"
+    began = time.time_ns()
+    files = scan_tree(root) if reuse is not None and reuse.write else None
     with paused_gc():
         entities = _load_entities(checker, data, reuse)
         articles = _load_articles(checker, data, entities)
@@ -453,14 +473,215 @@ def load_curation(
             articles=articles, entities=entities, claims=tuple(claims), background=background
         )
         known = _KnownPositions(checker.positions, checker.claims_keys, reuse)
-        for problem in locate(lint(curation, checker.ontology), root, known):
-            if problem.severity == "error" or strict:
-                checker.problems.append(problem)
-            elif warnings is not None:
-                warnings.append(problem)
+        today = dt.date.today()
+        of_records = locate(record_findings(curation, today), root, known)
+        of_claims = locate(claim_findings(curation.claims, articles, today), root, known)
+        structure = structure_findings(curation.claims, checker.ontology)
+        found = [*of_records, *of_claims, *locate(structure, root, known)]
+        if files is not None and not _errors(checker.problems, found):
+            made = _verdict_of(checker, curation, files, began, today, of_records, of_claims)
+            reuse.keep_verdict(replace(made, structure=structure))  # type: ignore[union-attr]
+    _add_findings(checker, found, strict, warnings)
     if checker.problems:
         raise CurationError(checker.problems)
     return curation
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What :func:`check_curation` found in a tree with no error: how much it holds and the
+    lint's warnings (sorted). ``rechecked``: the claims files checked again when the rest was
+    taken from the tree's last clean check; None for a full check."""
+
+    articles: int
+    entities: int
+    claims: int
+    warnings: list[Problem]
+    rechecked: int | None = None
+
+
+def check_curation(
+    root: Path | None = None, *, strict: bool = False, full: bool = False
+) -> CheckReport:
+    """Check ``data/`` under ``root`` as :func:`load_curation` does, raising the same
+    :class:`CurationError`, without handing out what it read: what ``kg validate`` runs.
+
+    When only claims files changed since the last check that found no error (see
+    :mod:`kg.verdict`), only those are checked again, and the lint of the claims together runs
+    on what the others hold. ``full`` checks everything.
+
+    >>> report = check_curation()
+    >>> report.articles, report.claims > 100
+    (5, True)
+    """
+    root = Path(root) if root else default_root()
+    reuse = BuildCache(root, read=not full)
+    with paused_gc():
+        verdict = reuse.verdict() if reuse.read else None
+        began = time.time_ns()
+        files = scan_tree(root) if verdict is not None else None
+        if verdict is not None and files is not None and verdict.today == dt.date.today():
+            changed = verdict.changed(files)
+            if all(_is_claims_file(path) for path in changed):
+                return _recheck(root, reuse, verdict, files, began, changed, strict)
+    ontology = load_ontology(root / "ontology" / "kg.ttl")
+    warnings: list[Problem] = []
+    curation = load_curation(root, ontology, strict=strict, warnings=warnings, reuse=reuse)
+    return CheckReport(
+        len(curation.articles), len(curation.entities), len(curation.claims), sorted(warnings)
+    )
+
+
+def _is_claims_file(shown: str) -> bool:
+    """Whether ``shown`` (relative to the root) is a file that :func:`load_curation` reads as
+    claims.
+
+    >>> _is_claims_file("data/claims/x.yaml"), _is_claims_file("data/claims/a/x.yaml")
+    (True, False)
+    """
+    folder, _, name = shown.rpartition("/")
+    return folder == "data/claims" and name.endswith(".yaml")
+
+
+def _recheck(
+    root: Path,
+    reuse: BuildCache,
+    verdict: Verdict,
+    files: dict[str, Signature],
+    began: int,
+    changed: set[str],
+    strict: bool,
+) -> CheckReport:
+    """:func:`check_curation` when only the claims files ``changed`` did (see there); called
+    with the garbage collector paused."""
+    ontology = replace(verdict.ontology, path=root / "ontology" / "kg.ttl")  # a moved tree
+    checker = _Checker(root, ontology)
+    checker.no_claims.update(verdict.no_claims)
+    entities = verdict.entity_map()
+    articles: dict[str, Article] = {}
+    for stem in sorted(Path(path).stem for path in changed):
+        article = _stored_article(verdict, stem, root)
+        if article is not None:
+            articles[stem] = article
+    present = sorted(path for path in changed if path in files)
+    claims = _load_claims(
+        checker, root / "data", articles, entities, set(), reuse, [root / p for p in present]
+    )
+    _check_basis_articles(checker, {}, claims, known=verdict.articles)
+    claims_files = {
+        shown: verdict.claims_file(shown) for shown in verdict.claims_files if shown not in changed
+    }
+    keys = {shown: f.key for shown, f in claims_files.items() if f.key}
+    known = _KnownPositions(checker.positions, {**keys, **checker.claims_keys}, reuse)
+    of_claims = locate(claim_findings(claims, articles, verdict.today), root, known)
+    before = [verdict.claims_file(shown) for shown in sorted(changed & verdict.claims_files.keys())]
+    after = {shown: _claims_file(checker, shown, claims, of_claims) for shown in present}
+    claims_files.update(after)
+    structure = verdict.structure
+    if _structural(before) != _structural(after.values()):  # else the lint finds the same
+        structural = [c for shown in sorted(claims_files) for c in claims_files[shown].structural]
+        structure = structure_findings(structural, ontology)
+    kept = [p for f in claims_files.values() for p in f.warnings]
+    found = [*verdict.record_warnings, *kept, *locate(structure, root, known)]
+    if not _errors(checker.problems, found):
+        stored = {k: v for k, v in verdict.claims_files.items() if k not in changed}
+        stored.update((shown, pickled(f)) for shown, f in after.items())
+        reuse.keep_verdict(
+            replace(verdict, began_ns=began, files=files, claims_files=stored, structure=structure)
+        )
+    warnings: list[Problem] = []
+    _add_findings(checker, found, strict, warnings)
+    if checker.problems:
+        raise CurationError(checker.problems)
+    count = sum(f.claims for f in claims_files.values())
+    return CheckReport(
+        len(verdict.articles), verdict.entities, count, sorted(warnings), len(present)
+    )
+
+
+def _structural(found: Iterable[ClaimsFile]) -> list[tuple[Claim, Source | None]]:
+    """The claims :func:`kg.lint.structure_findings` reads, with where they are (a claim's
+    equality leaves its source out)."""
+    return [(c, c.source) for f in found for c in f.structural]
+
+
+def _stored_article(verdict: Verdict, ident: str, root: Path) -> Article | None:
+    """Article ``ident`` as the verdict's check read it, with its text (unchanged since)."""
+    stored = verdict.articles.get(ident)
+    if stored is None:
+        return None
+    article: Article = pickle.loads(stored)
+    shown = verdict.text_paths[ident]
+    text, _problems = read_text(root / shown, shown, MAX_ARTICLE_BYTES)
+    if text is None:
+        return None
+    return replace(article, text=text.removeprefix(BOM))
+
+
+def _claims_file(
+    checker: _Checker, shown: str, claims: Iterable[Claim], found: Iterable[Problem]
+) -> ClaimsFile:
+    """What a check found in the claims file ``shown`` (for the tree's verdict)."""
+    own = [c for c in claims if c.source is not None and c.source.path == shown]
+    return ClaimsFile(
+        article=Path(shown).stem,
+        key=checker.claims_keys.get(shown),
+        claims=len(own),
+        warnings=[p for p in found if p.path == shown],
+        structural=tuple(c for c in own if structural(c, checker.ontology)),
+    )
+
+
+def _verdict_of(
+    checker: _Checker,
+    curation: Curation,
+    files: dict[str, Signature],
+    began: int,
+    today: dt.date,
+    of_records: list[Problem],
+    of_claims: list[Problem],
+) -> Verdict:
+    by_file: dict[str, list[Claim]] = {shown: [] for shown in checker.claims_keys}
+    for claim in curation.claims:
+        if claim.source is not None and claim.source.path in by_file:
+            by_file[claim.source.path].append(claim)
+    found: dict[str, list[Problem]] = {}
+    for problem in of_claims:
+        found.setdefault(problem.path, []).append(problem)
+    return Verdict(
+        began_ns=began,
+        today=today,
+        files=files,
+        ontology=checker.ontology,
+        entities=len(curation.entities),
+        record_warnings=of_records,
+        claims_files={
+            shown: pickled(_claims_file(checker, shown, by_file[shown], found.get(shown, ())))
+            for shown in checker.claims_keys
+        },
+        structure=[],
+        articles=pickled_articles(curation.articles.values()),
+        text_paths=dict(checker.text_paths),
+        no_claims=dict(checker.no_claims),
+        entities_pickled=pickle.dumps(curation.entities, protocol=5),
+    )
+
+
+def _errors(problems: Iterable[Problem], found: Iterable[Problem]) -> bool:
+    """Whether the check found an error (not only the lint's warnings)."""
+    return any(True for _ in problems) or any(p.severity == "error" for p in found)
+
+
+def _add_findings(
+    checker: _Checker, found: Iterable[Problem], strict: bool, warnings: list[Problem] | None
+) -> None:
+    """The lint's located findings: errors (and with ``strict`` warnings) are problems, the
+    other warnings go to ``warnings`` when given."""
+    for problem in found:
+        if problem.severity == "error" or strict:
+            checker.problems.append(problem)
+        elif warnings is not None:
+            warnings.append(problem)
 
 
 def load_entities(root: Path | None = None, ontology: Ontology | None = None) -> dict[str, Entity]:
@@ -523,10 +744,15 @@ def _number_in(text: str, token: str) -> bool:
 
 
 def _check_basis_articles(
-    ck: _Checker, articles: dict[str, Article], claims: Iterable[Claim]
+    ck: _Checker,
+    articles: Mapping[str, Article],
+    claims: Iterable[Claim],
+    known: Collection[str] | None = None,
 ) -> None:
     """Every article a basis names exists (checked after all are read, and for claims reused
-    from the build cache too)."""
+    from the build cache too); ``known``: the ids of all articles, when ``articles`` are not
+    all of them."""
+    known = articles if known is None else known
     named: list[tuple[Source | None, str]] = [
         (article.source, ident)
         for article in articles.values()
@@ -535,14 +761,14 @@ def _check_basis_articles(
     ]
     named += [(c.source, ident) for c in claims for _, b in c.inferred for ident in b.articles]
     for source, article in named:
-        if article not in articles:
+        if article not in known:
             ck.problems.append(
                 Problem(
                     source.path if source else "data",
                     source.line if source else 0,
                     0,
                     f"basis names unknown article {article!r}",
-                    _suggest(article, articles) or "use an id of data/articles.yaml",
+                    _suggest(article, known) or "use an id of data/articles.yaml",
                 )
             )
 
@@ -831,6 +1057,7 @@ def _check_article(
             )
     if text is None:
         return None
+    ck.text_paths[ident] = ck.shown(text_path)
     published = ck.date_of(shown, rec, "published")
     published_basis = None
     if "published_basis" in rec:
@@ -888,12 +1115,15 @@ def _load_claims(
     entities: dict[str, Entity],
     unreadable: set[str],
     reuse: BuildCache | None = None,
+    paths: Iterable[Path] | None = None,
 ) -> list[Claim]:
+    """The claims of every claims file (of ``paths`` only, when given: then ``articles``
+    needs to hold only their articles and those whose claims files were removed)."""
     claims: list[Claim] = []
     seen: dict[tuple[str, ...], str] = {}
     orphans = 0  # claims files whose article may be in an article file that could not be read
     with_file: set[str] = set()
-    for path in sorted((data / "claims").glob("*.yaml")):
+    for path in sorted((data / "claims").glob("*.yaml")) if paths is None else paths:
         with_file.add(path.stem)
         if path.stem in unreadable:
             continue  # its article's text is already reported; quotes cannot be checked

@@ -34,7 +34,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg.curation import DRAFT_MARKER, MAX_ARTICLE_BYTES, load_entities
+from kg.curation import DEFAULT_MAX_BYTES, DRAFT_MARKER, MAX_ARTICLE_BYTES, load_entities
 from kg.errors import KgError
 from kg.graph import CLAIMS_QUERY, claim_rows
 from kg.model import DateValue, Entity
@@ -52,8 +52,6 @@ from kg.yamlfile import YList, parse_yaml
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-#: Default size limit of an ingested article (``--max-bytes`` raises it up to the loader's limit).
-DEFAULT_MAX_BYTES = 200_000
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 

@@ -348,19 +348,31 @@ def structure_findings(claims: Sequence[Claim], ontology: Ontology) -> list[Find
 
 def date_findings(curation: Curation, today: dt.date) -> list[Finding]:
     """Dates that cannot be: in the future, or of an event reported before it happened."""
-    found = []
-    for article in curation.articles.values():
+    return [
+        *_published_findings(curation.articles.values(), today),
+        *claim_date_findings(curation.claims, curation.articles, today),
+    ]
+
+
+def _published_findings(articles: Iterable[Article], today: dt.date) -> Iterator[Finding]:
+    for article in articles:
         if article.published and article.published.start > today:
-            found.append(
-                Finding(
-                    article.source,
-                    "published",
-                    f"published {article.published} is in the future (today is {today})",
-                    "fix the date: an article cannot be published after today",
-                )
+            yield Finding(
+                article.source,
+                "published",
+                f"published {article.published} is in the future (today is {today})",
+                "fix the date: an article cannot be published after today",
             )
-    for claim in curation.claims:
-        of_claim = curation.articles.get(claim.article)
+
+
+def claim_date_findings(
+    claims: Iterable[Claim], articles: Mapping[str, Article], today: dt.date
+) -> list[Finding]:
+    """The dates of ``claims`` that cannot be (see :func:`date_findings`); ``articles`` needs
+    to hold only the claims' own articles."""
+    found = []
+    for claim in claims:
+        of_claim = articles.get(claim.article)
         published = of_claim.published if of_claim else None
         for key, value in _claim_dates(claim):
             if value.start > today:
@@ -404,8 +416,18 @@ def _claim_dates(claim: Claim) -> Iterator[tuple[str, DateValue]]:
 
 
 def lint(curation: Curation, ontology: Ontology, today: dt.date | None = None) -> list[Finding]:
-    """Every finding of every check on a loaded curation."""
+    """Every finding of every check on a loaded curation: those of the entities and article
+    records, those of each claim on its own, and those of the claims together."""
     today = today or dt.date.today()
+    return [
+        *record_findings(curation, today),
+        *claim_findings(curation.claims, curation.articles, today),
+        *structure_findings(curation.claims, ontology),
+    ]
+
+
+def record_findings(curation: Curation, today: dt.date) -> list[Finding]:
+    """The findings about the entity and article records (the claims are not looked at)."""
     found: list[Finding] = []
     for entity in curation.entities.values():
         found += name_findings(entity, "label", entity.label)
@@ -415,15 +437,33 @@ def lint(curation: Curation, ontology: Ontology, today: dt.date | None = None) -
             found += text_findings(entity.source, key, getattr(entity, key) or "")
     for article in curation.articles.values():
         found += _article_texts(article)
-    for claim in curation.claims:
+    found += collision_findings(curation.entities)
+    found += _published_findings(curation.articles.values(), today)
+    return found
+
+
+def claim_findings(
+    claims: Iterable[Claim], articles: Mapping[str, Article], today: dt.date
+) -> list[Finding]:
+    """The findings about each claim on its own: its texts and its dates (``articles`` needs
+    to hold only the claims' own articles). What a claim says together with other claims is
+    :func:`structure_findings`."""
+    found: list[Finding] = []
+    listed = claims if isinstance(claims, Sequence) else list(claims)
+    for claim in listed:
         found += text_findings(claim.source, "quote", claim.quote.exact)
         found += text_findings(claim.source, "note", claim.note or "")
         if isinstance(claim.object, Value):
             found += text_findings(claim.source, "object", claim.object.lexical)
-    found += collision_findings(curation.entities)
-    found += structure_findings(curation.claims, ontology)
-    found += date_findings(curation, today)
+    found += claim_date_findings(listed, articles, today)
     return found
+
+
+def structural(claim: Claim, ontology: Ontology) -> bool:
+    """Whether :func:`structure_findings` reads ``claim`` (its predicate is transitive or
+    functional): what it finds comes from these claims alone."""
+    predicate = ontology.predicates.get(claim.predicate)
+    return predicate is not None and (predicate.transitive or predicate.functional)
 
 
 def _article_texts(article: Article) -> Iterator[Finding]:

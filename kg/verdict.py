@@ -1,0 +1,139 @@
+"""The last clean check of a curation tree, so that ``kg validate`` after an edit checks again
+only the claims files that changed.
+
+A check that found no error keeps, in ``.kg-cache/`` (one folder per code and ontology
+version), a :class:`Verdict`: the status (:data:`Signature`) of every file under ``data/`` and
+``ontology/`` when the check began, what it found about the entity and article records, and for
+each claims file its number of claims, its own warnings and the claims the lint reads together
+with others (:func:`kg.lint.structural`). The next check compares the files' status with it.
+When only claims files changed (edited, added or removed), it checks those files and reads the
+rest from the verdict; anything else changed, a symlink under ``data/``, or another day (the
+lint compares dates with today) means a full check.
+
+A status is trusted only for a file last changed more than :data:`SETTLED_NS` before the
+check that kept it began: a file written in the same instant as the check could change without
+its status showing it. Such files count as changed next time.
+
+>>> import tempfile, pathlib
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> (root / "data").mkdir()
+>>> _ = (root / "data" / "a.yaml").write_text("[]")
+>>> sorted(scan_tree(root))
+['data/a.yaml']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from kg.errors import Problem
+from kg.lint import Finding
+from kg.model import Article, Claim, Entity, Source
+from kg.ontology import Ontology
+
+#: (size, modification time, inode, change time) of a file: any write changes one of them.
+Signature = tuple[int, int, int, int]
+#: How long ago a file must have last changed for its status to be trusted (nanoseconds).
+SETTLED_NS = 2_000_000_000
+#: The folders whose files a check reads (every file in them counts, read or not).
+FOLDERS = ("data", "ontology")
+
+
+def scan_tree(root: Path) -> dict[str, Signature] | None:
+    """The status of every file under ``root/data`` and ``root/ontology`` by its path relative
+    to ``root``; None when one of them is a symlink or not a regular file (only a full check
+    says what that means)."""
+    found: dict[str, Signature] = {}
+    folders = [(root / name, name) for name in FOLDERS]
+    while folders:
+        folder, shown = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None
+        for entry in entries:
+            path = f"{shown}/{entry.name}"
+            if entry.is_symlink():
+                return None
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((Path(entry.path), path))
+                continue
+            if not entry.is_file(follow_symlinks=False):
+                return None
+            status = entry.stat(follow_symlinks=False)
+            found[path] = (status.st_size, status.st_mtime_ns, status.st_ino, status.st_ctime_ns)
+    return found
+
+
+@dataclass
+class ClaimsFile:
+    """What a check found in one claims file."""
+
+    article: str
+    #: its key in the build cache (where its fields are, for locating a finding)
+    key: str | None
+    claims: int
+    #: the lint's warnings about its claims each on its own (located)
+    warnings: list[Problem]
+    #: its claims that the lint reads together with those of other files
+    structural: tuple[Claim, ...]
+
+
+@dataclass
+class Verdict:
+    """A check of a whole tree that found no error (see the module docstring)."""
+
+    #: when the check began (``time.time_ns()``) and the day its dates were compared with
+    began_ns: int
+    today: dt.date
+    files: dict[str, Signature]
+    #: the ontology as read then (``ontology/`` is among the files)
+    ontology: Ontology
+    entities: int
+    #: the warnings about the entity and article records and those they have together
+    record_warnings: list[Problem]
+    #: each claims file's :class:`ClaimsFile`, pickled (one is written again after its edit)
+    claims_files: dict[str, bytes]
+    #: what the lint found in the claims together (:func:`kg.lint.structure_findings`)
+    structure: list[Finding]
+    #: each article by id, pickled without its text (read again from ``text_paths``)
+    articles: dict[str, bytes]
+    text_paths: dict[str, str]
+    no_claims: dict[str, Source]
+    #: the entities, pickled (read only when a claims file must be checked again)
+    entities_pickled: bytes = field(repr=False, default=b"")
+
+    def changed(self, now: Mapping[str, Signature]) -> set[str]:
+        """The files added, removed or changed since this check, and those whose status was
+        not yet trusted when it began."""
+        settled = self.began_ns - SETTLED_NS
+        changed = set(now.keys() ^ self.files.keys())
+        for path, then in self.files.items():
+            status = now.get(path)
+            if status is not None and (status != then or max(then[1], then[3]) >= settled):
+                changed.add(path)
+        return changed
+
+    def entity_map(self) -> dict[str, Entity]:
+        entities: dict[str, Entity] = pickle.loads(self.entities_pickled)
+        return entities
+
+    def claims_file(self, shown: str) -> ClaimsFile:
+        found: ClaimsFile = pickle.loads(self.claims_files[shown])
+        return found
+
+
+def pickled(found: ClaimsFile) -> bytes:
+    return pickle.dumps(found, protocol=5)
+
+
+def pickled_articles(articles: Iterable[Article]) -> dict[str, bytes]:
+    """Each article pickled without its text (a verdict reads it again), by id."""
+    return {a.id: pickle.dumps(replace(a, text=""), protocol=5) for a in articles}
