@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -455,10 +456,26 @@ def load_curation(
     The lint (:mod:`kg.lint`) runs too: its errors are problems; its warnings are appended to
     ``warnings`` (when given), or are problems too when ``strict``. With ``reuse``, the claims
     of an article whose inputs did not change since a check that found no problem are taken
-    from it (see :mod:`kg.buildcache`), and a check that finds no error is kept as the tree's
-    :class:`kg.verdict.Verdict` (what :func:`check_curation` starts from).
+    from it (see :mod:`kg.buildcache`), a check that finds no error is kept as the tree's
+    :class:`kg.verdict.Verdict`, and when only claims files changed since the last one, only
+    they are checked again (see :func:`check_curation`).
     """
     root = Path(root) if root else default_root()
+    if reuse is not None:
+        found = _check_changes(root, reuse, strict, warnings, with_curation=True)
+        if found is not None and found[1] is not None:
+            return found[1]
+    return _check_all(root, ontology, strict, warnings, reuse)
+
+
+def _check_all(
+    root: Path,
+    ontology: Ontology | None,
+    strict: bool,
+    warnings: list[Problem] | None,
+    reuse: BuildCache | None,
+) -> Curation:
+    """:func:`load_curation` reading every file."""
     checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
     data = root / "data"
     began = time.time_ns()
@@ -475,9 +492,16 @@ def load_curation(
         known = _KnownPositions(checker.positions, checker.claims_keys, reuse)
         today = dt.date.today()
         of_records = locate(record_findings(curation, today), root, known)
-        of_claims = locate(claim_findings(curation.claims, articles, today), root, known)
+        of_claims = {  # file by file, in the order a check of the changed files gives them
+            shown: locate(claim_findings(list(of_file), articles, today), root, known)
+            for shown, of_file in groupby(curation.claims, key=_claims_path)
+        }
         structure = structure_findings(curation.claims, checker.ontology)
-        found = [*of_records, *of_claims, *locate(structure, root, known)]
+        found = [
+            *of_records,
+            *(p for shown in sorted(of_claims) for p in of_claims[shown]),
+            *locate(structure, root, known),
+        ]
         if files is not None and not _errors(checker.problems, found):
             made = _verdict_of(checker, curation, files, began, today, of_records, of_claims)
             reuse.keep_verdict(replace(made, structure=structure))  # type: ignore[union-attr]
@@ -485,6 +509,10 @@ def load_curation(
     if checker.problems:
         raise CurationError(checker.problems)
     return curation
+
+
+def _claims_path(claim: Claim) -> str:
+    return claim.source.path if claim.source is not None else ""
 
 
 @dataclass(frozen=True)
@@ -516,20 +544,41 @@ def check_curation(
     """
     root = Path(root) if root else default_root()
     reuse = BuildCache(root, read=not full)
-    with paused_gc():
-        verdict = reuse.verdict() if reuse.read else None
-        began = time.time_ns()
-        files = scan_tree(root) if verdict is not None else None
-        if verdict is not None and files is not None and verdict.today == dt.date.today():
-            changed = verdict.changed(files)
-            if all(_is_claims_file(path) for path in changed):
-                return _recheck(root, reuse, verdict, files, began, changed, strict)
-    ontology = load_ontology(root / "ontology" / "kg.ttl")
+    found = _check_changes(root, reuse, strict, None, with_curation=False)
+    if found is not None:
+        return found[0]
     warnings: list[Problem] = []
-    curation = load_curation(root, ontology, strict=strict, warnings=warnings, reuse=reuse)
+    curation = _check_all(root, None, strict, warnings, reuse)
     return CheckReport(
         len(curation.articles), len(curation.entities), len(curation.claims), sorted(warnings)
     )
+
+
+def _check_changes(
+    root: Path,
+    reuse: BuildCache,
+    strict: bool,
+    warnings: list[Problem] | None,
+    *,
+    with_curation: bool,
+) -> tuple[CheckReport, Curation | None] | None:
+    """The check of the claims files changed since the tree's verdict, the rest taken from it
+    (with the curation, read from the build cache, if ``with_curation``); None when a full
+    check is needed (see :mod:`kg.verdict`)."""
+    with paused_gc():
+        verdict = reuse.verdict() if reuse.read else None
+        if verdict is None or verdict.today != dt.date.today():
+            return None
+        began = time.time_ns()
+        files = scan_tree(root)
+        if files is None:
+            return None
+        changed = verdict.changed(files)
+        if not all(_is_claims_file(path) for path in changed):
+            return None
+        return _recheck(
+            root, reuse, verdict, files, began, changed, strict, warnings, with_curation
+        )
 
 
 def _is_claims_file(shown: str) -> bool:
@@ -551,9 +600,10 @@ def _recheck(
     began: int,
     changed: set[str],
     strict: bool,
-) -> CheckReport:
-    """:func:`check_curation` when only the claims files ``changed`` did (see there); called
-    with the garbage collector paused."""
+    warnings: list[Problem] | None,
+    with_curation: bool,
+) -> tuple[CheckReport, Curation | None] | None:
+    """:func:`_check_changes` once the verdict says only the claims files ``changed`` did."""
     ontology = replace(verdict.ontology, path=root / "ontology" / "kg.ttl")  # a moved tree
     checker = _Checker(root, ontology)
     checker.no_claims.update(verdict.no_claims)
@@ -573,29 +623,78 @@ def _recheck(
     }
     keys = {shown: f.key for shown, f in claims_files.items() if f.key}
     known = _KnownPositions(checker.positions, {**keys, **checker.claims_keys}, reuse)
-    of_claims = locate(claim_findings(claims, articles, verdict.today), root, known)
+    after = {
+        shown: _claims_file(
+            checker,
+            shown,
+            of_file := [c for c in claims if _claims_path(c) == shown],
+            locate(claim_findings(of_file, articles, verdict.today), root, known),
+        )
+        for shown in present
+    }
     before = [verdict.claims_file(shown) for shown in sorted(changed & verdict.claims_files.keys())]
-    after = {shown: _claims_file(checker, shown, claims, of_claims) for shown in present}
     claims_files.update(after)
     structure = verdict.structure
     if _structural(before) != _structural(after.values()):  # else the lint finds the same
         structural = [c for shown in sorted(claims_files) for c in claims_files[shown].structural]
         structure = structure_findings(structural, ontology)
-    kept = [p for f in claims_files.values() for p in f.warnings]
+    kept = [p for shown in sorted(claims_files) for p in claims_files[shown].warnings]
     found = [*verdict.record_warnings, *kept, *locate(structure, root, known)]
+    curation = None
+    if with_curation and not checker.problems:
+        curation = _curation_of(root, reuse, verdict, entities, claims, claims_files, after)
+        if curation is None:
+            return None  # a result the build cache no longer holds: check everything
     if not _errors(checker.problems, found):
         stored = {k: v for k, v in verdict.claims_files.items() if k not in changed}
         stored.update((shown, pickled(f)) for shown, f in after.items())
         reuse.keep_verdict(
             replace(verdict, began_ns=began, files=files, claims_files=stored, structure=structure)
         )
-    warnings: list[Problem] = []
-    _add_findings(checker, found, strict, warnings)
+    collected: list[Problem] = []
+    _add_findings(checker, found, strict, collected)
+    if warnings is not None:
+        warnings += collected
     if checker.problems:
         raise CurationError(checker.problems)
     count = sum(f.claims for f in claims_files.values())
-    return CheckReport(
-        len(verdict.articles), verdict.entities, count, sorted(warnings), len(present)
+    report = CheckReport(
+        len(verdict.articles), verdict.entities, count, sorted(collected), len(present)
+    )
+    return report, curation
+
+
+def _curation_of(
+    root: Path,
+    reuse: BuildCache,
+    verdict: Verdict,
+    entities: dict[str, Entity],
+    checked: list[Claim],
+    claims_files: Mapping[str, ClaimsFile],
+    rechecked: Collection[str],
+) -> Curation | None:
+    """The curation a full check would give: the claims ``checked`` again (those of the files
+    ``rechecked``), those of the other files from the build cache (None if one is not there),
+    the rest from the verdict."""
+    articles = {ident: _stored_article(verdict, ident, root) for ident in verdict.articles}
+    claims: list[Claim] = []
+    for shown in sorted(claims_files):
+        if shown in rechecked:
+            claims += [c for c in checked if _claims_path(c) == shown]
+            continue
+        key = claims_files[shown].key
+        kept = reuse.claims(key, entities) if key is not None else None
+        if kept is None:
+            return None
+        reuse.keys[claims_files[shown].article] = key  # type: ignore[assignment]
+        claims += kept
+    if any(article is None for article in articles.values()):
+        return None
+    return Curation(
+        articles=articles,  # type: ignore[arg-type]
+        entities=entities,
+        claims=tuple(claims),
+        background=verdict.background,
     )
 
 
@@ -639,15 +738,12 @@ def _verdict_of(
     began: int,
     today: dt.date,
     of_records: list[Problem],
-    of_claims: list[Problem],
+    found: Mapping[str, list[Problem]],
 ) -> Verdict:
     by_file: dict[str, list[Claim]] = {shown: [] for shown in checker.claims_keys}
     for claim in curation.claims:
         if claim.source is not None and claim.source.path in by_file:
             by_file[claim.source.path].append(claim)
-    found: dict[str, list[Problem]] = {}
-    for problem in of_claims:
-        found.setdefault(problem.path, []).append(problem)
     return Verdict(
         began_ns=began,
         today=today,
@@ -663,6 +759,7 @@ def _verdict_of(
         articles=pickled_articles(curation.articles.values()),
         text_paths=dict(checker.text_paths),
         no_claims=dict(checker.no_claims),
+        background=curation.background,
         entities_pickled=pickle.dumps(curation.entities, protocol=5),
     )
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from kg.errors import Problem
 from kg.lint import Finding
-from kg.model import Article, Claim, Entity, Source
+from kg.model import Article, BackgroundFact, Claim, Entity, Source
 from kg.ontology import Ontology
 
 #: (size, modification time, inode, change time) of a file: any write changes one of them.
@@ -107,6 +107,7 @@ class Verdict:
     articles: dict[str, bytes]
     text_paths: dict[str, str]
     no_claims: dict[str, Source]
+    background: tuple[BackgroundFact, ...]
     #: the entities, pickled (read only when a claims file must be checked again)
     entities_pickled: bytes = field(repr=False, default=b"")
 
