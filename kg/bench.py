@@ -311,7 +311,12 @@ def _child_edit_build(args: dict[str, Any]) -> dict[str, Any]:
 
     start = time.perf_counter()
     report = build(Path(args["root"]), args["out"], full=args["full"])
-    return {"s": round(time.perf_counter() - start, 4), "steps": report.seconds, **_memory()}
+    return {
+        "s": round(time.perf_counter() - start, 4),
+        "steps": report.seconds,
+        "cpu_steps": report.cpu_seconds,
+        **_memory(),
+    }
 
 
 def _child_validate(args: dict[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -174,7 +174,11 @@ class BuildCache:
         return digest.hexdigest()
 
     def path(self, key: str, suffix: str) -> Path:
-        return self.folder / key[:2] / f"{key}.{suffix}"
+        return Path(self._file(key, suffix))
+
+    def _file(self, key: str, suffix: str) -> str:
+        # a string, not a Path: a build looks up tens of thousands of these
+        return f"{self.folder}/{key[:2]}/{key}.{suffix}"
 
     def _store(self, key: str, suffix: str, data: bytes) -> None:
         if not self.write:
@@ -201,7 +205,8 @@ class BuildCache:
         if not self.read:
             return None
         try:
-            return self.path(key, suffix).read_bytes()
+            with open(self._file(key, suffix), "rb") as stored:
+                return stored.read()
         except OSError:
             return None
 
@@ -283,8 +288,10 @@ class BuildCache:
         """The stored serialisations of a graph (``{format: path}``), or None."""
         if not self.read:
             return None
-        paths = {fmt: self.path(key, fmt) for fmt in (*FORMATS, "count")}
-        return paths if all(p.is_file() for p in paths.values()) else None
+        files = {fmt: self._file(key, fmt) for fmt in (*FORMATS, "count")}
+        if not all(map(os.path.isfile, files.values())):
+            return None
+        return {fmt: Path(file) for fmt, file in files.items()}
 
     def keep_fragments(self, key: str, fragments: Mapping[str, bytes], quads: int) -> None:
         for fmt in FORMATS:
@@ -305,16 +312,25 @@ class BuildCache:
     def verdict(self) -> Verdict | None:
         """The :class:`kg.verdict.Verdict` of the last check of this tree that found no error,
         made by this version of the code and ontology."""
-        found = self._unpickle(VERDICT_KEY, "pickle")
+        found = self.latest(VERDICT_KEY)
         return found if isinstance(found, Verdict) else None
 
     def keep_verdict(self, verdict: Verdict) -> None:
-        self._store(VERDICT_KEY, "pickle", pickle.dumps(verdict, protocol=5))
+        self.keep_latest(VERDICT_KEY, verdict)
+
+    def latest(self, name: str) -> Any:
+        """What the last build of this tree (by this version of the code) kept as ``name``:
+        not keyed by content, so it must say itself what it was made from."""
+        return self._unpickle(name, "pickle")
+
+    def keep_latest(self, name: str, found: Any) -> None:
+        self._store(name, "pickle", pickle.dumps(found, protocol=5))
 
     # -- SHACL verdicts ---------------------------------------------------------------------
 
     def conforms(self, key: str) -> bool:
-        return self._load(key, "shacl") == b"conforms"
+        # a marker is written whole under a temporary name and renamed: being there is enough
+        return self.read and os.path.isfile(self._file(key, "shacl"))
 
     def keep_conforms(self, keys: Iterable[str]) -> None:
         for key in keys:
@@ -331,10 +347,12 @@ def record_text(record: Any) -> str:
     """
     if record is None:
         return "None"
-    return repr([(f.name, getattr(record, f.name)) for f in fields(record) if f.name not in _SKIP])
+    return repr([(name, getattr(record, name)) for name in _keyed_fields(type(record))])
 
 
-_SKIP = ("text", "source")
+@cache
+def _keyed_fields(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind) if f.name not in ("text", "source"))
 
 
 # --- fragments of a whole-dataset serialisation ----------------------------------------------

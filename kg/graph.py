@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -1410,13 +1410,18 @@ def row_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def to_graphml(graph: nx.MultiDiGraph, encoded: Mapping[int, str] | None = None) -> bytes:
+def to_graphml(
+    graph: nx.MultiDiGraph,
+    encoded: Mapping[int, str] | None = None,
+    reuse: GraphmlReuse | None = None,
+) -> bytes:
     """GraphML of a projected graph: nodes and edges sorted, list and dict attributes as JSON.
 
     Each edge's id is ``SUBJECT.PREDICATE.OBJECT`` (unique: entity ids are slugs, predicates
     have no dots), so strict readers keep every edge. The same graph gives the same bytes.
     ``encoded`` maps the ``id`` of values already encoded (claim rows) to their
-    :func:`row_json`: a list of them is joined, not encoded again.
+    :func:`row_json`: a list of them is joined, not encoded again. ``reuse`` takes the text of
+    elements that have not changed from an earlier call (see :class:`GraphmlReuse`).
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("ifs", label="IFS", articles=["a1", "a2"])
@@ -1429,67 +1434,143 @@ def to_graphml(graph: nx.MultiDiGraph, encoded: Mapping[int, str] | None = None)
     >>> to_graphml(g) == to_graphml(g.copy())
     True
     """
-    nodes = [
-        (str(node), {k: _flat(a[k], encoded) for k in sorted(a)})
-        for node, a in sorted(graph.nodes(data=True), key=lambda n: n[0])
+    elements: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+        (("node", str(node)), a) for node, a in sorted(graph.nodes(data=True), key=lambda n: n[0])
     ]
-    edges = [
-        (str(u), str(v), f"{u}.{key}.{v}", {k: _flat(a[k], encoded) for k in sorted(a)})
+    elements += [
+        (("edge", str(u), str(v), f"{u}.{key}.{v}"), a)
         for u, v, key, a in sorted(
             graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))
         )
     ]
-    return _graphml(nodes, edges)
+    kept = reuse.kept(elements) if reuse is not None else {}
+    flat: dict[int, dict[str, Any]] = {}
+    shapes = []
+    for index, (_ident, attrs) in enumerate(elements):
+        found = kept.get(index)
+        if found is None:
+            flat[index] = {k: _flat(attrs[k], encoded) for k in sorted(attrs)}
+            shapes.append(tuple((k, type(v)) for k, v in flat[index].items()))
+        else:
+            shapes.append(found[0])
+    keys: dict[tuple[str, str, str], str] = {}
+    for (ident, _attrs), shape in zip(elements, shapes, strict=True):
+        for name, kind in shape:
+            keys.setdefault((name, _GRAPHML_TYPES[kind], ident[0]), f"d{len(keys)}")
+    if reuse is not None and keys != reuse.keys:  # other key ids: no element text holds
+        for index in kept:
+            ident, attrs = elements[index]
+            flat[index] = {k: _flat(attrs[k], encoded) for k in sorted(attrs)}
+        kept = {}
+    texts = [
+        kept[index][1] if index in kept else _element(ident, flat[index], keys)
+        for index, (ident, _attrs) in enumerate(elements)
+    ]
+    if reuse is not None:
+        reuse.remember(elements, shapes, texts, keys)
+    return _graphml_document(keys, texts)
+
+
+class GraphmlReuse:
+    """The text of each GraphML element (a node or an edge) written by :func:`to_graphml`,
+    kept for the next call with the same ``scope``: an element is taken as it was when its
+    ``basis`` (what its attributes are made from, e.g. the keys of the claim rows of the
+    articles in its ``articles``) and the ids of the data keys are the same.
+
+    ``basis(ident, attrs)`` gives, for an element id (``("node", id)`` or ``("edge", source,
+    target, edge id)``) and its attributes, a value compared with ``==``; None means "do not
+    reuse". :attr:`stored` is what to keep (and hand back as ``stored`` next time).
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("ifs", label="IFS", articles=["a1"])
+    >>> first = GraphmlReuse("s", lambda ident, attrs: tuple(attrs.get("articles", ())))
+    >>> data = to_graphml(g, reuse=first)
+    >>> again = GraphmlReuse("s", first.basis, first.stored)
+    >>> to_graphml(g, reuse=again) == data, again.reused
+    (True, 1)
+    """
+
+    def __init__(
+        self,
+        scope: str,
+        basis: Callable[[tuple[str, ...], dict[str, Any]], Any],
+        stored: tuple[str, dict[Any, str], dict[tuple[str, ...], tuple[Any, Any, str]]]
+        | None = None,
+    ) -> None:
+        self.scope, self.basis = scope, basis
+        self.keys: dict[Any, str] = {}
+        self.elements: dict[tuple[str, ...], tuple[Any, Any, str]] = {}
+        if stored is not None and stored[0] == scope:
+            _scope, self.keys, self.elements = stored
+        self.bases: list[Any] = []
+        self.reused = 0
+        self.stored: tuple[str, dict[Any, str], dict[tuple[str, ...], tuple[Any, Any, str]]]
+
+    def kept(self, elements: Sequence[tuple[tuple[str, ...], dict[str, Any]]]) -> dict:
+        """The (shape, text) of each element, by index, that can be taken as kept."""
+        found = {}
+        self.bases = [self.basis(ident, attrs) for ident, attrs in elements]
+        for index, ((ident, _attrs), basis) in enumerate(zip(elements, self.bases, strict=True)):
+            stored = self.elements.get(ident)
+            if basis is not None and stored is not None and stored[0] == basis:
+                found[index] = stored[1:]
+        self.reused = len(found)
+        return found
+
+    def remember(
+        self,
+        elements: Sequence[tuple[tuple[str, ...], dict[str, Any]]],
+        shapes: Sequence[Any],
+        texts: Sequence[str],
+        keys: dict[Any, str],
+    ) -> None:
+        made = {
+            ident: (basis, shape, text)
+            for (ident, _attrs), basis, shape, text in zip(
+                elements, self.bases, shapes, texts, strict=True
+            )
+            if basis is not None
+        }
+        self.stored = (self.scope, keys, made)
 
 
 #: GraphML's name of each attribute type (as networkx writes them).
 _GRAPHML_TYPES = {str: "string", int: "long", float: "double", bool: "boolean"}
 
 
-def _graphml(
-    nodes: Sequence[tuple[str, dict[str, Any]]], edges: Sequence[tuple[str, str, str, dict]]
-) -> bytes:
-    """The bytes ``networkx.write_graphml_xml(..., prettyprint=True)`` writes for a directed
-    multigraph with these nodes and edges (in this order), written as text in one pass: the
-    element tree networkx builds first cost most of a large build's GraphML (tested equal)."""
-    keys: dict[tuple[str, str, str], str] = {}
-    body: list[str] = ['  <graph edgedefault="directed">\n']
-
-    def data(scope: str, attrs: dict[str, Any], indent: str) -> None:
-        for name, value in attrs.items():
-            found = (name, _GRAPHML_TYPES[type(value)], scope)
-            key = keys.get(found)
-            if key is None:
-                key = keys[found] = f"d{len(keys)}"
-            text = str(value)
-            body.append(
-                f'{indent}<data key="{key}">{_cdata(text)}</data>\n'
-                if text
-                else f'{indent}<data key="{key}" />\n'
-            )
-
-    for node, attrs in nodes:
-        if not attrs:
-            body.append(f'    <node id="{_attribute(node)}" />\n')
-            continue
-        body.append(f'    <node id="{_attribute(node)}">\n')
-        data("node", attrs, "      ")
-        body.append("    </node>\n")
-    for source, target, ident, attrs in edges:
+def _element(ident: tuple[str, ...], attrs: dict[str, Any], keys: dict[Any, str]) -> str:
+    """One node or edge, its attributes flattened, with the data key ids ``keys``."""
+    if ident[0] == "node":
+        start, end = f'    <node id="{_attribute(ident[1])}"', "    </node>\n"
+    else:
+        _kind, source, target, name = ident
         start = (
             f'    <edge source="{_attribute(source)}" target="{_attribute(target)}" '
-            f'id="{_attribute(ident)}"'
+            f'id="{_attribute(name)}"'
         )
-        if not attrs:
-            body.append(start + " />\n")
-            continue
-        body.append(start + ">\n")
-        data("edge", attrs, "      ")
-        body.append("    </edge>\n")
-    if not nodes and not edges:
+        end = "    </edge>\n"
+    if not attrs:
+        return start + " />\n"
+    parts = [start, ">\n"]
+    for name, value in attrs.items():
+        key = keys[(name, _GRAPHML_TYPES[type(value)], ident[0])]
+        text = str(value)
+        parts.append(
+            f'      <data key="{key}">{_cdata(text)}</data>\n'
+            if text
+            else f'      <data key="{key}" />\n'
+        )
+    parts.append(end)
+    return "".join(parts)
+
+
+def _graphml_document(keys: dict[tuple[str, str, str], str], texts: list[str]) -> bytes:
+    """The bytes ``networkx.write_graphml_xml(..., prettyprint=True)`` writes for a directed
+    multigraph with these elements, written as text in one pass: the element tree networkx
+    builds first cost most of a large build's GraphML (tested equal)."""
+    body = ['  <graph edgedefault="directed">\n', *texts, "  </graph>\n"]
+    if not texts:
         body = ['  <graph edgedefault="directed" />\n']
-    else:
-        body.append("  </graph>\n")
     head = [
         "<?xml version='1.0' encoding='utf-8'?>\n",
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '

@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ def views(
 ) -> dict[str, bytes]:
     """``graph.html`` (the default view) and ``kg.graphml`` of the dataset."""
     from kg import html as pages
-    from kg.graph import find_claims, project, row_json, sorted_rows, to_graphml
+    from kg.graph import GraphmlReuse, find_claims, project, row_json, sorted_rows, to_graphml
 
     store = ox.Store()
     for data in (dataset.head_nq, dataset.tail_nq):
@@ -47,8 +48,9 @@ def views(
             store.load(data, format=ox.RdfFormat.N_QUADS)
     rows: list[dict[str, Any]] = []
     encoded: dict[int, str] = {}  # each row's JSON in the GraphML, by id(row)
+    keys: dict[str, str | None] = {}  # the key of each article's rows
     for article_id, nq in dataset.article_nq.items():
-        key = _rows_key(cache, curation, article_id)
+        key = keys[article_id] = _rows_key(cache, curation, article_id)
         stored = cache.stored_piece(key) if cache is not None and key else None
         if stored is not None:
             found, texts = stored
@@ -65,7 +67,26 @@ def views(
         encoded.update(zip(map(id, found), texts, strict=True))
     graph = project(store, rows=sorted_rows(rows), ontology=ontology)
     page = pages.page_from_store(store, graph=graph, texts=curation.texts(), ontology=ontology)
-    return {"graph.html": page.html, "kg.graphml": to_graphml(graph, encoded)}
+    reuse = None
+    if cache is not None:
+        # what every element's attributes are made from besides its articles' rows: the
+        # entity records and background facts (the ontology and code: in the cache's folder)
+        scope = hashlib.sha256(dataset.head_nq + b"\0" + dataset.tail_nq).hexdigest()
+
+        def basis(_ident: tuple[str, ...], attrs: dict[str, Any]) -> tuple[str | None, ...] | None:
+            """The keys of the rows of the articles a node or edge is made from."""
+            made = tuple(keys.get(article) for article in attrs.get("articles", ()))
+            return None if None in made else made
+
+        reuse = GraphmlReuse(scope, basis, cache.latest(GRAPHML_ELEMENTS) if cache.read else None)
+    graphml = to_graphml(graph, encoded, reuse)
+    if reuse is not None and cache is not None:
+        cache.keep_latest(GRAPHML_ELEMENTS, reuse.stored)
+    return {"graph.html": page.html, "kg.graphml": graphml}
+
+
+#: Under what name the GraphML elements of the last build are kept (see kg.graph.GraphmlReuse).
+GRAPHML_ELEMENTS = "graphml-elements"
 
 
 def _rows_key(cache: BuildCache | None, curation: Curation, article_id: str) -> str | None:
