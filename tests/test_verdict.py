@@ -14,6 +14,7 @@ import time
 import types
 from collections.abc import Callable
 from pathlib import Path
+from random import Random
 from typing import Any
 
 import pytest
@@ -195,10 +196,10 @@ def _answer(check: Callable[[], CheckReport]) -> tuple[Answer, int | None]:
     return ("ok", *found), report.rechecked
 
 
-def _full_answers(root: Path, strict: bool, in_place: bool) -> list[Answer]:
-    """What a full check says, by check_curation and by kg.validate (in a copy of data/ and
-    ontology/ without any cache, so that the tree's own verdict is left as the fast check
-    made it; ``in_place`` when the answer names absolute paths)."""
+def _full_answers(root: Path, strict: bool, in_place: bool, validate: bool = True) -> list[Answer]:
+    """What a full check says, by check_curation and (``validate``) by kg.validate, in a copy
+    of data/ and ontology/ without any cache, so that the tree's own verdict is left as the
+    fast check made it (``in_place`` when the answer names absolute paths)."""
     where = root
     if not in_place:
         where = root.parent / "full-copy"
@@ -207,23 +208,26 @@ def _full_answers(root: Path, strict: bool, in_place: bool) -> list[Answer]:
             shutil.copytree(root / folder, where / folder, symlinks=True)
     answers = [_answer(lambda: check_curation(where, strict=strict, full=True))[0]]
 
-    def validate() -> CheckReport:
+    def validated() -> CheckReport:
         warnings: list[Problem] = []
         curation = kg.validate(where, strict=strict, warnings=warnings, full=True)
         counts = len(curation.articles), len(curation.entities), len(curation.claims)
         return CheckReport(*counts, sorted(warnings))
 
-    answers.append(_answer(validate)[0])
+    if validate:
+        answers.append(_answer(validated)[0])
     if not in_place:
         shutil.rmtree(where)
     return answers
 
 
-def _same_as_full(root: Path, *, strict: bool = False, in_place: bool = False) -> Answer:
+def _same_as_full(
+    root: Path, *, strict: bool = False, in_place: bool = False, validate: bool = True
+) -> Answer:
     """Check fast, then in full: the same answer. Returns it with what the fast check
-    re-checked last (``("rechecked", n)``)."""
+    re-checked (``("rechecked", n)``)."""
     fast, rechecked = _answer(lambda: check_curation(root, strict=strict))
-    for full in _full_answers(root, strict, in_place):
+    for full in _full_answers(root, strict, in_place, validate):
         assert fast == full
     return (*fast, ("rechecked", rechecked))
 
@@ -233,6 +237,14 @@ def _ok(answer: Answer, rechecked: int | None) -> list[Problem]:
     assert answer[0] == "ok", answer
     assert answer[-1] == ("rechecked", rechecked)
     return list(answer[4])
+
+
+def _not_fast(root: Path, rechecks: list[set[str]], **how: Any) -> Answer:
+    """The same answer as a full check, which it was: nothing was re-checked on its own."""
+    answer = _same_as_full(root, **how)
+    assert answer[-1] == ("rechecked", None)
+    assert rechecks == []
+    return answer
 
 
 def _problems(answer: Answer) -> list[Problem]:
@@ -408,6 +420,19 @@ def test_an_edit_keeping_size_and_mtime_is_seen(tree: Path, rechecks: list[set[s
     assert rechecks == [{"data/claims/probe-b.yaml"}]
 
 
+def test_a_record_file_edit_keeping_size_and_mtime_means_a_full_check(
+    tree: Path, rechecks: list[set[str]]
+) -> None:
+    path = tree / "data" / "entities.yaml"
+    before = path.stat()
+    time.sleep(0.02)
+    _edit(path, lambda t: t.replace("id: north-vale", "id: north-vile"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    problems = _problems(_not_fast(tree, rechecks))
+    assert any("unknown entity 'north-vale'" in m for m in _messages(problems))
+
+
 def test_a_file_replaced_by_one_of_the_same_size_and_mtime_is_seen(tree: Path) -> None:
     path = _claims(tree, "probe-b")
     before = path.stat()
@@ -496,6 +521,52 @@ def test_two_stated_figures_then_one_alleged(tree: Path) -> None:
     assert _problems(_same_as_full(tree)) == problems
 
 
+NOTED = IN_GREATER + '  note: "two reports, two places"\n'
+POOLS = {
+    "probe-a": [
+        IN_NORTH,
+        IN_GREATER,
+        NOTED,
+        LASTED_5,
+        LASTED_7,
+        EAST_IN_NORTH,
+        UNTIL_2099,
+        IN_2099,
+    ],
+    "probe-b": [NORTH_IN_GREATER, GREATER_IN_EAST, WEST_IN_GREATER, NEAR_WEST],
+    "probe-none": [NEAR_WEST],
+}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_edits_of_claims_files(tree: Path, rechecks: list[set[str]], seed: int) -> None:
+    """A random walk of edits of the probe files (claims added, dropped, reordered; files
+    emptied, removed, made again), checked fast after each step: always a full check's
+    answer, re-checking only the files of that step (and those of steps that failed since
+    the last clean check)."""
+    random = Random(seed)
+    pending: set[str] = set()
+    for _step in range(8):
+        edited = set()
+        for name in random.sample(sorted(POOLS), random.choice([1, 1, 2])):
+            path = _claims(tree, name)
+            roll = random.random()
+            if roll < 0.1 and path.exists():
+                path.unlink()
+            elif roll < 0.2:
+                path.write_text("[]\n", encoding="utf-8")
+            else:
+                pool = POOLS[name]
+                chosen = random.sample(pool, random.randint(1, min(4, len(pool))))
+                path.write_text("".join(chosen), encoding="utf-8")
+            edited.add(f"data/claims/{name}.yaml")
+        answer = _same_as_full(tree, validate=False)
+        pending |= edited
+        assert rechecks[-1] == {p for p in pending if (tree / p).exists()}
+        if answer[0] == "ok":
+            pending = set()
+
+
 # --- after an error, with --strict, and one verdict after another -----------------------------
 
 
@@ -543,13 +614,6 @@ def test_many_files_at_once(tree: Path) -> None:
 
 
 # --- what only a full check may say -------------------------------------------------------
-
-
-def _not_fast(root: Path, rechecks: list[set[str]], **how: Any) -> Answer:
-    answer = _same_as_full(root, **how)
-    assert answer[-1] == ("rechecked", None)
-    assert rechecks == []
-    return answer
 
 
 def test_an_entity_edited(tree: Path, rechecks: list[set[str]]) -> None:
@@ -733,6 +797,15 @@ def test_a_moved_tree(tree: Path, rechecks: list[set[str]]) -> None:
     _claims(moved, "probe-b").write_text(GREATER_IN_EAST + NEAR_WEST, encoding="utf-8")
     warnings = _ok(_same_as_full(moved), 1)
     assert any("location is functional" in w.message for w in warnings)
+
+
+def test_data_moved_elsewhere_and_linked(tree: Path, rechecks: list[set[str]]) -> None:
+    """data/ itself a symlink to a folder (each file keeps its status): still fast."""
+    elsewhere = tree.parent / "data-elsewhere"
+    (tree / "data").rename(elsewhere)
+    (tree / "data").symlink_to(elsewhere)
+    _edit(_claims(tree, "probe-a"), lambda t: t + UNTIL_2099)
+    _ok(_same_as_full(tree, in_place=True), 1)
 
 
 def test_the_root_through_a_symlink_or_relative(
