@@ -196,7 +196,7 @@ def _answer(check: Callable[[], CheckReport]) -> tuple[Answer, int | None]:
     return ("ok", *found), report.rechecked
 
 
-def _full_answers(root: Path, strict: bool, in_place: bool, validate: bool = True) -> list[Answer]:
+def _full_answers(root: Path, strict: bool, in_place: bool, validate: bool) -> list[Answer]:
     """What a full check says, by check_curation and (``validate``) by kg.validate, in a copy
     of data/ and ontology/ without any cache, so that the tree's own verdict is left as the
     fast check made it (``in_place`` when the answer names absolute paths)."""
@@ -222,10 +222,11 @@ def _full_answers(root: Path, strict: bool, in_place: bool, validate: bool = Tru
 
 
 def _same_as_full(
-    root: Path, *, strict: bool = False, in_place: bool = False, validate: bool = True
+    root: Path, *, strict: bool = False, in_place: bool = False, validate: bool = False
 ) -> Answer:
-    """Check fast, then in full: the same answer. Returns it with what the fast check
-    re-checked (``("rechecked", n)``)."""
+    """Check fast, then in full (``validate``: also by kg.validate, the same full check by
+    another door): the same answer. Returns it with what the fast check re-checked
+    (``("rechecked", n)``)."""
     fast, rechecked = _answer(lambda: check_curation(root, strict=strict))
     for full in _full_answers(root, strict, in_place, validate):
         assert fast == full
@@ -289,7 +290,7 @@ def _messages(problems: list[Problem]) -> list[str]:
 
 
 def test_nothing_changed(tree: Path, rechecks: list[set[str]]) -> None:
-    warnings = _messages(_ok(_same_as_full(tree), 0))
+    warnings = _messages(_ok(_same_as_full(tree, validate=True), 0))
     assert any("reported before it happened" in m for m in warnings)  # about a claim
     assert any("are the same name" in m for m in warnings)  # about the entity records
     assert rechecks == [set()]
@@ -312,7 +313,7 @@ def test_a_quote_that_no_longer_matches(tree: Path, rechecks: list[set[str]]) ->
 
 def test_an_unknown_entity_with_its_suggestion(tree: Path, rechecks: list[set[str]]) -> None:
     _edit(_claims(tree, "probe-a"), lambda t: t.replace('"north-vale"', '"north-vail"', 1))
-    problems = _problems(_same_as_full(tree))
+    problems = _problems(_same_as_full(tree, validate=True))
     unknown = [p for p in problems if p.message == "unknown entity 'north-vail'"]
     assert [p.hint for p in unknown] == ["did you mean 'north-vale'?"]
     assert len(rechecks) == 1
@@ -326,7 +327,7 @@ def test_a_date_in_the_future_is_an_error(tree: Path) -> None:
 
 def test_a_valid_until_in_the_future_is_a_warning(tree: Path) -> None:
     _edit(_claims(tree, "probe-a"), lambda t: t + UNTIL_2099)
-    warnings = _ok(_same_as_full(tree), 1)
+    warnings = _ok(_same_as_full(tree, validate=True), 1)
     assert any(m.startswith("valid_until 2099-03 is in the future") for m in _messages(warnings))
     # and it is kept for the next fast check, which re-checks nothing
     assert warnings == _ok(_same_as_full(tree), 0)
@@ -347,7 +348,7 @@ def test_a_draft_marker(tree: Path) -> None:
 def test_a_claims_file_deleted(tree: Path, rechecks: list[set[str]]) -> None:
     path = _synthetic(tree, 6)
     path.unlink()
-    problems = _problems(_same_as_full(tree))
+    problems = _problems(_same_as_full(tree, validate=True))
     assert f"article {path.stem} has no claims: data/claims/{path.name} is missing" in _messages(
         problems
     )
@@ -452,10 +453,10 @@ def test_a_cycle_closed_in_another_file_then_opened_again(
 ) -> None:
     a = _claims(tree, "probe-a")
     _edit(a, lambda t: t + EAST_IN_NORTH)
-    problems = _problems(_same_as_full(tree))
+    problems = _problems(_same_as_full(tree, validate=True))
     assert any("partOf goes round in a circle" in m for m in _messages(problems))
     a.write_text(CLAIMS_A, encoding="utf-8")
-    warnings = _ok(_same_as_full(tree), 1)
+    warnings = _ok(_same_as_full(tree, validate=True), 1)
     assert not any("circle" in m for m in _messages(warnings))
     assert rechecks == [{"data/claims/probe-a.yaml"}] * 2
 
@@ -484,7 +485,7 @@ def test_functional_values_that_the_containment_of_another_file_reconciles(
     b = _claims(tree, "probe-b")
     assert not [w for w in _ok(_same_as_full(tree), 0) if "functional" in w.message]
     b.write_text(GREATER_IN_EAST + NEAR_WEST, encoding="utf-8")
-    warnings = _ok(_same_as_full(tree), 1)
+    warnings = _ok(_same_as_full(tree, validate=True), 1)
     functional = [w for w in warnings if "location is functional" in w.message]
     assert [w.path for w in functional] == ["data/claims/probe-a.yaml"]
     # the warning is in the verdict: an unrelated edit keeps it, a line shift moves it
@@ -512,10 +513,10 @@ def test_two_stated_figures_then_one_alleged(tree: Path) -> None:
     alleged, a warning (a certainty edit of a claim the lint reads together with others)."""
     a = _claims(tree, "probe-a")
     _edit(a, lambda t: t + LASTED_7)
-    problems = _problems(_same_as_full(tree))
+    problems = _problems(_same_as_full(tree, validate=True))
     assert any("durationHours is functional" in m for m in _messages(problems))
     _edit(a, lambda t: t + "  certainty: alleged\n")
-    warnings = _ok(_same_as_full(tree), 1)
+    warnings = _ok(_same_as_full(tree, validate=True), 1)
     assert any("durationHours is functional" in w.message for w in warnings)
     _edit(a, lambda t: t.replace("  certainty: alleged\n", ""))
     assert _problems(_same_as_full(tree)) == problems
@@ -560,7 +561,7 @@ def test_random_edits_of_claims_files(tree: Path, rechecks: list[set[str]], seed
                 chosen = random.sample(pool, random.randint(1, min(4, len(pool))))
                 path.write_text("".join(chosen), encoding="utf-8")
             edited.add(f"data/claims/{name}.yaml")
-        answer = _same_as_full(tree, validate=False)
+        answer = _same_as_full(tree)
         pending |= edited
         assert rechecks[-1] == {p for p in pending if (tree / p).exists()}
         if answer[0] == "ok":
@@ -582,11 +583,11 @@ def test_an_error_fixed(tree: Path, rechecks: list[set[str]]) -> None:
 
 
 def test_strict_makes_the_same_problems(tree: Path) -> None:
-    strict = _problems(_same_as_full(tree, strict=True))
+    strict = _problems(_same_as_full(tree, strict=True, validate=True))
     assert all(p.severity == "warning" for p in strict)
     _claims(tree, "probe-b").write_text(GREATER_IN_EAST + NEAR_WEST, encoding="utf-8")
     _edit(_claims(tree, "probe-a"), lambda t: t + UNTIL_2099)
-    more = _problems(_same_as_full(tree, strict=True))
+    more = _problems(_same_as_full(tree, strict=True, validate=True))
     assert len(more) == len(strict) + 2
     _ok(_same_as_full(tree), 0)  # what --strict finds are warnings: the strict check kept them
 
@@ -618,7 +619,7 @@ def test_many_files_at_once(tree: Path) -> None:
 
 def test_an_entity_edited(tree: Path, rechecks: list[set[str]]) -> None:
     _edit(tree / "data" / "entities.yaml", lambda t: t.replace('"Greater Vale"', '"Grand Vale"'))
-    _not_fast(tree, rechecks)
+    _not_fast(tree, rechecks, validate=True)
 
 
 def test_an_entity_removed(tree: Path, rechecks: list[set[str]]) -> None:
