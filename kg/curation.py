@@ -51,7 +51,7 @@ from kg.model import (
 from kg.ontology import ARTICLE_ID_PATTERN, ID_PATTERN, Ontology, default_root, load_ontology
 from kg.quotediff import invisible_difference, yaml_quoted
 from kg.verdict import ClaimsFile, Signature, Verdict, pickled, pickled_articles, scan_tree
-from kg.yamlfile import YList, YMap, YStr, parse_yaml, read_text
+from kg.yamlfile import FOLDER_HINT, YList, YMap, YStr, parse_yaml, read_text
 
 QUOTE_CONTEXT = 32
 BOM = "\ufeff"
@@ -1229,6 +1229,9 @@ def _load_claims(
         said_none = ck.no_claims.get(path.stem)
         key = None
         if ck.escapes(path):  # before any reuse: a link out of data/ is refused on every run
+            continue
+        if path.is_dir():
+            ck.add(shown, None, "is a folder, not a claims file", FOLDER_HINT)
             continue
         if reuse is not None and article is not None:
             raw = path.read_bytes()

@@ -46,8 +46,8 @@ FOLDERS = ("data", "ontology")
 
 def scan_tree(root: Path) -> dict[str, Signature] | None:
     """The status of every file under ``root/data`` and ``root/ontology`` by its path relative
-    to ``root``; None when one of them is a symlink or not a regular file (only a full check
-    says what that means)."""
+    to ``root``; None when one of them is a symlink or not a regular file, or a folder is named
+    like a records file (only a full check says what that means)."""
     found: dict[str, Signature] = {}
     folders = [(root / name, name) for name in FOLDERS]
     while folders:
@@ -63,6 +63,8 @@ def scan_tree(root: Path) -> dict[str, Signature] | None:
             if entry.is_symlink():
                 return None
             if entry.is_dir(follow_symlinks=False):
+                if entry.name.endswith(".yaml"):  # read as a records file: a full check says so
+                    return None
                 folders.append((Path(entry.path), path))
                 continue
             if not entry.is_file(follow_symlinks=False):

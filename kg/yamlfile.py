@@ -14,6 +14,7 @@ x.yaml:2:1: duplicate key 'a' (first at line 1) — keep one of them
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -94,14 +95,21 @@ class YList(list[Any]):
     col: int = 0
 
 
+#: What to do about a folder where kg reads files (``data/claims/x.yaml/``).
+FOLDER_HINT = "rename it or move what it holds: kg reads only files here"
+
+
 def read_text(
     path: Path, shown: str, limit: int = MAX_FILE_BYTES
 ) -> tuple[str | None, list[Problem]]:
     """Read a UTF-8 file, refusing oversize or undecodable input with a located problem."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as err:
         return None, [Problem(shown, 0, 0, f"cannot read file ({err.strerror})", "check the path")]
+    if stat.S_ISDIR(status.st_mode):
+        return None, [Problem(shown, 0, 0, "is a folder, not a file", FOLDER_HINT)]
+    size = status.st_size
     if size > limit:
         return None, [
             Problem(
@@ -112,7 +120,10 @@ def read_text(
                 "split it into smaller files",
             )
         ]
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return None, [Problem(shown, 0, 0, f"cannot read file ({err.strerror})", "check the path")]
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as err:
