@@ -8,7 +8,8 @@ process so that its peak RSS is its own:
 - ``ours``: ``kg.load(kg.nq)``, then provenance lookups (``KnowledgeGraph.sources`` on random
   triples), a 2-hop neighbourhood (SPARQL), two aggregations (claims per outlet; triples stated by
   two or more outlets), the NetworkX projection, a 2-hop walk on it, the HTML default view, and
-  TriG / N-Quads export of the quads in kg's order;
+  the TriG, N-Quads and JSON-LD exports made as ``kg build`` makes them (each graph serialised
+  on its own, in kg's order; the same bytes as the build's files);
 - ``rdflib``: the same N-Quads into ``rdflib.Dataset()`` (the Memory store), the same queries
   (the named query ``sources`` for provenance) and a TriG export, each under a time limit
   (reported as ``> limit`` instead of hanging);
@@ -42,7 +43,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
@@ -72,9 +73,6 @@ VALIDATE_LIMIT = 1.0
 PROJECTION_RUNS = 3
 #: How many neighbours and 2-hop paths the hub's ranked neighbourhood shows.
 HUB_TOP = 10
-#: Above this many quads the export timings stream from kg.nq to a file (Python objects for
-#: every quad of a million claims would not fit beside the store).
-IN_MEMORY_EXPORT_QUADS = 5_000_000
 #: rdflib's Memory store peaks at about this many GB per million quads (measured at 100k
 #: claims); sizes that would need more than RDFLIB_MAX_GB are not run in it.
 RDFLIB_GB_PER_MQUAD = 1.8
@@ -428,12 +426,10 @@ def _entity_id(iri: str) -> str:
 
 
 def _child_ours(args: dict[str, Any]) -> dict[str, Any]:
-    import pyoxigraph as ox
 
     import kg
     from kg import graph as graphs
     from kg.ontology import PREFIXES, local_name
-    from kg.store import serialize
 
     nq = Path(args["nq"])
     before = _memory()
@@ -518,22 +514,7 @@ def _child_ours(args: dict[str, Any]) -> dict[str, Any]:
                 "relations": p.relations,
             },
         )
-    if quads > IN_MEMORY_EXPORT_QUADS:
-        out.update(_streamed_exports(nq, graph.store))
-        out["memory_end"] = _memory()
-        return out
-    ordered = list(ox.parse(path=str(nq), format=ox.RdfFormat.N_QUADS))
-    out["export_trig"] = _measure(
-        lambda: serialize(ordered, "trig", PREFIXES), describe=lambda b: {"bytes": len(b)}
-    )
-    written = nq.read_bytes()
-    out["export_nq"] = _measure(
-        lambda: serialize(ordered, "nq", PREFIXES),
-        describe=lambda b: {"bytes": len(b), "identical_to_build": b == written},
-    )
-    out["export_jsonld"] = _measure(
-        lambda: serialize(ordered, "jsonld", PREFIXES), describe=lambda b: {"bytes": len(b)}
-    )
+    out.update(_exports_as_built(nq))
     out["memory_end"] = _memory()
     return out
 
@@ -547,41 +528,78 @@ def _median_of(
     return results[-1] | {"s": round(statistics.median(times), 6), "runs_s": times}
 
 
-def _streamed_exports(nq: Path, store: Any) -> dict[str, Any]:
-    """Exports written to files without a Python object per quad (a million claims do not fit
-    in memory as Python objects twice): TriG dumped from the loaded ``store`` (pyoxigraph's
-    writer, in the store's order, as raw pyoxigraph's export is timed), N-Quads parsed from
-    the N-Quads export and written again as a stream (it must be the same bytes)."""
-    import filecmp
+def _exports_as_built(nq: Path) -> dict[str, Any]:
+    """TriG, N-Quads and JSON-LD made as ``kg build`` makes them, the same way at every size:
+    each graph's quads serialised on their own (:func:`kg.buildcache.fragment`), the fragments
+    joined (:func:`kg.buildcache.seams`). The quads are read from kg.nq, which holds them in
+    kg's order, one graph at a time (untimed: the build makes them in its RDF step); what is
+    timed for each format is serialising its fragments. The joined fragments are compared with
+    the build's export as they come (untimed): they must be the same bytes."""
+    from itertools import groupby
+    from operator import attrgetter
 
     import pyoxigraph as ox
 
+    from kg.buildcache import FORMATS, fragment, seams
     from kg.ontology import PREFIXES
 
-    out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="kg-bench-export-") as folder:
-        trig, again = Path(folder) / "kg.trig", Path(folder) / "kg.nq"
-        out["export_trig"] = _measure(
-            lambda: store.dump(str(trig), format=ox.RdfFormat.TRIG, prefixes=PREFIXES),
-            describe=lambda _r: {
-                "bytes": trig.stat().st_size,
-                "method": "dumped from the loaded store to a file",
-            },
-        )
-        trig.unlink()
-        out["export_nq"] = _measure(
-            lambda: ox.serialize(
-                ox.parse(path=str(nq), format=ox.RdfFormat.N_QUADS),
-                output=str(again),
-                format=ox.RdfFormat.N_QUADS,
-            ),
-            describe=lambda _r: {
-                "bytes": again.stat().st_size,
-                "method": "streamed: parsed from kg.nq and written to a file",
-            },
-        )
-        out["export_nq"]["identical_to_build"] = filecmp.cmp(again, nq, shallow=False)
-    return out
+    clock = {fmt: [0.0, 0.0] for fmt in FORMATS}  # wall, CPU
+    around = {fmt: seams(fmt, PREFIXES) for fmt in FORMATS}
+    with ExitStack() as files:
+        built = {fmt: files.enter_context(_SameBytes(nq.with_name(f"kg.{fmt}"))) for fmt in FORMATS}
+        for fmt in FORMATS:
+            built[fmt].feed(around[fmt][0])
+        joined: set[str] = set()
+        parsed = ox.parse(path=str(nq), format=ox.RdfFormat.N_QUADS)
+        for _graph, group in groupby(parsed, key=attrgetter("graph_name")):
+            quads = list(group)
+            for fmt in FORMATS:
+                wall, cpu = time.perf_counter(), time.process_time()
+                piece = fragment(quads, fmt, PREFIXES)
+                clock[fmt][0] += time.perf_counter() - wall
+                clock[fmt][1] += time.process_time() - cpu
+                if piece:
+                    built[fmt].feed(around[fmt][2] if fmt in joined else around[fmt][1])
+                    built[fmt].feed(piece)
+                    joined.add(fmt)
+        method = "each graph serialised on its own and the pieces joined, as kg build does"
+        return {
+            f"export_{fmt}": {
+                "s": round(clock[fmt][0], 6),
+                "cpu_s": round(clock[fmt][1], 6),
+                "status": "ok",
+                "bytes": built[fmt].size + len(around[fmt][3]),
+                "method": method,
+                "identical_to_build": built[fmt].feed(around[fmt][3]).same(),
+            }
+            for fmt in FORMATS
+        }
+
+
+class _SameBytes:
+    """Whether the bytes fed to it, in pieces, are those of a file (read along, not kept)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = 0
+        self.differ = False
+
+    def __enter__(self) -> _SameBytes:
+        self.file = self.path.open("rb")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.file.close()
+
+    def feed(self, data: bytes) -> _SameBytes:
+        if data and not self.differ:
+            self.differ = self.file.read(len(data)) != data
+        self.size += len(data)
+        return self
+
+    def same(self) -> bool:
+        """Whether everything fed so far is the whole file."""
+        return not self.differ and not self.file.read(1)
 
 
 def _child_rdflib(args: dict[str, Any]) -> dict[str, Any]:

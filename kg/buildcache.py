@@ -366,17 +366,24 @@ def fragments_of(quads: Sequence[ox.Quad], prefixes: Mapping[str, str]) -> dict[
     >>> fragments_of([q], {})["jsonld"]
     b'{"@id":"urn:a","urn:p":[{"@value":"v"}]}'
     """
+    return {fmt: fragment(quads, fmt, prefixes) for fmt in FORMATS}
+
+
+def fragment(quads: Sequence[ox.Quad], fmt: str, prefixes: Mapping[str, str]) -> bytes:
+    """The chunk of :func:`fragments_of` in one format.
+
+    >>> q = ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("v"))
+    >>> fragment([q], "nq", {})
+    b'<urn:a> <urn:p> "v" .\\n'
+    """
     from kg.store import serialize
 
-    out = {}
-    for fmt in FORMATS:
-        data = serialize(list(quads), fmt, dict(prefixes))
-        if fmt == "trig":
-            data = data[len(_trig_head(data)) :]
-        elif fmt == "jsonld":
-            data = data[1:-1]
-        out[fmt] = data
-    return out
+    data = serialize(list(quads), fmt, dict(prefixes))
+    if fmt == "trig":
+        return data[len(_trig_head(data)) :]
+    if fmt == "jsonld":
+        return data[1:-1]
+    return data
 
 
 def _trig_head(data: bytes) -> bytes:
@@ -394,10 +401,25 @@ def trig_head(prefixes: Mapping[str, str]) -> bytes:
     return _trig_head(serialize([probe], "trig", dict(prefixes)))
 
 
+def seams(fmt: str, prefixes: Mapping[str, str]) -> tuple[bytes, bytes, bytes, bytes]:
+    """What a whole export in ``fmt`` writes around its fragments: (at the start, before the
+    first fragment, between two fragments, at the end).
+
+    >>> seams("jsonld", {})
+    (b'[', b'', b',', b']')
+    """
+    if fmt == "trig":
+        return b"", trig_head(prefixes), b"", b""
+    if fmt == "jsonld":
+        return b"[", b"", b",", b"]"
+    return b"", b"", b"", b""
+
+
 def join_fragments(
-    fmt: str, parts: Sequence[bytes | Path], prefixes: Mapping[str, str]
+    fmt: str, parts: Iterable[bytes | Path], prefixes: Mapping[str, str]
 ) -> Iterator[bytes | Path]:
-    """The pieces of a whole export from its fragments (bytes or files holding them), in order.
+    """The pieces of a whole export from its fragments (bytes or files holding them), in order;
+    empty fragments are left out.
 
     >>> a = ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("v"))
     >>> g = ox.NamedNode("urn:g")
@@ -407,17 +429,19 @@ def join_fragments(
     >>> b"".join(join_fragments("jsonld", chunks, {})) == serialize([a, b], "jsonld", {})
     True
     """
-    parts = [p for p in parts if not isinstance(p, bytes) or p]
-    if fmt == "trig" and parts:
-        yield trig_head(prefixes)
-    elif fmt == "jsonld":
-        yield b"["
-    for index, part in enumerate(parts):
-        if fmt == "jsonld" and index:
-            yield b","
+    start, first, between, end = seams(fmt, prefixes)
+    if start:
+        yield start
+    joined = False
+    for part in parts:
+        if isinstance(part, bytes) and not part:
+            continue
+        if seam := (between if joined else first):
+            yield seam
+        joined = True
         yield part
-    if fmt == "jsonld":
-        yield b"]"
+    if end:
+        yield end
 
 
 # --- the dataset of a build, assembled from reused and new pieces ----------------------------
