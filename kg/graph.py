@@ -902,7 +902,11 @@ def _add_stated(
     labels = {name: pred.label for name, pred in predicates.items()}
     details: dict[str, dict[str, Any]] = {}  # each article's outlet, agency, date: read once
     succ, pred, node_data = graph._succ, graph._pred, graph._node
-    for key, articles in sorted(related.items()):  # keys differ: lists are never compared
+    # in key order (subject, predicate, object), as sorted(related) gives them: joined by NUL,
+    # which no IRI holds, each key sorts as one string; as tuples of three strings, sorting
+    # the 386k keys of a million claims took 1.5-2.5 s (0.07 s for the 44k of 100k claims)
+    for key in sorted(related, key="\0".join):
+        articles = related[key]
         subject, name, target = key
         mentioned = articles_of.get(subject)
         if mentioned is not None:
