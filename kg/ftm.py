@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from kg.csvexport import basis_text
@@ -192,13 +192,16 @@ def record_entities(curation: Curation, schemas: dict[str, str]) -> Iterator[dic
         yield _article(article, curation)
 
 
-def authorities_of(curation: Curation) -> dict[str, set[str]]:
-    """The labels of the bodies each list is ``maintainedBy``, by list id."""
-    authorities: defaultdict[str, set[str]] = defaultdict(set)
+def authorities_of(curation: Curation) -> dict[str, list[str]]:
+    """The labels of the bodies each list is ``maintainedBy``, by list id: sorted, once each,
+    as a Sanction's ``authority`` property lists them. Made once per export: a list maintained
+    by a thousand bodies, listed in every other article, would otherwise be sorted and
+    copied again for each listing."""
+    labels: defaultdict[str, set[str]] = defaultdict(set)
     for claim in curation.claims:
         if claim.predicate == AUTHORITY_PREDICATE and isinstance(claim.object, str):
-            authorities[claim.subject].add(curation.entities[claim.object].label)
-    return authorities
+            labels[claim.subject].add(curation.entities[claim.object].label)
+    return {ident: [label for label in sorted(names) if label] for ident, names in labels.items()}
 
 
 def statement_lines(
@@ -206,7 +209,7 @@ def statement_lines(
     curation: Curation,
     ontology: Ontology,
     schemas: dict[str, str],
-    authorities: dict[str, set[str]],
+    authorities: Mapping[str, list[str]],
 ) -> list[tuple[str, str]]:
     """(id, JSON line) of the FtM entities the claims become, in the claims' order."""
     return [
@@ -226,7 +229,7 @@ def _statement(
     curation: Curation,
     ontology: Ontology,
     schemas: dict[str, str],
-    authorities: dict[str, set[str]],
+    authorities: Mapping[str, list[str]],
 ) -> Iterator[dict[str, Any]]:
     if claim.subject not in schemas:
         return
@@ -246,11 +249,10 @@ def _statement(
     is_list = target.type == LIST_CLASS or ontology.is_subclass(target.type, LIST_CLASS)
     if claim.predicate == LISTING_PREDICATE and is_list:
         props = _props(
-            entity=entity_id(claim.subject),
-            program=target.label,
-            authority=sorted(authorities.get(target.id, ())),
-            listingDate=claim.valid_from,
+            entity=entity_id(claim.subject), program=target.label, listingDate=claim.valid_from
         )
+        if authority := authorities.get(target.id):  # as _props would give it, made once
+            props["authority"] = authority
         yield {"id": ident, "schema": "Sanction", "properties": {**props, **times, **source}}
         return
     if claim.object not in schemas:

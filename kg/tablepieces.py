@@ -85,6 +85,10 @@ def table_files(
     onto = ontology or load_ontology()
     schemas = schemas_of(curation, onto)
     authorities = authorities_of(curation)
+    # the authorities of each list, digested once: a list may have thousands of them
+    lists = {
+        n: hashlib.sha256(repr(labels).encode()).hexdigest() for n, labels in authorities.items()
+    }
     records: dict[str, str] = {}  # the digest of each entity's record_text, made once
     named: Counter[str] = Counter()
     articles: Counter[str] = Counter()
@@ -95,7 +99,7 @@ def table_files(
         for entity in record_entities(curation, schemas):
             ftm.add(entity["id"], ftm_line(entity).encode() + b"\n")
         for article_id, claims in claims_by_article(curation).items():  # the curation's order
-            key = _piece_key(cache, curation, article_id, claims, authorities, records)
+            key = _piece_key(cache, curation, article_id, claims, lists, records)
             piece = _load(cache, key) if key else None
             if piece is None:
                 piece = (
@@ -178,11 +182,11 @@ def _piece_key(
     curation: Curation,
     article_id: str,
     claims: list[Claim],
-    authorities: Mapping[str, set[str]],
+    lists: Mapping[str, str],
     records: dict[str, str],
 ) -> str | None:
-    """The key of an article's piece; ``records`` keeps the digest of each entity's record
-    text made."""
+    """The key of an article's piece; ``lists`` holds the digest of each list's authorities,
+    ``records`` keeps the digest of each entity's record text made."""
     claims_key = cache.keys.get(article_id) if cache is not None else None
     if cache is None or not claims_key:
         return None
@@ -194,8 +198,8 @@ def _piece_key(
             names.add(claim.object)
     names.discard(None)
     entities = [records.get(n) or _record_digest(records, n, curation) for n in sorted(names)]
-    lists = [(n, sorted(authorities[n])) for n in sorted(names, key=str) if n in authorities]
-    return cache.key("tables", claims_key, record_text(article), repr(entities), repr(lists))
+    maintained = [(n, lists[n]) for n in sorted(names, key=str) if n in lists]
+    return cache.key("tables", claims_key, record_text(article), repr(entities), repr(maintained))
 
 
 def _record_digest(records: dict[str, str], name: str, curation: Curation) -> str:
