@@ -112,6 +112,41 @@ def test_one_claim_edited(tree: Path) -> None:
     assert b"alleged" in (tree / "exports" / "kg.nq").read_bytes()
 
 
+def test_graphml_elements_of_unchanged_articles_are_reused(tree: Path, monkeypatch) -> None:
+    """After a one-claim edit, only the nodes and edges the edited article's rows make are
+    written again; after an entity edit (the records every node shows), none is reused."""
+    from kg.graph import GraphmlReuse
+
+    reused: list[tuple[int, int]] = []
+    real = GraphmlReuse.kept
+
+    def spy(self: GraphmlReuse, elements: Any) -> dict:
+        found = real(self, elements)
+        reused.append((len(found), len(elements)))
+        return found
+
+    monkeypatch.setattr(GraphmlReuse, "kept", spy)
+    edited = _claims_files(tree)[3]
+    _edit(edited, lambda t: _set_certainty(t, "alleged"))
+    kg.build(tree, "exports")
+    hits, elements = reused[-1]
+    written = _graphml_elements(tree / "exports" / "kg.graphml")
+    assert len(written) == elements
+    touched = sum(edited.stem in text for text in written)  # the edited article's id is in them
+    assert hits == elements - touched and touched > 0
+    entities = tree / "data" / "entities.yaml"
+    _edit(entities, lambda t: t.replace("label: ", "label: X", 1))
+    kg.build(tree, "exports")
+    assert reused[-1][0] == 0
+    _same_as_full(tree)
+
+
+def _graphml_elements(path: Path) -> list[str]:
+    """The text of each node and edge of a GraphML file."""
+    text = path.read_text(encoding="utf-8")
+    return re.findall(r"    <(?:node|edge) .*?(?:</(?:node|edge)>| />)", text, flags=re.DOTALL)
+
+
 def test_an_entity_used_by_many_articles_edited(tree: Path) -> None:
     curation = load_curation(tree)
     counts: dict[str, int] = {}
