@@ -165,8 +165,6 @@ class _Checker:
     positions: dict[str, Positions] = field(default_factory=dict)
     #: the build-cache key of each claims file checked or reused (its positions are there)
     claims_keys: dict[str, str] = field(default_factory=dict)
-    #: where each article's text was read from (under the root)
-    text_paths: dict[str, str] = field(default_factory=dict)
     resolved: dict[Path, Path] = field(default_factory=dict)  # folders, symlinks resolved
 
     @property
@@ -610,9 +608,8 @@ def _recheck(
     entities = verdict.entity_map()
     articles: dict[str, Article] = {}
     for stem in sorted(Path(path).stem for path in changed):
-        article = _stored_article(verdict, stem, root)
-        if article is not None:
-            articles[stem] = article
+        if stem in verdict.articles:
+            articles[stem] = verdict.article(stem)
     present = sorted(path for path in changed if path in files)
     claims = _load_claims(
         checker, root / "data", articles, entities, set(), reuse, [root / p for p in present]
@@ -642,7 +639,7 @@ def _recheck(
     found = [*verdict.record_warnings, *kept, *locate(structure, root, known)]
     curation = None
     if with_curation and not checker.problems:
-        curation = _curation_of(root, reuse, verdict, entities, claims, claims_files, after)
+        curation = _curation_of(reuse, verdict, entities, claims, claims_files, after)
         if curation is None:
             return None  # a result the build cache no longer holds: check everything
     if not _errors(checker.problems, found):
@@ -665,7 +662,6 @@ def _recheck(
 
 
 def _curation_of(
-    root: Path,
     reuse: BuildCache,
     verdict: Verdict,
     entities: dict[str, Entity],
@@ -676,7 +672,7 @@ def _curation_of(
     """The curation a full check would give: the claims ``checked`` again (those of the files
     ``rechecked``), those of the other files from the build cache (None if one is not there),
     the rest from the verdict."""
-    articles = {ident: _stored_article(verdict, ident, root) for ident in verdict.articles}
+    articles = {ident: verdict.article(ident) for ident in verdict.articles}
     claims: list[Claim] = []
     for shown in sorted(claims_files):
         if shown in rechecked:
@@ -688,10 +684,8 @@ def _curation_of(
             return None
         reuse.keys[claims_files[shown].article] = key  # type: ignore[assignment]
         claims += kept
-    if any(article is None for article in articles.values()):
-        return None
     return Curation(
-        articles=articles,  # type: ignore[arg-type]
+        articles=articles,
         entities=entities,
         claims=tuple(claims),
         background=verdict.background,
@@ -702,19 +696,6 @@ def _structural(found: Iterable[ClaimsFile]) -> list[tuple[Claim, Source | None]
     """The claims :func:`kg.lint.structure_findings` reads, with where they are (a claim's
     equality leaves its source out)."""
     return [(c, c.source) for f in found for c in f.structural]
-
-
-def _stored_article(verdict: Verdict, ident: str, root: Path) -> Article | None:
-    """Article ``ident`` as the verdict's check read it, with its text (unchanged since)."""
-    stored = verdict.articles.get(ident)
-    if stored is None:
-        return None
-    article: Article = pickle.loads(stored)
-    shown = verdict.text_paths[ident]
-    text, _problems = read_text(root / shown, shown, MAX_ARTICLE_BYTES)
-    if text is None:
-        return None
-    return replace(article, text=text.removeprefix(BOM))
 
 
 def _claims_file(
@@ -757,7 +738,6 @@ def _verdict_of(
         },
         structure=[],
         articles=pickled_articles(curation.articles.values()),
-        text_paths=dict(checker.text_paths),
         no_claims=dict(checker.no_claims),
         background=curation.background,
         entities_pickled=pickle.dumps(curation.entities, protocol=5),
@@ -1154,7 +1134,6 @@ def _check_article(
             )
     if text is None:
         return None
-    ck.text_paths[ident] = ck.shown(text_path)
     published = ck.date_of(shown, rec, "published")
     published_basis = None
     if "published_basis" in rec:

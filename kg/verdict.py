@@ -28,7 +28,7 @@ import datetime as dt
 import os
 import pickle
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import Problem
@@ -105,9 +105,8 @@ class Verdict:
     claims_files: dict[str, bytes]
     #: what the lint found in the claims together (:func:`kg.lint.structure_findings`)
     structure: list[Finding]
-    #: each article by id, pickled without its text (read again from ``text_paths``)
+    #: each article by id, pickled (its text's file is among the files: unchanged since)
     articles: dict[str, bytes]
-    text_paths: dict[str, str]
     no_claims: dict[str, Source]
     background: tuple[BackgroundFact, ...]
     #: the entities, pickled (read only when a claims file must be checked again)
@@ -128,6 +127,10 @@ class Verdict:
         entities: dict[str, Entity] = pickle.loads(self.entities_pickled)
         return entities
 
+    def article(self, ident: str) -> Article:
+        found: Article = pickle.loads(self.articles[ident])
+        return found
+
     def claims_file(self, shown: str) -> ClaimsFile:
         found: ClaimsFile = pickle.loads(self.claims_files[shown])
         return found
@@ -138,5 +141,5 @@ def pickled(found: ClaimsFile) -> bytes:
 
 
 def pickled_articles(articles: Iterable[Article]) -> dict[str, bytes]:
-    """Each article pickled without its text (a verdict reads it again), by id."""
-    return {a.id: pickle.dumps(replace(a, text=""), protocol=5) for a in articles}
+    """Each article pickled, by id (a check after an edit reads only those it needs)."""
+    return {a.id: pickle.dumps(a, protocol=5) for a in articles}
