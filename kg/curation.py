@@ -15,7 +15,6 @@ import gc
 import hashlib
 import pickle
 import re
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -50,7 +49,15 @@ from kg.model import (
 )
 from kg.ontology import ARTICLE_ID_PATTERN, ID_PATTERN, Ontology, default_root, load_ontology
 from kg.quotediff import invisible_difference, yaml_quoted
-from kg.verdict import ClaimsFile, Signature, Verdict, pickled, pickled_articles, scan_tree
+from kg.verdict import (
+    ClaimsFile,
+    Signature,
+    Verdict,
+    pickled,
+    pickled_articles,
+    reference_ns,
+    scan_tree,
+)
 from kg.yamlfile import FOLDER_HINT, YList, YMap, YStr, parse_yaml, read_text
 
 QUOTE_CONTEXT = 32
@@ -476,8 +483,10 @@ def _check_all(
     """:func:`load_curation` reading every file."""
     checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
     data = root / "data"
-    began = time.time_ns()
-    files = scan_tree(root) if reuse is not None and reuse.write else None
+    files = None
+    if reuse is not None and reuse.write:
+        began = reference_ns(root, reuse.folder)
+        files = scan_tree(root)
     with paused_gc():
         entities = _load_entities(checker, data, reuse)
         articles = _load_articles(checker, data, entities)
@@ -567,7 +576,7 @@ def _check_changes(
         verdict = reuse.verdict() if reuse.read else None
         if verdict is None or verdict.today != dt.date.today():
             return None
-        began = time.time_ns()
+        began = reference_ns(root, reuse.folder)
         files = scan_tree(root)
         if files is None:
             return None
@@ -646,7 +655,13 @@ def _recheck(
         stored = {k: v for k, v in verdict.claims_files.items() if k not in changed}
         stored.update((shown, pickled(f)) for shown, f in after.items())
         reuse.keep_verdict(
-            replace(verdict, began_ns=began, files=files, claims_files=stored, structure=structure)
+            replace(
+                verdict,
+                reference_ns=began,
+                files=files,
+                claims_files=stored,
+                structure=structure,
+            )
         )
     collected: list[Problem] = []
     _add_findings(checker, found, strict, collected)
@@ -726,7 +741,7 @@ def _verdict_of(
         if claim.source is not None and claim.source.path in by_file:
             by_file[claim.source.path].append(claim)
     return Verdict(
-        began_ns=began,
+        reference_ns=began,
         today=today,
         files=files,
         ontology=checker.ontology,

@@ -10,9 +10,10 @@ When only claims files changed (edited, added or removed), it checks those files
 rest from the verdict; anything else changed, a symlink under ``data/``, or another day (the
 lint compares dates with today) means a full check.
 
-A status is trusted only for a file last changed more than :data:`SETTLED_NS` before the
-check that kept it began: a file written in the same instant as the check could change without
-its status showing it. Such files count as changed next time.
+A status is trusted only for a file last changed before the check that kept it began, by the
+clock of the filesystem (:func:`reference_ns`: a file written in ``.kg-cache/`` then): a file
+written in the same tick of that clock as the check began could be written again, after the
+check read it, without its status showing it. Such files count as changed next time.
 
 >>> import tempfile, pathlib
 >>> root = pathlib.Path(tempfile.mkdtemp())
@@ -27,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pickle
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +40,8 @@ from kg.ontology import Ontology
 
 #: (size, modification time, inode, change time) of a file: any write changes one of them.
 Signature = tuple[int, int, int, int]
-#: How long ago a file must have last changed for its status to be trusted (nanoseconds).
+#: How long before a check a file must have last changed for its status to be trusted when the
+#: filesystem's clock cannot be read (nanoseconds; longer than any timestamp's granularity).
 SETTLED_NS = 2_000_000_000
 #: The folders whose files a check reads (every file in them counts, read or not).
 FOLDERS = ("data", "ontology")
@@ -74,6 +77,31 @@ def scan_tree(root: Path) -> dict[str, Signature] | None:
     return found
 
 
+def reference_ns(root: Path, folder: Path) -> int:
+    """The time before which a file of ``root/data`` or ``root/ontology`` must have last
+    changed for its status to be trusted by a check beginning now: the modification time of a
+    file written in ``folder`` now (the filesystem's own clock, however coarse or skewed), if
+    ``folder`` is on the filesystem of ``root/data``; else the computer's clock less
+    :data:`SETTLED_NS`.
+
+    >>> import tempfile, time
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "data").mkdir()
+    >>> abs(reference_ns(root, root / ".kg-cache") - time.time_ns()) < 10**9  # not 2 s ago
+    True
+    """
+    clock = folder / "clock"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.stat(folder).st_dev == os.stat(root / "data").st_dev:
+            clock.touch()
+            os.utime(clock)  # now, by the filesystem's clock
+            return os.stat(clock).st_mtime_ns
+    except OSError:
+        pass
+    return time.time_ns() - SETTLED_NS
+
+
 @dataclass
 class ClaimsFile:
     """What a check found in one claims file."""
@@ -92,8 +120,8 @@ class ClaimsFile:
 class Verdict:
     """A check of a whole tree that found no error (see the module docstring)."""
 
-    #: when the check began (``time.time_ns()``) and the day its dates were compared with
-    began_ns: int
+    #: when the check began (:func:`reference_ns`) and the day its dates were compared with
+    reference_ns: int
     today: dt.date
     files: dict[str, Signature]
     #: the ontology as read then (``ontology/`` is among the files)
@@ -114,12 +142,18 @@ class Verdict:
 
     def changed(self, now: Mapping[str, Signature]) -> set[str]:
         """The files added, removed or changed since this check, and those whose status was
-        not yet trusted when it began."""
-        settled = self.began_ns - SETTLED_NS
+        not yet trusted when it began.
+
+        >>> v = Verdict(100, None, {"a": (1, 50, 7, 50), "b": (1, 100, 8, 60)}, *[None] * 8)
+        >>> sorted(v.changed({"a": (1, 50, 7, 50), "b": (1, 100, 8, 60), "c": (1, 1, 9, 1)}))
+        ['b', 'c']
+        """
         changed = set(now.keys() ^ self.files.keys())
         for path, then in self.files.items():
             status = now.get(path)
-            if status is not None and (status != then or max(then[1], then[3]) >= settled):
+            if status is not None and (
+                status != then or max(then[1], then[3]) >= self.reference_ns
+            ):
                 changed.add(path)
         return changed
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import pickle
 import re
 import shutil
 import time
@@ -151,8 +152,14 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Trust every file's status at once (the tests write files a moment before checking)."""
-    monkeypatch.setattr(kg.verdict, "SETTLED_NS", 0)
+    """Trust every file written before a check began, by the computer's clock (the tests write
+    files a moment before checking: the filesystem's clock may not have ticked since)."""
+    _window(monkeypatch, 0)
+
+
+def _window(monkeypatch: pytest.MonkeyPatch, window_ns: int) -> None:
+    """Trust the status of files last changed ``window_ns`` before a check began."""
+    monkeypatch.setattr(kg.curation, "reference_ns", lambda _r, _f: time.time_ns() - window_ns)
 
 
 @pytest.fixture
@@ -732,32 +739,38 @@ WINDOW_NS = 500_000_000
 def test_a_file_written_just_before_the_check_is_checked_again(
     tree: Path, rechecks: list[set[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A status is not trusted for a file written within SETTLED_NS of the check that kept
-    it: a later edit that left its status as it was (a clock that did not tick) is found."""
+    """A status is not trusted for a file written within the window of the check that kept
+    it: a later edit that left its status as it was (a clock that did not tick) is found;
+    without the window it would go unseen."""
     path = _claims(tree, "probe-b")
+    good = CLAIMS_B + WEST_IN_GREATER
+    broken = good.replace("North Vale is", "North Vile is")
     time.sleep(WINDOW_NS / 1e9 + 0.1)  # every other file of the tree is settled
-    path.write_text(CLAIMS_B + WEST_IN_GREATER, encoding="utf-8")
-    assert check_curation(tree).rechecked == 1  # kept a moment after probe-b was written
-    monkeypatch.setattr(kg.verdict, "SETTLED_NS", WINDOW_NS)
-    kept = kg.verdict.scan_tree(tree)
-    assert kept is not None
-    broken = (CLAIMS_B + WEST_IN_GREATER).replace("North Vale is", "North Vile is")
-    path.write_text(broken, encoding="utf-8")
+    for window, seen in ((WINDOW_NS, True), (0, False)):
+        _window(monkeypatch, window)
+        path.write_text(good, encoding="utf-8")
+        assert check_curation(tree).rechecked == 1  # kept a moment after probe-b was written
+        kept = kg.verdict.scan_tree(tree)
+        assert kept is not None
+        path.write_text(broken, encoding="utf-8")
 
-    def same_status(root: Path) -> dict[str, kg.verdict.Signature] | None:
-        found = kg.verdict.scan_tree(root)
-        if found is not None:
-            found["data/claims/probe-b.yaml"] = kept["data/claims/probe-b.yaml"]
-        return found
+        def same_status(
+            root: Path, kept: dict[str, kg.verdict.Signature] = kept
+        ) -> dict[str, kg.verdict.Signature] | None:
+            found = kg.verdict.scan_tree(root)
+            if found is not None:
+                found["data/claims/probe-b.yaml"] = kept["data/claims/probe-b.yaml"]
+            return found
 
-    monkeypatch.setattr(kg.curation, "scan_tree", same_status)
-    problems = _problems(_same_as_full(tree))
-    assert any("quote not found verbatim" in m for m in _messages(problems))
-    assert rechecks[-1] == {"data/claims/probe-b.yaml"}
-    # what the window is for: without it, the edit would go unseen
-    monkeypatch.setattr(kg.verdict, "SETTLED_NS", 0)
-    answer, rechecked = _answer(lambda: check_curation(tree))
-    assert (answer[0], rechecked) == ("ok", 0)
+        with monkeypatch.context() as patched:
+            patched.setattr(kg.curation, "scan_tree", same_status)
+            if seen:
+                problems = _problems(_same_as_full(tree))
+                assert any("quote not found verbatim" in m for m in _messages(problems))
+                assert rechecks[-1] == {"data/claims/probe-b.yaml"}
+            else:
+                answer, rechecked = _answer(lambda: check_curation(tree))
+                assert (answer[0], rechecked) == ("ok", 0)
 
 
 def test_a_record_file_written_just_before_the_check_means_a_full_check(
@@ -765,19 +778,29 @@ def test_a_record_file_written_just_before_the_check_means_a_full_check(
 ) -> None:
     time.sleep(WINDOW_NS / 1e9 + 0.1)
     _edit(tree / "data" / "entities.yaml", lambda t: t + "# reviewed\n")
+    _window(monkeypatch, WINDOW_NS)
     assert check_curation(tree).rechecked is None  # a full check, kept as the verdict
-    monkeypatch.setattr(kg.verdict, "SETTLED_NS", WINDOW_NS)
     _not_fast(tree, rechecks)  # entities.yaml is not settled: full again
-    monkeypatch.setattr(kg.verdict, "SETTLED_NS", 0)
+    time.sleep(WINDOW_NS / 1e9 + 0.1)
+    _not_fast(tree, rechecks)  # still: its verdict was kept too soon; the one it keeps is not
     _ok(_same_as_full(tree), 0)
 
 
-def test_real_window_after_a_fresh_copy(pristine: Path, tmp_path: Path) -> None:
-    """With the real window, files made a moment ago are never trusted."""
+def test_the_filesystem_clock_after_a_fresh_copy(pristine: Path, tmp_path: Path) -> None:
+    """By the filesystem's own clock, files copied before a check began (the clock has ticked
+    since) are trusted by the next check; one written as a check begins is not."""
     root = tmp_path / "tree"
     shutil.copytree(pristine, root)
+    time.sleep(0.05)  # longer than a tick of any clock a filesystem keeps times by
     assert check_curation(root).rechecked is None
-    assert check_curation(root).rechecked is None
+    assert check_curation(root).rechecked == 0
+    [kept] = (root / CACHE_FOLDER).rglob("verdict.pickle")
+    stored = pickle.loads(kept.read_bytes())
+    claims = next(p for p in stored.files if p.startswith("data/claims/"))
+    size, _mtime, inode, _ctime = stored.files[claims]
+    stored.files[claims] = (size, stored.reference_ns, inode, stored.reference_ns)
+    kept.write_bytes(pickle.dumps(stored))
+    assert check_curation(root).rechecked == 1  # written in the tick the check began
 
 
 def test_a_damaged_verdict_means_a_full_check(tree: Path, rechecks: list[set[str]]) -> None:
