@@ -312,6 +312,9 @@ def test_unchanged_entity_files_are_not_parsed_again(tree: Path, monkeypatch) ->
         curation_module, "parse_yaml", lambda text, shown: parsed.append(shown) or real(text, shown)
     )
     kg.validate(tree)
+    assert parsed == []  # nothing changed since the build's check (kg.verdict)
+    _edit(tree / "data" / "articles.yaml", lambda t: t + "# reviewed\n")  # a full check
+    kg.validate(tree)
     assert parsed and not [shown for shown in parsed if "entities" in shown]
     later = sorted((tree / "data" / "entities").glob("*.yaml"))[0]
     match = re.search(r"^- id: (\S+)$", later.read_text(encoding="utf-8"), re.MULTILINE)
