@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pickle
+import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -80,9 +81,9 @@ def scan_tree(root: Path) -> dict[str, Signature] | None:
 def reference_ns(root: Path, folder: Path) -> int:
     """The time before which a file of ``root/data`` or ``root/ontology`` must have last
     changed for its status to be trusted by a check beginning now: the modification time of a
-    file written in ``folder`` now (the filesystem's own clock, however coarse or skewed), if
-    ``folder`` is on the filesystem of ``root/data``; else the computer's clock less
-    :data:`SETTLED_NS`.
+    file made in ``folder`` now and removed (the filesystem's own clock, however coarse or
+    skewed), if ``folder`` is on the filesystem of ``root/data``; else the computer's clock
+    less :data:`SETTLED_NS`.
 
     >>> import tempfile, time
     >>> root = Path(tempfile.mkdtemp())
@@ -90,13 +91,15 @@ def reference_ns(root: Path, folder: Path) -> int:
     >>> abs(reference_ns(root, root / ".kg-cache") - time.time_ns()) < 10**9  # not 2 s ago
     True
     """
-    clock = folder / "clock"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if os.stat(folder).st_dev == os.stat(root / "data").st_dev:
-            clock.touch()
-            os.utime(clock)  # now, by the filesystem's clock
-            return os.stat(clock).st_mtime_ns
+            handle, clock = tempfile.mkstemp(prefix=".clock-", dir=folder)
+            try:
+                return os.fstat(handle).st_mtime_ns  # made now, by the filesystem's clock
+            finally:
+                os.close(handle)
+                os.unlink(clock)
     except OSError:
         pass
     return time.time_ns() - SETTLED_NS
