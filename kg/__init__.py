@@ -75,8 +75,13 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'kg' has no attribute {name!r}")
+    if home is None:  # a module of the package (kg.api, kg.graph), as after `import kg.api`
+        try:
+            return import_module(f"kg.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"kg.{name}":
+                raise
+            raise AttributeError(f"module 'kg' has no attribute {name!r}") from None
     value = getattr(import_module(home), name)
     globals()[name] = value
     return value

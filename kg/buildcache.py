@@ -31,8 +31,10 @@ import hashlib
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from functools import cache, lru_cache
@@ -65,6 +67,8 @@ def _code_fingerprint() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256(LAYOUT.encode())
+    # the lint's findings depend on the Unicode database of the Python that ran it
+    digest.update(f"{sys.version_info[:2]}\0{unicodedata.unidata_version}\0".encode())
     package = Path(__file__).parent
     for path in sorted(package.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
@@ -76,6 +80,14 @@ def _code_fingerprint() -> str:
         except PackageNotFoundError:
             digest.update(f"{name}=none\0".encode())
     return digest.hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes ("" if it cannot be read)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def fingerprint(root: Path) -> str:
@@ -118,6 +130,9 @@ class BuildCache:
         self.root = Path(root)
         self.read, self.write = read, write
         self.version = fingerprint(self.root)
+        #: SHA-256 of ontology/kg.ttl as :attr:`version` read it: results are kept only from
+        #: a check that used the ontology read from these bytes
+        self.ontology_sha256 = sha256_of(self.root / "ontology" / "kg.ttl")
         # one folder per code and ontology version, so that the results of old versions (which
         # no key can reach any more) can be removed whole: see prune
         self.folder = self.root / CACHE_FOLDER / f"v{LAYOUT}" / self.version[:16]
@@ -329,8 +344,7 @@ class BuildCache:
     # -- SHACL verdicts ---------------------------------------------------------------------
 
     def conforms(self, key: str) -> bool:
-        # a marker is written whole under a temporary name and renamed: being there is enough
-        return self.read and os.path.isfile(self._file(key, "shacl"))
+        return self._load(key, "shacl") == b"conforms"
 
     def keep_conforms(self, keys: Iterable[str]) -> None:
         for key in keys:

@@ -15,6 +15,7 @@ import gc
 import hashlib
 import pickle
 import re
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from kg.buildcache import BuildCache
+from kg.buildcache import BuildCache, sha256_of
 from kg.errors import CurationError, Problem
 from kg.lint import (
     Positions,
@@ -50,7 +51,9 @@ from kg.model import (
 from kg.ontology import ARTICLE_ID_PATTERN, ID_PATTERN, Ontology, default_root, load_ontology
 from kg.quotediff import invisible_difference, yaml_quoted
 from kg.verdict import (
+    SETTLED_NS,
     ClaimsFile,
+    DamagedVerdict,
     Signature,
     Verdict,
     pickled,
@@ -172,6 +175,8 @@ class _Checker:
     positions: dict[str, Positions] = field(default_factory=dict)
     #: the build-cache key of each claims file checked or reused (its positions are there)
     claims_keys: dict[str, str] = field(default_factory=dict)
+    #: the files the articles' texts were read from
+    text_files: set[str] = field(default_factory=set)
     resolved: dict[Path, Path] = field(default_factory=dict)  # folders, symlinks resolved
 
     @property
@@ -467,7 +472,7 @@ def load_curation(
     """
     root = Path(root) if root else default_root()
     if reuse is not None:
-        found = _check_changes(root, reuse, strict, warnings, with_curation=True)
+        found = _check_changes(root, reuse, strict, warnings, ontology, with_curation=True)
         if found is not None and found[1] is not None:
             return found[1]
     return _check_all(root, ontology, strict, warnings, reuse)
@@ -483,6 +488,9 @@ def _check_all(
     """:func:`load_curation` reading every file."""
     checker = _Checker(root, ontology or load_ontology(root / "ontology" / "kg.ttl"))
     data = root / "data"
+    if reuse is not None and checker.ontology.sha256 != reuse.ontology_sha256:
+        reuse.write = False  # its results would be kept under another ontology's version
+        reuse.trouble = "ontology/kg.ttl is not the one this check read (it changed meanwhile)"
     files = None
     if reuse is not None and reuse.write:
         began = reference_ns(root, reuse.folder)
@@ -509,7 +517,8 @@ def _check_all(
             *(p for shown in sorted(of_claims) for p in of_claims[shown]),
             *locate(structure, root, known),
         ]
-        if files is not None and not _errors(checker.problems, found):
+        ontology_kept = sha256_of(root / "ontology" / "kg.ttl") == checker.ontology.sha256
+        if files is not None and ontology_kept and not _errors(checker.problems, found):
             made = _verdict_of(checker, curation, files, began, today, of_records, of_claims)
             reuse.keep_verdict(replace(made, structure=structure))  # type: ignore[union-attr]
     _add_findings(checker, found, strict, warnings)
@@ -551,7 +560,7 @@ def check_curation(
     """
     root = Path(root) if root else default_root()
     reuse = BuildCache(root, read=not full)
-    found = _check_changes(root, reuse, strict, None, with_curation=False)
+    found = _check_changes(root, reuse, strict, None, None, with_curation=False)
     if found is not None:
         return found[0]
     warnings: list[Problem] = []
@@ -566,26 +575,32 @@ def _check_changes(
     reuse: BuildCache,
     strict: bool,
     warnings: list[Problem] | None,
+    ontology: Ontology | None,
     *,
     with_curation: bool,
 ) -> tuple[CheckReport, Curation | None] | None:
     """The check of the claims files changed since the tree's verdict, the rest taken from it
     (with the curation, read from the build cache, if ``with_curation``); None when a full
-    check is needed (see :mod:`kg.verdict`)."""
+    check is needed (see :mod:`kg.verdict`), or ``ontology`` is not the verdict's."""
     with paused_gc():
         verdict = reuse.verdict() if reuse.read else None
         if verdict is None or verdict.today != dt.date.today():
             return None
-        began = reference_ns(root, reuse.folder)
+        if ontology is not None and ontology.sha256 != verdict.ontology.sha256:
+            return None
+        began = reference_ns(root, reuse.folder) if reuse.write else time.time_ns() - SETTLED_NS
         files = scan_tree(root)
         if files is None:
             return None
         changed = verdict.changed(files)
-        if not all(_is_claims_file(path) for path in changed):
+        if changed & verdict.text_files or not all(map(_is_claims_file, changed)):
             return None
-        return _recheck(
-            root, reuse, verdict, files, began, changed, strict, warnings, with_curation
-        )
+        try:
+            return _recheck(
+                root, reuse, verdict, files, began, changed, strict, warnings, with_curation
+            )
+        except DamagedVerdict:
+            return None
 
 
 def _is_claims_file(shown: str) -> bool:
@@ -755,6 +770,7 @@ def _verdict_of(
         articles=pickled_articles(curation.articles.values()),
         no_claims=dict(checker.no_claims),
         background=curation.background,
+        text_files=frozenset(checker.text_files),
         entities_pickled=pickle.dumps(curation.entities, protocol=5),
     )
 
@@ -1149,6 +1165,7 @@ def _check_article(
             )
     if text is None:
         return None
+    ck.text_files.add(ck.shown(text_path))
     published = ck.date_of(shown, rec, "published")
     published_basis = None
     if "published_basis" in rec:

@@ -130,6 +130,8 @@ class Ontology:
     classes: dict[str, OntologyClass]
     predicates: dict[str, Predicate]
     ancestors: dict[str, frozenset[str]] = field(repr=False)
+    #: SHA-256 of the bytes it was read from (what results kept for it are keyed by)
+    sha256: str = ""
 
     def is_subclass(self, cls: str, parent: str) -> bool:
         return parent in self.ancestors.get(cls, frozenset())
@@ -176,15 +178,21 @@ def default_root() -> Path:
 
 
 def load_ontology(path: Path | None = None) -> Ontology:
-    """Read ontology/kg.ttl (cached per path)."""
-    return _load(Path(path) if path else default_root() / "ontology" / "kg.ttl")
+    """Read ontology/kg.ttl (kept per path while the file is unchanged)."""
+    path = Path(path) if path else default_root() / "ontology" / "kg.ttl"
+    try:
+        status = os.stat(path)
+    except OSError as err:
+        raise OntologyError(f"{path}: cannot read the ontology ({err})") from err
+    return _load(path, (status.st_size, status.st_mtime_ns, status.st_ino, status.st_ctime_ns))
 
 
 @cache
-def _load(path: Path) -> Ontology:
+def _load(path: Path, _status: tuple[int, ...]) -> Ontology:
     graph = Graph()
     try:
-        graph.parse(path, format="turtle")
+        data = path.read_bytes()
+        graph.parse(data=data, format="turtle", publicID=path.absolute().as_uri())
     except (OSError, SyntaxError, ValueError) as err:
         raise OntologyError(f"{path}: cannot read the ontology ({err})") from err
 
@@ -248,4 +256,4 @@ def _load(path: Path) -> Ontology:
         for cls in (pred.domain, pred.range if pred.kind == "object" else None):
             if cls and cls not in classes:
                 raise OntologyError(f"{path}: kg:{pred.name} refers to undeclared class kg:{cls}")
-    return Ontology(path, classes, predicates, ancestors)
+    return Ontology(path, classes, predicates, ancestors, hashlib.sha256(data).hexdigest())

@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kg.errors import Problem
 from kg.lint import Finding
@@ -71,9 +72,12 @@ def scan_tree(root: Path) -> dict[str, Signature] | None:
                     return None
                 folders.append((Path(entry.path), path))
                 continue
-            if not entry.is_file(follow_symlinks=False):
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    return None
+                status = entry.stat(follow_symlinks=False)
+            except OSError:  # gone since listed (an editor's probe file), or not readable
                 return None
-            status = entry.stat(follow_symlinks=False)
             found[path] = (status.st_size, status.st_mtime_ns, status.st_ino, status.st_ctime_ns)
     return found
 
@@ -140,6 +144,8 @@ class Verdict:
     articles: dict[str, bytes]
     no_claims: dict[str, Source]
     background: tuple[BackgroundFact, ...]
+    #: the files the articles' texts were read from (a claims file too, should one be named so)
+    text_files: frozenset[str]
     #: the entities, pickled (read only when a claims file must be checked again)
     entities_pickled: bytes = field(repr=False, default=b"")
 
@@ -161,16 +167,28 @@ class Verdict:
         return changed
 
     def entity_map(self) -> dict[str, Entity]:
-        entities: dict[str, Entity] = pickle.loads(self.entities_pickled)
+        entities: dict[str, Entity] = _unpickled(self.entities_pickled)
         return entities
 
     def article(self, ident: str) -> Article:
-        found: Article = pickle.loads(self.articles[ident])
+        found: Article = _unpickled(self.articles[ident])
         return found
 
     def claims_file(self, shown: str) -> ClaimsFile:
-        found: ClaimsFile = pickle.loads(self.claims_files[shown])
+        found: ClaimsFile = _unpickled(self.claims_files[shown])
         return found
+
+
+class DamagedVerdict(Exception):
+    """A part of a verdict does not read back (its file was damaged outside kg): a full check
+    is needed."""
+
+
+def _unpickled(data: bytes) -> Any:
+    try:
+        return pickle.loads(data)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError):
+        raise DamagedVerdict from None
 
 
 def pickled(found: ClaimsFile) -> bytes:

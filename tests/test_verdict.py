@@ -876,3 +876,130 @@ def test_the_cli_prints_the_same_lines(tree: Path, rechecks: list[set[str]]) -> 
     assert fast == lines("--full")
     assert rechecks[1:] == [{"data/claims/probe-a.yaml", "data/claims/probe-b.yaml"}]
     assert lines("--strict") == lines("--strict", "--full")
+
+
+# --- what a long-lived process, another Python or a damaged cache must not get away with ------
+
+
+def test_the_ontology_edited_while_a_process_holds_it(tree: Path) -> None:
+    """A notebook checks, the ontology is edited, the same process checks again: the new
+    ontology is read, and nothing is kept for the old one under the new one's version."""
+    assert check_curation(tree).rechecked == 0
+    ontology = tree / "ontology" / "kg.ttl"
+    renamed = re.sub(r"kg:partOf\b", "kg:partOfRenamed", ontology.read_text(encoding="utf-8"))
+    ontology.write_text(renamed, encoding="utf-8")
+    problems = _problems(_same_as_full(tree))
+    assert any("unknown predicate 'partOf'" in m for m in _messages(problems))
+    assert any("unknown predicate 'partOf'" in m for m in _messages(_problems(_same_as_full(tree))))
+
+
+def test_results_kept_under_another_ontology_are_not_kept(tree: Path) -> None:
+    """The ontology is edited while a build reads it: the check used the old bytes, the cache's
+    version is of the new ones (nothing is kept), or both are of the old ones and the scan saw
+    the new file (no verdict is kept): no later check takes the old ontology's results."""
+    import kg.buildcache
+
+    path = tree / "ontology" / "kg.ttl"
+
+    def verdicts() -> list[tuple[Path, int]]:
+        return sorted((p, p.stat().st_mtime_ns) for p in (tree / CACHE_FOLDER).rglob("verdict*"))
+
+    old = kg.curation.load_ontology(path)
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    before = verdicts()
+    reuse = kg.buildcache.BuildCache(tree, read=False)
+    kg.curation.load_curation(tree, old, reuse=reuse)
+    assert reuse.write is False and "ontology" in reuse.trouble
+    assert verdicts() == before
+    both = kg.buildcache.BuildCache(tree, read=False), kg.curation.load_ontology(path)
+    path.write_text(path.read_text(encoding="utf-8") + "# again\n", encoding="utf-8")
+    kg.curation.load_curation(tree, both[1], reuse=both[0])
+    assert both[0].write is True  # its claims are kept: made with the bytes of its version
+    assert verdicts() == before  # but no verdict: it would say the new file was checked
+
+
+def test_an_ontology_handed_in_that_is_not_the_verdicts_means_a_full_check(
+    tree: Path, rechecks: list[set[str]]
+) -> None:
+    import kg.buildcache
+    import kg.ontology
+
+    other = tree.parent / "other.ttl"
+    other.write_text(
+        (tree / "ontology" / "kg.ttl").read_text(encoding="utf-8") + "\n# another\n",
+        encoding="utf-8",
+    )
+    ontology = kg.ontology.load_ontology(other)
+    curation = kg.curation.load_curation(tree, ontology, reuse=kg.buildcache.BuildCache(tree))
+    assert rechecks == [] and len(curation.claims) > 0
+
+
+def test_the_python_that_ran_the_lint_is_part_of_the_version(monkeypatch) -> None:
+    """The lint's findings depend on the Unicode database: another Python's results are
+    another version's."""
+    import unicodedata
+
+    import kg.buildcache
+
+    before = kg.buildcache._code_fingerprint.__wrapped__()
+    monkeypatch.setattr(unicodedata, "unidata_version", "0.0.0")
+    assert kg.buildcache._code_fingerprint.__wrapped__() != before
+
+
+def test_a_file_gone_between_listing_and_status_means_a_full_check(
+    tree: Path, rechecks: list[set[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor's probe file (vim writes and removes data/claims/4913) vanishes while the
+    folder is read: a full check, not a traceback."""
+    real = os.scandir
+
+    class Gone:
+        name, path = "4913", str(tree / "data" / "claims" / "4913")
+
+        def is_symlink(self) -> bool:
+            return False
+
+        def is_dir(self, follow_symlinks: bool = True) -> bool:
+            return False
+
+        def is_file(self, follow_symlinks: bool = True) -> bool:
+            return True
+
+        def stat(self, follow_symlinks: bool = True) -> os.stat_result:
+            raise FileNotFoundError(2, "No such file or directory", self.path)
+
+    def scandir(folder: Any) -> list[Any]:
+        found = list(real(folder))
+        return [*found, Gone()] if Path(folder).name == "claims" else found
+
+    monkeypatch.setattr(kg.verdict.os, "scandir", scandir)
+    assert kg.verdict.scan_tree(tree) is None
+    _not_fast(tree, rechecks)
+
+
+def test_a_damaged_part_of_the_verdict_means_a_full_check(
+    tree: Path, rechecks: list[set[str]]
+) -> None:
+    [kept] = (tree / CACHE_FOLDER).rglob("verdict.pickle")
+    verdict = pickle.loads(kept.read_bytes())
+    some = sorted(verdict.claims_files)[0]
+    verdict.claims_files[some] = verdict.claims_files[some][:20]
+    kept.write_bytes(pickle.dumps(verdict))
+    _edit(_claims(tree, "probe-b"), lambda t: t + WEST_IN_GREATER)
+    _not_fast(tree, rechecks)
+
+
+def test_the_modules_of_the_package_are_found_after_import_kg() -> None:
+    """``import kg`` imports little, but ``kg.api`` and the other modules are there when
+    named, as they were when ``import kg`` imported them all."""
+    import subprocess
+    import sys
+
+    code = "import kg; print(kg.api.serve.__name__, kg.graph.project.__name__, kg.KgError)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:2] == ["serve", "project"]
+    missing = subprocess.run(
+        [sys.executable, "-c", "import kg; kg.no_such_thing"], capture_output=True, text=True
+    )
+    assert "AttributeError: module 'kg' has no attribute 'no_such_thing'" in missing.stderr
