@@ -43,8 +43,10 @@ READABLE = {
 #: N-Quads are loaded into an in-memory store this many bytes (of whole lines) at a time. Each
 #: ``Store.load`` is one transaction, which keeps an undo entry of about 40 bytes per quad until
 #: it commits: loaded whole, a million claims' 22.7M quads held 0.9 GB more than the loaded
-#: store at the end of the load (8.2 GB peak instead of 7.3 GB).
-LOAD_CHUNK_BYTES = 4 << 20
+#: store at the end of the load (8.2 GB peak instead of 7.3 GB). A chunk of 64 MB (about 350k
+#: quads, 14 MB of undo entries) loads as fast as the whole file; 4 MB chunks took a quarter more
+#: CPU (at 100k claims: 7.6 s, 10.0 s with 4 MB chunks, 8.0 s for the whole file).
+LOAD_CHUNK_BYTES = 64 << 20
 _BLANK_NODE = re.compile(rb"_:")
 
 

@@ -153,7 +153,7 @@ class Verdict:
         """The files added, removed or changed since this check, and those whose status was
         not yet trusted when it began.
 
-        >>> v = Verdict(100, None, {"a": (1, 50, 7, 50), "b": (1, 100, 8, 60)}, *[None] * 8)
+        >>> v = Verdict(100, None, {"a": (1, 50, 7, 50), "b": (1, 100, 8, 60)}, *[None] * 9)
         >>> sorted(v.changed({"a": (1, 50, 7, 50), "b": (1, 100, 8, 60), "c": (1, 1, 9, 1)}))
         ['b', 'c']
         """

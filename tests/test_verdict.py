@@ -968,13 +968,26 @@ def test_a_file_gone_between_listing_and_status_means_a_full_check(
         def stat(self, follow_symlinks: bool = True) -> os.stat_result:
             raise FileNotFoundError(2, "No such file or directory", self.path)
 
-    def scandir(folder: Any) -> list[Any]:
-        found = list(real(folder))
-        return [*found, Gone()] if Path(folder).name == "claims" else found
+    class Listing(list):  # what os.scandir gives: also a context manager
+        def __enter__(self) -> Listing:
+            return self
 
-    monkeypatch.setattr(kg.verdict.os, "scandir", scandir)
-    assert kg.verdict.scan_tree(tree) is None
-    _not_fast(tree, rechecks)
+        def __exit__(self, *_exc: object) -> None:
+            return None
+
+    def scandir(folder: Any) -> Listing:
+        found = Listing(real(folder))
+        if Path(folder) == tree / "data" / "claims":
+            found.append(Gone())
+        return found
+
+    _edit(_claims(tree, "probe-b"), lambda t: t + WEST_IN_GREATER)
+    with monkeypatch.context() as patched:
+        patched.setattr(kg.verdict.os, "scandir", scandir)
+        assert kg.verdict.scan_tree(tree) is None
+        answer = _answer(lambda: check_curation(tree))
+    assert answer == _answer(lambda: check_curation(tree, full=True))
+    assert answer[1] is None and rechecks == []  # a full check
 
 
 def test_a_damaged_part_of_the_verdict_means_a_full_check(
@@ -986,7 +999,8 @@ def test_a_damaged_part_of_the_verdict_means_a_full_check(
     verdict.claims_files[some] = verdict.claims_files[some][:20]
     kept.write_bytes(pickle.dumps(verdict))
     _edit(_claims(tree, "probe-b"), lambda t: t + WEST_IN_GREATER)
-    _not_fast(tree, rechecks)
+    answer = _same_as_full(tree)
+    assert answer[-1] == ("rechecked", None)  # the re-check gave up: a full check
 
 
 def test_the_modules_of_the_package_are_found_after_import_kg() -> None:
