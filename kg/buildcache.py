@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from kg.errors import DAMAGED_PICKLE
 from kg.model import Claim, Entity
 from kg.ontology import article_iri, entity_iri
 from kg.verdict import Verdict
@@ -233,16 +234,7 @@ class BuildCache:
             return None
         try:
             return pickle.loads(data)
-        except (
-            pickle.UnpicklingError,
-            EOFError,
-            ValueError,
-            TypeError,
-            AttributeError,
-            ImportError,
-            IndexError,
-            KeyError,
-        ):
+        except DAMAGED_PICKLE:
             return None
 
     # -- an article's checked claims --------------------------------------------------------
@@ -473,7 +465,9 @@ class Assembly:
         self.shacl_keys: list[str] = []
         self.reused = 0
         self.made = 0
-        #: the N-Quads of the default and ontology graphs (head) and of the background (tail)
+        #: the key of the default and ontology graphs (:func:`head_key`), their N-Quads (head)
+        #: and those of the background (tail)
+        self.head_key = ""
         self.head_nq = b""
         self.tail_nq = b""
         #: the N-Quads of each article graph (bytes, or the stored file holding them)
@@ -553,7 +547,7 @@ def assemble(
             made_head.extend(ontology_graph_quads(ontology))
         return made_head
 
-    whole_key = head_key(cache, curation, prefixes)
+    whole_key = out.head_key = head_key(cache, curation, prefixes)
     stored_head = cache.fragments(whole_key)
     if stored_head is not None:
         out.quads += int(stored_head["count"].read_text())

@@ -15,8 +15,7 @@ import gc
 import hashlib
 import pickle
 import re
-import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import groupby
@@ -26,6 +25,7 @@ from typing import Any
 from kg.buildcache import BuildCache, sha256_of
 from kg.errors import CurationError, Problem
 from kg.lint import (
+    Finding,
     Positions,
     claim_findings,
     locate,
@@ -51,7 +51,6 @@ from kg.model import (
 from kg.ontology import ARTICLE_ID_PATTERN, ID_PATTERN, Ontology, default_root, load_ontology
 from kg.quotediff import invisible_difference, yaml_quoted
 from kg.verdict import (
-    SETTLED_NS,
     ClaimsFile,
     DamagedVerdict,
     Signature,
@@ -507,9 +506,10 @@ def _check_all(
         known = _KnownPositions(checker.positions, checker.claims_keys, reuse)
         today = dt.date.today()
         of_records = locate(record_findings(curation, today), root, known)
+        by_file = _by_file(curation.claims)
         of_claims = {  # file by file, in the order a check of the changed files gives them
-            shown: locate(claim_findings(list(of_file), articles, today), root, known)
-            for shown, of_file in groupby(curation.claims, key=_claims_path)
+            shown: locate(claim_findings(own, articles, today), root, known)
+            for shown, own in by_file.items()
         }
         structure = structure_findings(curation.claims, checker.ontology)
         found = [
@@ -519,8 +519,10 @@ def _check_all(
         ]
         ontology_kept = sha256_of(root / "ontology" / "kg.ttl") == checker.ontology.sha256
         if files is not None and ontology_kept and not _errors(checker.problems, found):
-            made = _verdict_of(checker, curation, files, began, today, of_records, of_claims)
-            reuse.keep_verdict(replace(made, structure=structure))  # type: ignore[union-attr]
+            made = _verdict_of(
+                checker, curation, files, began, today, of_records, by_file, of_claims, structure
+            )
+            reuse.keep_verdict(made)  # type: ignore[union-attr]
     _add_findings(checker, found, strict, warnings)
     if checker.problems:
         raise CurationError(checker.problems)
@@ -529,6 +531,11 @@ def _check_all(
 
 def _claims_path(claim: Claim) -> str:
     return claim.source.path if claim.source is not None else ""
+
+
+def _by_file(claims: Iterable[Claim]) -> dict[str, list[Claim]]:
+    """Claims by the file they are written in (claims come file by file)."""
+    return {shown: list(own) for shown, own in groupby(claims, key=_claims_path)}
 
 
 @dataclass(frozen=True)
@@ -588,7 +595,7 @@ def _check_changes(
             return None
         if ontology is not None and ontology.sha256 != verdict.ontology.sha256:
             return None
-        began = reference_ns(root, reuse.folder) if reuse.write else time.time_ns() - SETTLED_NS
+        began = reference_ns(root, reuse.folder if reuse.write else None)
         files = scan_tree(root)
         if files is None:
             return None
@@ -644,12 +651,13 @@ def _recheck(
     }
     keys = {shown: f.key for shown, f in claims_files.items() if f.key}
     known = _KnownPositions(checker.positions, {**keys, **checker.claims_keys}, reuse)
+    checked = _by_file(claims)
     after = {
         shown: _claims_file(
             checker,
             shown,
-            of_file := [c for c in claims if _claims_path(c) == shown],
-            locate(claim_findings(of_file, articles, verdict.today), root, known),
+            checked.get(shown, []),
+            locate(claim_findings(checked.get(shown, []), articles, verdict.today), root, known),
         )
         for shown in present
     }
@@ -663,7 +671,7 @@ def _recheck(
     found = [*verdict.record_warnings, *kept, *locate(structure, root, known)]
     curation = None
     if with_curation and not checker.problems:
-        curation = _curation_of(reuse, verdict, entities, claims, claims_files, after)
+        curation = _curation_of(reuse, verdict, entities, checked, claims_files)
         if curation is None:
             return None  # a result the build cache no longer holds: check everything
     if not _errors(checker.problems, found):
@@ -695,18 +703,17 @@ def _curation_of(
     reuse: BuildCache,
     verdict: Verdict,
     entities: dict[str, Entity],
-    checked: list[Claim],
+    checked: Mapping[str, list[Claim]],
     claims_files: Mapping[str, ClaimsFile],
-    rechecked: Collection[str],
 ) -> Curation | None:
-    """The curation a full check would give: the claims ``checked`` again (those of the files
-    ``rechecked``), those of the other files from the build cache (None if one is not there),
-    the rest from the verdict."""
+    """The curation a full check would give: the claims ``checked`` again (by file), those of
+    the other files from the build cache (None if one is not there), the rest from the
+    verdict."""
     articles = {ident: verdict.article(ident) for ident in verdict.articles}
     claims: list[Claim] = []
     for shown in sorted(claims_files):
-        if shown in rechecked:
-            claims += [c for c in checked if _claims_path(c) == shown]
+        if shown in checked:
+            claims += checked[shown]
             continue
         key = claims_files[shown].key
         kept = reuse.claims(key, entities) if key is not None else None
@@ -729,15 +736,15 @@ def _structural(found: Iterable[ClaimsFile]) -> list[tuple[Claim, Source | None]
 
 
 def _claims_file(
-    checker: _Checker, shown: str, claims: Iterable[Claim], found: Iterable[Problem]
+    checker: _Checker, shown: str, own: Sequence[Claim], found: Iterable[Problem]
 ) -> ClaimsFile:
-    """What a check found in the claims file ``shown`` (for the tree's verdict)."""
-    own = [c for c in claims if c.source is not None and c.source.path == shown]
+    """What a check found in the claims file ``shown``: its claims ``own`` and the lint's
+    located findings about them, ``found`` (for the tree's verdict)."""
     return ClaimsFile(
         article=Path(shown).stem,
         key=checker.claims_keys.get(shown),
         claims=len(own),
-        warnings=[p for p in found if p.path == shown],
+        warnings=list(found),
         structural=tuple(c for c in own if structural(c, checker.ontology)),
     )
 
@@ -749,12 +756,10 @@ def _verdict_of(
     began: int,
     today: dt.date,
     of_records: list[Problem],
+    by_file: Mapping[str, list[Claim]],
     found: Mapping[str, list[Problem]],
+    structure: list[Finding],
 ) -> Verdict:
-    by_file: dict[str, list[Claim]] = {shown: [] for shown in checker.claims_keys}
-    for claim in curation.claims:
-        if claim.source is not None and claim.source.path in by_file:
-            by_file[claim.source.path].append(claim)
     return Verdict(
         reference_ns=began,
         today=today,
@@ -763,10 +768,12 @@ def _verdict_of(
         entities=len(curation.entities),
         record_warnings=of_records,
         claims_files={
-            shown: pickled(_claims_file(checker, shown, by_file[shown], found.get(shown, ())))
+            shown: pickled(
+                _claims_file(checker, shown, by_file.get(shown, []), found.get(shown, ()))
+            )
             for shown in checker.claims_keys
         },
-        structure=[],
+        structure=structure,
         articles=pickled_articles(curation.articles.values()),
         no_claims=dict(checker.no_claims),
         background=curation.background,
@@ -775,9 +782,9 @@ def _verdict_of(
     )
 
 
-def _errors(problems: Iterable[Problem], found: Iterable[Problem]) -> bool:
+def _errors(problems: list[Problem], found: Iterable[Problem]) -> bool:
     """Whether the check found an error (not only the lint's warnings)."""
-    return any(True for _ in problems) or any(p.severity == "error" for p in found)
+    return bool(problems) or any(p.severity == "error" for p in found)
 
 
 def _add_findings(

@@ -10,6 +10,7 @@ Every error a user can act on is a :class:`KgError`. Curation problems are colle
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,20 @@ class Problem:
         label = "warning: " if self.severity == "warning" else ""
         text = f"{where}: {label}{self.message}"
         return f"{text} — {self.hint}" if self.hint else text
+
+
+#: What ``pickle.loads`` raises on bytes damaged outside kg (a cache file cut short, edited):
+#: whoever reads a kept pickle takes these for "not there", never for a crash.
+DAMAGED_PICKLE = (
+    pickle.UnpicklingError,
+    EOFError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    ImportError,
+    IndexError,
+    KeyError,
+)
 
 
 class KgError(Exception):

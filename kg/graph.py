@@ -1453,7 +1453,7 @@ def to_graphml(
     for index, (_ident, attrs) in enumerate(elements):
         found = kept.get(index)
         if found is None:
-            flat[index] = {k: _flat(attrs[k], encoded) for k in sorted(attrs)}
+            flat[index] = _flattened(attrs, encoded)
             shapes.append(tuple((k, type(v)) for k, v in flat[index].items()))
         else:
             shapes.append(found[0])
@@ -1462,9 +1462,7 @@ def to_graphml(
         for name, kind in shape:
             keys.setdefault((name, _GRAPHML_TYPES[kind], ident[0]), f"d{len(keys)}")
     if reuse is not None and keys != reuse.keys:  # other key ids: no element text holds
-        for index in kept:
-            ident, attrs = elements[index]
-            flat[index] = {k: _flat(attrs[k], encoded) for k in sorted(attrs)}
+        flat.update((index, _flattened(elements[index][1], encoded)) for index in kept)
         kept = {}
     texts = [
         kept[index][1] if index in kept else _element(ident, flat[index], keys)
@@ -1473,6 +1471,11 @@ def to_graphml(
     if reuse is not None:
         reuse.remember(elements, shapes, texts, keys)
     return _graphml_document(keys, texts)
+
+
+def _flattened(attrs: Mapping[str, Any], encoded: Mapping[int, str] | None) -> dict[str, Any]:
+    """An element's attributes as GraphML writes them, by name."""
+    return {k: _flat(attrs[k], encoded) for k in sorted(attrs)}
 
 
 class GraphmlReuse:

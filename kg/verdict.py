@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg.errors import Problem
+from kg.errors import DAMAGED_PICKLE, Problem
 from kg.lint import Finding
 from kg.model import Article, BackgroundFact, Claim, Entity, Source
 from kg.ontology import Ontology
@@ -82,12 +82,12 @@ def scan_tree(root: Path) -> dict[str, Signature] | None:
     return found
 
 
-def reference_ns(root: Path, folder: Path) -> int:
+def reference_ns(root: Path, folder: Path | None) -> int:
     """The time before which a file of ``root/data`` or ``root/ontology`` must have last
     changed for its status to be trusted by a check beginning now: the modification time of a
     file made in ``folder`` now and removed (the filesystem's own clock, however coarse or
-    skewed), if ``folder`` is on the filesystem of ``root/data``; else the computer's clock
-    less :data:`SETTLED_NS`.
+    skewed), if ``folder`` is on the filesystem of ``root/data``; else (and with no ``folder``:
+    a check that may write nothing) the computer's clock less :data:`SETTLED_NS`.
 
     >>> import tempfile, time
     >>> root = Path(tempfile.mkdtemp())
@@ -95,17 +95,18 @@ def reference_ns(root: Path, folder: Path) -> int:
     >>> abs(reference_ns(root, root / ".kg-cache") - time.time_ns()) < 10**9  # not 2 s ago
     True
     """
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if os.stat(folder).st_dev == os.stat(root / "data").st_dev:
-            handle, clock = tempfile.mkstemp(prefix=".clock-", dir=folder)
-            try:
-                return os.fstat(handle).st_mtime_ns  # made now, by the filesystem's clock
-            finally:
-                os.close(handle)
-                os.unlink(clock)
-    except OSError:
-        pass
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if os.stat(folder).st_dev == os.stat(root / "data").st_dev:
+                handle, clock = tempfile.mkstemp(prefix=".clock-", dir=folder)
+                try:
+                    return os.fstat(handle).st_mtime_ns  # made now, by the filesystem's clock
+                finally:
+                    os.close(handle)
+                    os.unlink(clock)
+        except OSError:
+            pass
     return time.time_ns() - SETTLED_NS
 
 
@@ -187,7 +188,7 @@ class DamagedVerdict(Exception):
 def _unpickled(data: bytes) -> Any:
     try:
         return pickle.loads(data)
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError):
+    except DAMAGED_PICKLE:
         raise DamagedVerdict from None
 
 

@@ -70,17 +70,18 @@ def views(
     reuse = None
     if cache is not None:
         # what every element's attributes are made from besides its articles' rows: the
-        # entity records and background facts (the ontology and code: in the cache's folder)
-        scope = hashlib.sha256(dataset.head_nq + b"\0" + dataset.tail_nq).hexdigest()
+        # entity records (the head's key) and background facts (the ontology and code: in the
+        # cache's folder)
+        scope = dataset.head_key + hashlib.sha256(dataset.tail_nq).hexdigest()
 
         def basis(_ident: tuple[str, ...], attrs: dict[str, Any]) -> tuple[str | None, ...] | None:
             """The keys of the rows of the articles a node or edge is made from."""
             made = tuple(keys.get(article) for article in attrs.get("articles", ()))
             return None if None in made else made
 
-        reuse = GraphmlReuse(scope, basis, cache.latest(GRAPHML_ELEMENTS) if cache.read else None)
+        reuse = GraphmlReuse(scope, basis, cache.latest(GRAPHML_ELEMENTS))
     graphml = to_graphml(graph, encoded, reuse)
-    if reuse is not None and cache is not None:
+    if cache is not None and reuse is not None:
         cache.keep_latest(GRAPHML_ELEMENTS, reuse.stored)
     return {"graph.html": page.html, "kg.graphml": graphml}
 
