@@ -143,6 +143,8 @@ class BuildCache:
         self.keys: dict[str, str] = {}
         self.hits = 0
         self.misses = 0
+        # record_text of each record seen, by id (the record is kept, so its id stays its own)
+        self._texts: dict[int, tuple[Any, str]] = {}
         #: Why nothing more is stored (a read-only or full disk), if that happened.
         self.trouble = ""
 
@@ -188,6 +190,14 @@ class BuildCache:
             digest.update(len(data).to_bytes(8, "little"))
             digest.update(data)
         return digest.hexdigest()
+
+    def record_text(self, record: Any) -> str:
+        """:func:`record_text`, made once per record in a build (a record's text is in the key
+        of its default statements, of its articles' rows and of their tables' pieces)."""
+        found = self._texts.get(id(record))
+        if found is None:
+            found = self._texts[id(record)] = (record, record_text(record))
+        return found[1]
 
     def path(self, key: str, suffix: str) -> Path:
         return Path(self._file(key, suffix))
@@ -642,7 +652,7 @@ def head_key(cache: BuildCache, curation: Any, prefixes: Mapping[str, str]) -> s
     digest = hashlib.sha256(repr(sorted(prefixes.items())).encode())
     for kind, records in (("entity", curation.entities), ("article", curation.articles)):
         for ident in sorted(records):
-            text = f"{kind}\0{ident}\0{record_text(records[ident])}\0".encode()
+            text = f"{kind}\0{ident}\0{cache.record_text(records[ident])}\0".encode()
             digest.update(len(text).to_bytes(8, "little") + text)
     return cache.key("head", digest.hexdigest())
 

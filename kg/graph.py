@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -1465,12 +1466,13 @@ def to_graphml(
         flat.update((index, _flattened(elements[index][1], encoded)) for index in kept)
         kept = {}
     texts = [
-        kept[index][1] if index in kept else _element(ident, flat[index], keys)
+        kept[index][1] if index in kept else _element(ident, flat[index], keys).encode()
         for index, (ident, _attrs) in enumerate(elements)
     ]
+    body = b"".join(texts)
     if reuse is not None:
-        reuse.remember(elements, shapes, texts, keys)
-    return _graphml_document(keys, texts)
+        reuse.remember(elements, shapes, texts, keys, body)
+    return _graphml_document(keys, body)
 
 
 def _flattened(attrs: Mapping[str, Any], encoded: Mapping[int, str] | None) -> dict[str, Any]:
@@ -1485,8 +1487,10 @@ class GraphmlReuse:
     articles in its ``articles``) and the ids of the data keys are the same.
 
     ``basis(ident, attrs)`` gives, for an element id (``("node", id)`` or ``("edge", source,
-    target, edge id)``) and its attributes, a value compared with ``==``; None means "do not
-    reuse". :attr:`stored` is what to keep (and hand back as ``stored`` next time).
+    target, edge id)``) and its attributes, a tuple of strings (kept as their SHA-256); None
+    means "do not reuse". :attr:`stored` is what to keep (and hand back as ``stored`` next
+    time): the elements' text is the GraphML's body, one bytes object, with each element's
+    place in it.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("ifs", label="IFS", articles=["a1"])
@@ -1500,27 +1504,34 @@ class GraphmlReuse:
     def __init__(
         self,
         scope: str,
-        basis: Callable[[tuple[str, ...], dict[str, Any]], Any],
-        stored: tuple[str, dict[Any, str], dict[tuple[str, ...], tuple[Any, Any, str]]]
+        basis: Callable[[tuple[str, ...], dict[str, Any]], tuple[str, ...] | None],
+        stored: tuple[str, dict[Any, str], dict[tuple[str, ...], tuple[Any, ...]], bytes]
         | None = None,
     ) -> None:
         self.scope, self.basis = scope, basis
         self.keys: dict[Any, str] = {}
-        self.elements: dict[tuple[str, ...], tuple[Any, Any, str]] = {}
+        # by element id: (digest of its basis, its attributes' shape, start, end in the body)
+        self.places: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        self.body = b""
         if stored is not None and stored[0] == scope:
-            _scope, self.keys, self.elements = stored
-        self.bases: list[Any] = []
+            _scope, self.keys, self.places, self.body = stored
+        self.bases: list[bytes | None] = []
         self.reused = 0
-        self.stored: tuple[str, dict[Any, str], dict[tuple[str, ...], tuple[Any, Any, str]]]
+        self.stored: tuple[str, dict[Any, str], dict[tuple[str, ...], tuple[Any, ...]], bytes]
+
+    def _digest(self, ident: tuple[str, ...], attrs: dict[str, Any]) -> bytes | None:
+        made = self.basis(ident, attrs)
+        return None if made is None else hashlib.sha256("\0".join(made).encode()).digest()
 
     def kept(self, elements: Sequence[tuple[tuple[str, ...], dict[str, Any]]]) -> dict:
         """The (shape, text) of each element, by index, that can be taken as kept."""
         found = {}
-        self.bases = [self.basis(ident, attrs) for ident, attrs in elements]
+        self.bases = [self._digest(ident, attrs) for ident, attrs in elements]
+        body = self.body
         for index, ((ident, _attrs), basis) in enumerate(zip(elements, self.bases, strict=True)):
-            stored = self.elements.get(ident)
-            if basis is not None and stored is not None and stored[0] == basis:
-                found[index] = stored[1:]
+            place = self.places.get(ident)
+            if basis is not None and place is not None and place[0] == basis:
+                found[index] = (place[1], body[place[2] : place[3]])
         self.reused = len(found)
         return found
 
@@ -1528,17 +1539,19 @@ class GraphmlReuse:
         self,
         elements: Sequence[tuple[tuple[str, ...], dict[str, Any]]],
         shapes: Sequence[Any],
-        texts: Sequence[str],
+        texts: Sequence[bytes],
         keys: dict[Any, str],
+        body: bytes,
     ) -> None:
-        made = {
-            ident: (basis, shape, text)
-            for (ident, _attrs), basis, shape, text in zip(
-                elements, self.bases, shapes, texts, strict=True
-            )
-            if basis is not None
-        }
-        self.stored = (self.scope, keys, made)
+        """Keep the elements' texts: ``body`` is ``texts`` joined."""
+        places, end = {}, 0
+        for (ident, _attrs), basis, shape, text in zip(
+            elements, self.bases, shapes, texts, strict=True
+        ):
+            start, end = end, end + len(text)
+            if basis is not None:
+                places[ident] = (basis, shape, start, end)
+        self.stored = (self.scope, keys, places, body)
 
 
 #: GraphML's name of each attribute type (as networkx writes them).
@@ -1571,13 +1584,13 @@ def _element(ident: tuple[str, ...], attrs: dict[str, Any], keys: dict[Any, str]
     return "".join(parts)
 
 
-def _graphml_document(keys: dict[tuple[str, str, str], str], texts: list[str]) -> bytes:
+def _graphml_document(keys: dict[tuple[str, str, str], str], body: bytes) -> bytes:
     """The bytes ``networkx.write_graphml_xml(..., prettyprint=True)`` writes for a directed
-    multigraph with these elements, written as text in one pass: the element tree networkx
-    builds first cost most of a large build's GraphML (tested equal)."""
-    body = ['  <graph edgedefault="directed">\n', *texts, "  </graph>\n"]
-    if not texts:
-        body = ['  <graph edgedefault="directed" />\n']
+    multigraph whose elements' text, joined, is ``body``, written in one pass: the element tree
+    networkx builds first cost most of a large build's GraphML (tested equal)."""
+    graph = [b'  <graph edgedefault="directed">\n', body, b"  </graph>\n"]
+    if not body:
+        graph = [b'  <graph edgedefault="directed" />\n']
     head = [
         "<?xml version='1.0' encoding='utf-8'?>\n",
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -1590,7 +1603,7 @@ def _graphml_document(keys: dict[tuple[str, str, str], str], texts: list[str]) -
             f'  <key id="{key}" for="{scope}" attr.name="{_attribute(name)}" '
             f'attr.type="{kind}" />\n'
         )
-    return "".join(head + body + ["</graphml>\n"]).encode("utf-8")
+    return b"".join(["".join(head).encode(), *graph, b"</graphml>\n"])
 
 
 def _cdata(text: str) -> str:

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from kg.buildcache import BuildCache, record_text
+from kg.buildcache import BuildCache
 from kg.csvexport import claim_lines, claims_header, entity_table, mentions
 from kg.exports import Content
 from kg.ftm import (
@@ -197,14 +197,21 @@ def _piece_key(
         if isinstance(claim.object, str):
             names.add(claim.object)
     names.discard(None)
-    entities = [records.get(n) or _record_digest(records, n, curation) for n in sorted(names)]
+    entities = [
+        records.get(n) or _record_digest(records, n, cache, curation) for n in sorted(names)
+    ]
     maintained = [(n, lists[n]) for n in sorted(names, key=str) if n in lists]
-    return cache.key("tables", claims_key, record_text(article), repr(entities), repr(maintained))
+    return cache.key(
+        "tables", claims_key, cache.record_text(article), repr(entities), repr(maintained)
+    )
 
 
-def _record_digest(records: dict[str, str], name: str, curation: Curation) -> str:
-    """The SHA-256 of an entity's :func:`record_text`, made once per build."""
-    made = hashlib.sha256(record_text(curation.entities.get(name)).encode()).hexdigest()
+def _record_digest(
+    records: dict[str, str], name: str, cache: BuildCache, curation: Curation
+) -> str:
+    """The SHA-256 of an entity's record text (:meth:`BuildCache.record_text`), made once per
+    build."""
+    made = hashlib.sha256(cache.record_text(curation.entities.get(name)).encode()).hexdigest()
     records[name] = made
     return made
 

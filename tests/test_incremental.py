@@ -141,6 +141,29 @@ def test_graphml_elements_of_unchanged_articles_are_reused(tree: Path, monkeypat
     _same_as_full(tree)
 
 
+def test_the_projection_is_emptied_once_the_page_and_graphml_are_made(
+    tree: Path, monkeypatch
+) -> None:
+    """A build runs with the cyclic garbage collector paused, and a NetworkX graph is a
+    reference cycle (its cached views): left as it is, the whole projection and its claim rows
+    wait for a scan of every object the build made (0.7 s of a 100k-claim incremental build).
+    Emptied, they are freed at once."""
+    from kg import graph as graphs
+
+    made: list[Any] = []
+    real = graphs.project
+
+    def keep(*args: Any, **kwargs: Any) -> Any:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(graphs, "project", keep)
+    _edit(_claims_files(tree)[3], lambda t: _set_certainty(t, "alleged"))
+    kg.build(tree, "exports")
+    assert made and all(g.number_of_nodes() == 0 for g in made)
+    assert b"<edge " in (tree / "exports" / "kg.graphml").read_bytes()
+
+
 def _graphml_elements(path: Path) -> list[str]:
     """The text of each node and edge of a GraphML file."""
     text = path.read_text(encoding="utf-8")
