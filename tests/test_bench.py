@@ -44,7 +44,7 @@ def measured(built: Path) -> dict[str, Any]:
         "load_limit": 60,
         "query_limit": 30,
     }
-    ours = bench._child_ours(args)
+    ours = bench._child_ours(args) | bench._child_exports(args)
     return {
         "claims": 200,
         "quads": ours["quads"],
@@ -234,6 +234,9 @@ def test_cli_bench_end_to_end(tmp_path: Path) -> None:
         assert entry[step]["wall_s"] > 0
     assert entry["build_shacl"]["steps"]["shacl"] > 0
     assert entry["ours"]["process"]["peak_mb"] > 0
+    # the exports are timed in a process of their own, which holds no loaded store
+    assert entry["ours"]["exports_process"]["cpu_s"] > 0
+    assert all(entry["ours"][f"export_{f}"]["identical_to_build"] for f in ("trig", "nq", "jsonld"))
     assert report["machine"]["nproc"] >= 1 and report["goals"]
     # the edit loop: builds in fresh processes, the incremental one after a one-claim edit
     edit = entry["edit"]
