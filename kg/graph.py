@@ -292,13 +292,7 @@ def _claim_row(
     certainty = one(v.certainty.value)
     if certainty is None or len(quote) < 3:
         return None
-    meta = articles.get(graph.value)
-    if meta is None:
-        meta = articles[graph.value] = dict.fromkeys(v.article_fields.values())
-        for quad in store.quads_for_pattern(graph, None, None, ox.DefaultGraph()):
-            key = v.article_fields.get(quad.predicate.value)
-            if key and meta[key] is None:
-                meta[key] = _value(quad.object)
+    meta = _article_meta(store, graph, articles)
     name = v.names.get(predicate.value)
     if name is None:
         name = v.names[predicate.value] = local_name(predicate.value)
@@ -330,6 +324,22 @@ def _claim_row(
             _value(one(v.obtained.value)),
         ),
     }
+
+
+def _article_meta(
+    store: ox.Store, graph: Any, articles: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The outlet, agency and date of the article whose graph is ``graph`` (cached in
+    ``articles`` by graph IRI)."""
+    meta = articles.get(graph.value)
+    if meta is None:
+        v = _vocab()
+        meta = articles[graph.value] = dict.fromkeys(v.article_fields.values())
+        for quad in store.quads_for_pattern(graph, None, None, ox.DefaultGraph()):
+            key = v.article_fields.get(quad.predicate.value)
+            if key and meta[key] is None:
+                meta[key] = _value(quad.object)
+    return meta
 
 
 def find_claims(
@@ -493,7 +503,7 @@ class Evidence(Sequence[dict[str, Any]]):
     (4, 'partOf')
     """
 
-    __slots__ = ("_articles", "_rows", "_store", "_triples")
+    __slots__ = ("_articles", "_rows", "_shown", "_store", "_triples")
 
     def __init__(
         self,
@@ -506,6 +516,7 @@ class Evidence(Sequence[dict[str, Any]]):
         # article details read so far, shared by all the Evidence of one projection
         self._articles = {} if articles is None else articles
         self._rows: list[dict[str, Any]] | None = None
+        self._shown: tuple[int, list[dict[str, Any]], int | None] | None = None
 
     def _read(self) -> list[dict[str, Any]]:
         if self._rows is None:
@@ -544,6 +555,42 @@ class Evidence(Sequence[dict[str, Any]]):
             return first_facts(self._read(), limit)
         cut = Evidence(self._store, self._triples[:limit], self._articles)
         return cut, len(self._triples) - limit
+
+    def shown(self, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        """The claims :func:`shown_claims` picks, and how many claims there are (None when
+        not counted). The claims of one triple stated by more than ``limit`` articles are read
+        only from the articles picked (after the outlet, agency and date of each article);
+        the claims of the others are neither read nor counted."""
+        if self._shown is not None and self._shown[0] == limit:
+            return self._shown[1], self._shown[2]
+        store = self._store
+        if self._rows is not None or store is None or len(self._triples) != 1:
+            rows = self._read()
+            return _shown_rows(rows, limit), len(rows)
+        subject, predicate, obj = _terms(self._triples[0])
+        graphs = {
+            q.graph_name
+            for q in store.quads_for_pattern(subject, predicate, obj, None)
+            if isinstance(q.graph_name, ox.NamedNode)
+        }
+        if len(graphs) <= limit:  # few articles: read them all (and count)
+            rows = self._read()
+            return _shown_rows(rows, limit), len(rows)
+        behind = []
+        for graph in graphs:
+            meta = _article_meta(store, graph, self._articles)
+            article = _id(graph) or ""
+            row = {"article": article, "outlet": meta["outlet"], "agency": meta["agency"]}
+            behind.append((article, source_key(row), meta["published"] or "", graph))
+        by_id = {article: graph for article, _source, _published, graph in behind}
+        shown: list[dict[str, Any]] = []
+        for article in _picked_articles(b[:3] for b in behind):
+            shown += find_claims(store, subject, predicate, obj, by_id[article], self._articles)
+            if len(shown) >= limit:
+                break
+        total = None if len(shown) >= limit else len(shown)  # all read when under the limit
+        self._shown = (limit, shown[:limit], total)
+        return self._shown[1], total
 
     def with_predicate(self, predicate: str) -> Evidence | list[dict[str, Any]]:
         """Only the claims using ``predicate`` (still unread when these are)."""
@@ -1045,6 +1092,61 @@ def first_facts(
     return [r for r in claims if (r["predicate"], str(r["object"])) in keep], max(
         len(values) - limit, 0
     )
+
+
+def shown_claims(
+    claims: Sequence[dict[str, Any]], limit: int
+) -> tuple[Sequence[dict[str, Any]], int | None]:
+    """At most ``limit`` claims of one relation, chosen so that they show the breadth of its
+    sources, and how many claims it has (None when that was not counted).
+
+    With more than ``limit`` claims, the articles are taken in this order: the earliest
+    article of each independent source (:func:`source_key`; sources in the order of their
+    earliest article), then the other articles, earliest first (undated after dated, ties by
+    article id); each article gives all its claims, until ``limit``. With ``limit`` or fewer,
+    every claim in its own order. An unread :class:`Evidence` stated by more than ``limit``
+    articles reads only the claims shown (:meth:`Evidence.shown`).
+
+    >>> rows = [make_row("a", "p", "b", f"a{i}", outlet=o, published=f"2024-0{i}")
+    ...         for i, o in enumerate(["voa", "voa", "bbc", "voa", "bbc"], start=1)]
+    >>> shown, total = shown_claims(rows, 3)
+    >>> [r["article"] for r in shown], total
+    (['a1', 'a3', 'a2'], 5)
+    """
+    if isinstance(claims, Evidence):
+        return claims.shown(limit)
+    rows = list(claims)
+    return _shown_rows(rows, limit), len(rows)
+
+
+def _shown_rows(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The rows :func:`shown_claims` picks from these."""
+    if len(rows) <= limit:
+        return rows
+    by_article: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_article.setdefault(row["article"], []).append(row)
+    order = _picked_articles(
+        (article, source_key(found[0]), found[0].get("published") or "")
+        for article, found in by_article.items()
+    )
+    return list(itertools.islice((row for a in order for row in by_article[a]), limit))
+
+
+def _picked_articles(articles: Iterable[tuple[str, str, str]]) -> list[str]:
+    """Articles given as (id, independent source, date published) in the order
+    :func:`shown_claims` takes them. Dates compare as text: a year comes before its days.
+
+    >>> _picked_articles([("x", "voa", "2024-02"), ("y", "voa", "2024-01"), ("z", "bbc", "")])
+    ['y', 'z', 'x']
+    """
+    ordered = sorted(articles, key=lambda a: (not a[2], a[2], a[0]))
+    seen: set[str] = set()
+    first, rest = [], []
+    for article, source, _published in ordered:
+        (rest if source in seen else first).append(article)
+        seen.add(source)
+    return first + rest
 
 
 def said_by(graph: nx.MultiDiGraph, speaker: str) -> set[tuple[str, str, str]]:

@@ -405,6 +405,38 @@ def test_an_entity_with_facts_left_out_says_where_to_find_them(
         page.close()
 
 
+def test_a_relation_with_more_claims_than_the_page_shows_says_how_many_and_where_the_rest_are(
+    browser: Any, graph: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(kg.html.views, "MAX_CLAIMS_SHOWN_PER_EDGE", 2)
+    unread = kg.graph.project(graph.store, ontology=graph.ontology)  # no claim read yet
+    page_file = html.write_html(
+        graph.store, tmp_path / "capped.html", graph=unread, focus="ifs", hops=1
+    ).path
+    opened = open_page(browser, page_file)
+    page = opened.page
+    try:
+        edge = page.evaluate(
+            "Object.keys(kg.data.edges).find(id => kg.data.edges[id].from === 'ifs' && "
+            "kg.data.edges[id].to === 'ministry-of-public-security' && "
+            "kg.data.edges[id].predicate === 'partOf')"
+        )
+        page.evaluate(f"kg.selectEdge('{edge}')")
+        assert page.is_visible("#kg-evidence")
+        panel = page.text_content("#kg-evidence")
+        summary = "2 claims shown, from 2 of the 4 articles stating this (4 independent sources)"
+        assert summary in panel
+        assert "Every claim: kg sources ifs partOf ministry-of-public-security" in panel
+        assert page.locator("#kg-evidence .kg-claim").count() == 2
+        title = page.evaluate(f"kg.edges.get('{edge}').title")
+        assert summary in title and "All of them: kg sources ifs partOf" in title
+        page.evaluate("kg.showNode('ifs')")
+        assert "4 sources · 2 shown of 4 articles" in page.text_content("#kg-evidence")
+        opened.clean()
+    finally:
+        page.close()
+
+
 def test_the_default_page_of_a_large_synthetic_graph_opens_and_settles(
     browser: Any, tmp_path: Path
 ):

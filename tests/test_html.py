@@ -694,3 +694,119 @@ def test_overlap_removal_leaves_a_gap_that_rounding_cannot_close():
             gap_x = abs(rounded[i, 0] - rounded[j, 0]) - (box.right - box.left)
             gap_y = abs(rounded[i, 1] - rounded[j, 1]) - (box.bottom - box.top)
             assert max(gap_x, gap_y) >= 0
+
+
+# --- a relation with more claims than a page shows --------------------------------------------
+
+
+def crowded_relation(articles: int = 40, outlets: int = 5) -> nx.MultiDiGraph:
+    """Two entities and one relation stated by ``articles`` articles of ``outlets`` outlets,
+    the later articles first (so the order of the rows is not the order of the dates)."""
+    g = nx.MultiDiGraph()
+    for node in ("h", "us"):
+        g.add_node(node, type="Person", label=node.upper(), aliases=[], articles=[], facts=[])
+    rows = [
+        claim(
+            "h",
+            "partOf",
+            "us",
+            article=f"a{i:02}",
+            outlet=f"outlet-{i % outlets}",
+            published=f"2023-{1 + i // 4:02}-{1 + i % 4:02}",
+        )
+        for i in reversed(range(articles))
+    ]
+    g.add_edge("h", "us", key="partOf", predicate="partOf", label="part of", claims=rows)
+    g.edges["h", "us", "partOf"].update(kg.graph.edge_sources(rows))
+    return g
+
+
+def test_a_relation_past_the_cap_shows_the_earliest_claim_of_each_source_first():
+    g = crowded_relation()
+    assert html.MAX_CLAIMS_SHOWN_PER_EDGE == 25
+    data = blocks(html.render_html(g))
+    [edge] = data["kg-data"]["edges"].values()
+    shown = [data["kg-data"]["claims"][i] for i in edge["claims"]]
+    assert len(shown) == 25
+    # one claim per outlet first, each the outlet's earliest article, then the earliest others
+    assert [c["article"] for c in shown[:5]] == ["a00", "a01", "a02", "a03", "a04"]
+    assert len({c["outlet"] for c in shown[:5]}) == 5
+    assert [c["article"] for c in shown[5:]] == [f"a{i:02}" for i in range(5, 25)]
+    # the sources count every claim, and the page says how many it shows and where the rest are
+    assert edge["sources"] == 5
+    assert edge["cut"] == {
+        "claims": 40,
+        "articles": 40,
+        "articlesShown": 25,
+        "command": "kg sources h partOf us",
+    }
+    [tip] = data["kg-edges"]
+    summary = "25 of 40 claims shown, from 25 of the 40 articles stating this (5 independent"
+    assert summary + " sources)" in tip["title"]
+    assert "All of them: kg sources h partOf us" in tip["title"]
+    assert "… and 21 more on this page" in tip["title"]
+
+
+def test_a_relation_within_the_cap_is_shown_whole_and_says_nothing_more():
+    g = crowded_relation(articles=25)
+    data = blocks(html.render_html(g))
+    [edge] = data["kg-data"]["edges"].values()
+    assert len(edge["claims"]) == 25 and "cut" not in edge
+    [tip] = data["kg-edges"]
+    assert "25 claims from 5 independent sources" in tip["title"]
+    assert "kg sources" not in tip["title"]
+
+
+def test_an_unread_relation_past_the_cap_reads_only_the_claims_it_shows(
+    graph: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(html.views, "MAX_CLAIMS_SHOWN_PER_EDGE", 2)
+    lazy = kg.graph.project(graph.store, ontology=graph.ontology)
+    evidence = lazy.edges["ifs", "ministry-of-public-security", "partOf"]
+    page = html.page_from_store(graph.store, graph=lazy, ontology=graph.ontology)
+    data = blocks(page.html)["kg-data"]
+    [edge] = [
+        e
+        for e in data["edges"].values()
+        if (e["from"], e["to"], e["predicate"]) == ("ifs", "ministry-of-public-security", "partOf")
+    ]
+    assert not evidence["claims"].loaded  # its other claims were never read
+    shown = [data["claims"][i] for i in edge["claims"]]
+    assert len(shown) == 2 and len({c["outlet"] or c["article"] for c in shown}) == 2
+    assert edge["sources"] == evidence["sources"] == 4  # all its claims, not the two shown
+    assert edge["cut"] == {
+        "claims": None,  # not counted: that would mean reading them
+        "articles": 4,
+        "articlesShown": 2,
+        "command": "kg sources ifs partOf ministry-of-public-security",
+    }
+    # the same claims as when every row is at hand (what kg build's page is made from)
+    every = graph.evidence_graph.edges["ifs", "ministry-of-public-security", "partOf"]
+    rows = list(every["claims"])
+    picked, total = kg.graph.shown_claims(rows, 2)
+    assert total == 4 and [c["quote"] for c in shown] == [c["quote"] for c in picked]
+
+
+def test_shown_claims_pick_the_same_claims_read_lazily_or_from_every_row(graph: KnowledgeGraph):
+    lazy = kg.graph.project(graph.store, ontology=graph.ontology)
+    full = kg.graph.project(graph.store, graph.claim_rows, ontology=graph.ontology)
+    for limit in (1, 2, 3):
+        for u, v, key, data in full.edges(keys=True, data=True):
+            picked, total = kg.graph.shown_claims(data["claims"], limit)
+            unread, counted = kg.graph.shown_claims(lazy.edges[u, v, key]["claims"], limit)
+            assert list(unread) == list(picked), (u, v, key, limit)
+            assert counted in (total, None) and (counted is not None or total > limit)
+
+
+def test_a_hub_whose_strongest_relation_has_thousands_of_claims_still_shows_its_neighbours():
+    g = nx.MultiDiGraph()
+    g.add_node("hub", label="Hub", type="Person", facts=[])
+    for i in range(12):
+        g.add_node(f"n{i:02}", label=f"N{i}", type="Person", facts=[])
+        articles = [f"a{j}" for j in range(3000 if i == 0 else 3)]
+        g.add_edge("hub", f"n{i:02}", key="knows", articles=articles, claims=[])
+    view = html.select_view(g)
+    assert "hub" in view.graph and "n00" in view.graph and len(view.graph) == 13
+    view = html.select_view(g, max_claims=25 + 2 * 3)  # the capped relation fits, two more
+    assert sorted(view.graph) == ["hub", "n00", "n01", "n02"]
+    assert "about 31 claims" in view.notes[0]

@@ -30,6 +30,7 @@
   }
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
 
   // ---------------------------------------------------------------- the network
 
@@ -394,13 +395,32 @@
                          DATA.entities[e.to].label]);
   }
 
+  // A relation with more claims than a page shows (e.cut): how many it has, how many are
+  // shown, and the command that lists them all. Its sources count all its claims.
+  function cutSummary(e) {
+    var c = e.cut;
+    return (c.claims ? e.claims.length + " of " + thousands(c.claims) + " claims"
+                     : plural(e.claims.length, "claim")) +
+      " shown, from " + thousands(c.articlesShown) + " of the " + thousands(c.articles) +
+      " article" + (c.articles === 1 ? "" : "s") + " stating this (" + thousands(e.sources) +
+      " independent source" + (e.sources === 1 ? "" : "s") + ")";
+  }
+
+  function cutHint(e) {
+    return el("p", "kg-hint kg-cut", ["This page shows the earliest claim of each source " +
+      "first, then the earliest others. Every claim: " + e.cut.command]);
+  }
+
+  function claimWeight(e) { return e.cut ? e.cut.claims || e.cut.articles : e.claims.length; }
+
   function showEdge(id) {
     var e = DATA.edges[id];
     clearPanel();
     panel.appendChild(edgeHeading(id));
-    panel.appendChild(el("p", "kg-meta", [plural(e.claims.length, "claim") + " from " +
-      plural(e.sources, "independent source") + " (distinct agencies/outlets)"]));
+    panel.appendChild(el("p", "kg-meta", [e.cut ? cutSummary(e) : plural(e.claims.length, "claim") +
+      " from " + plural(e.sources, "independent source") + " (distinct agencies/outlets)"]));
     claimList(e.claims, false).forEach(function (card) { panel.appendChild(card); });
+    if (e.cut) { panel.appendChild(cutHint(e)); }
     keepInView(id, true);
   }
 
@@ -415,7 +435,7 @@
   function byImportance(a, b) {
     // relations with the most independent sources first, then the most claims
     var ea = DATA.edges[a], eb = DATA.edges[b];
-    return eb.sources - ea.sources || eb.claims.length - ea.claims.length || ea.rank - eb.rank;
+    return eb.sources - ea.sources || claimWeight(eb) - claimWeight(ea) || ea.rank - eb.rank;
   }
 
   function factSources(refs) {
@@ -455,12 +475,16 @@
         item.open = number === 0;
         var title = DATA.entities[e.from].label + " — " + e.label + " → " + DATA.entities[e.to].label;
         item.appendChild(el("summary", "", [el("span", "kg-relation-title", [title]),
-          el("span", "kg-count", [plural(e.sources, "source") + " · " + plural(e.claims.length, "claim")])]));
+          el("span", "kg-count", [plural(e.sources, "source") + " · " + (e.cut
+            ? e.claims.length + " shown of " + thousands(e.cut.claims || e.cut.articles) +
+              (e.cut.claims ? " claims" : " articles")
+            : plural(e.claims.length, "claim"))])]));
         var show = el("button", "kg-link kg-show", ["Show on the graph"]);
         show.type = "button";
         show.addEventListener("click", function () { selectEdge(eid); });
         item.appendChild(show);
         claimList(e.claims, false).forEach(function (card) { item.appendChild(card); });
+        if (e.cut) { item.appendChild(cutHint(e)); }
         return item;
       });
       panel.appendChild(section("Relations", incident.length, true, items));

@@ -62,6 +62,7 @@ from kg.html.sources import (
 from kg.html.views import (
     DEFAULT_MAX_CLAIMS,
     DEFAULT_MAX_EDGES,
+    MAX_CLAIMS_SHOWN_PER_EDGE,
     MAX_FACTS_SHOWN,
     View,
     ViewError,
@@ -76,6 +77,7 @@ __all__ = [
     "DEFAULT_MAX_CLAIMS",
     "DEFAULT_MAX_EDGES",
     "DEFAULT_TITLE",
+    "MAX_CLAIMS_SHOWN_PER_EDGE",
     "MAX_CONFLICTS",
     "MAX_FACTS_SHOWN",
     "VIS_OPTIONS",

@@ -13,6 +13,7 @@ from kg.analysis import conflicts as find_conflicts
 from kg.graph import (
     first_facts,
     predicates_of,
+    shown_claims,
     with_predicate,
 )
 from kg.html import views
@@ -41,7 +42,8 @@ def view_conflicts(
     the view's are compared: every kind of conflict is between claims of one triple or, for a
     functional predicate, of one subject and predicate. So a page of a large graph reads the
     claims near what it shows, not all of them; conflicts without a claim in the view may be
-    left out.
+    left out; of a relation with more claims than a page shows, only the claims it shows
+    (:func:`kg.graph.shown_claims`) are compared.
     """
     functional = {name for name, pred in ontology.predicates.items() if pred.functional}
     if view is None:
@@ -59,7 +61,16 @@ def view_conflicts(
                 if (u, key) in pairs and not view.has_edge(u, v, key)
             ]
         nodes = view.nodes
-    rows = [c for u, v, key in edges for c in graph.edges[u, v, key].get("claims", ())]
+    limit = views.MAX_CLAIMS_SHOWN_PER_EDGE
+    rows = [
+        c
+        for u, v, key in edges
+        for c in (
+            graph.edges[u, v, key].get("claims", ())
+            if view is None
+            else shown_claims(graph.edges[u, v, key].get("claims", ()), limit)[0]
+        )
+    ]
     for node in nodes:
         facts = graph.nodes[node].get("facts", ())
         if view is None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ import networkx as nx
 
 from kg.graph import (
     first_facts,
+    shown_claims,
 )
 from kg.html import views
 from kg.html.conflicts import claim_key, view_conflicts
@@ -304,26 +306,36 @@ def page_payload(
     edge_data: dict[str, Any] = {}
     pair_count = Counter(tuple(sorted((u, v))) for u, v in graph.edges())
     pair_seen: Counter[tuple[str, ...]] = Counter()
+    weight: dict[str, int] = {}  # how many claims a relation has, where the page shows fewer
     ordered = sorted(graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
     for index, (u, v, key, data) in enumerate(ordered):
         edge_id = f"e{index}"
         label = predicate_label(key)
-        refs = [add_claim(c) for c in data.get("claims", ())]
+        shown, total = shown_claims(data.get("claims", ()), views.MAX_CLAIMS_SHOWN_PER_EDGE)
+        refs = [add_claim(c) for c in shown]
         sources = max(int(data.get("sources") or 0), 1)
         pair = tuple(sorted((u, v)))
         rank = pair_seen[pair]
         pair_seen[pair] += 1
+        cut = None
+        if total is None or total > len(refs):
+            cut = _cut(u, key, v, shown, total, data)
+            weight[edge_id] = total or cut["articles"]  # (at least one claim per article)
         tip = [
             f"{name(u)} — {label} → {name(v)}",
             f"{len(refs)} claim{'s' if len(refs) != 1 else ''} from {sources} independent "
-            f"source{'s' if sources != 1 else ''}",
+            f"source{'s' if sources != 1 else ''}"
+            if cut is None
+            else _cut_summary(cut, len(refs), sources),
         ]
         for ref in refs[:4]:
             c = claims[ref]
             who = f" (said by {c['speakerLabel']})" if c["speaker"] else ""
             tip.append(f"• {_source_line(c, name)}{who}: “{_clip(c['quote'], 160)}”")
         if len(refs) > 4:
-            tip.append(f"… and {len(refs) - 4} more")
+            tip.append(f"… and {len(refs) - 4} more" + (" on this page" if cut else ""))
+        if cut is not None:
+            tip.append(f"All of them: {cut['command']}")
         tip.append("Click for the evidence.")
         edge: dict[str, Any] = {
             "id": edge_id,
@@ -347,6 +359,8 @@ def page_payload(
             "sources": sources,
             "conflict": bool(conflict_numbers),
         }
+        if cut is not None:
+            edge_data[edge_id]["cut"] = cut
     route_edges(edges, positions, boxes)
     for entry in nodes:  # an entity under an edge may have moved aside
         entry["x"], entry["y"] = positions[entry["id"]]
@@ -355,7 +369,7 @@ def page_payload(
     edges.sort(
         key=lambda e: (
             -edge_data[e["id"]]["sources"],
-            -len(edge_data[e["id"]]["claims"]),
+            -weight.get(e["id"], len(edge_data[e["id"]]["claims"])),
             int(e["id"][1:]),
         )
     )
@@ -448,6 +462,54 @@ def page_payload(
         "readableScale": round((LABEL_THRESHOLD + 0.05) / FONT_SIZE, 4),
     }
     return nodes, edges, data
+
+
+def _cut(
+    subject: str,
+    predicate: str,
+    obj: str,
+    shown: Sequence[Mapping[str, Any]],
+    total: int | None,
+    data: Mapping[str, Any],
+) -> dict[str, Any]:
+    """What the page says of a relation whose claims it shows only some of: how many claims
+    it has (None when not counted), how many articles state it and how many of them the
+    claims shown come from, and the command that lists them all.
+
+    >>> from kg.graph import make_row
+    >>> cut = _cut("ifs", "partOf", "mps", [make_row("ifs", "partOf", "mps")], None,
+    ...            {"articles": ["a1", "a2"]})
+    >>> cut["articles"], cut["articlesShown"], cut["command"]
+    (2, 1, 'kg sources ifs partOf mps')
+    """
+    articles = data.get("articles") or {c["article"] for c in data.get("claims", ())}
+    return {
+        "claims": total,
+        "articles": len(articles),
+        "articlesShown": len({c["article"] for c in shown}),
+        "command": shlex.join(["kg", "sources", subject, predicate, obj]),
+    }
+
+
+def _cut_summary(cut: Mapping[str, Any], shown: int, sources: int) -> str:
+    """The line of a relation's tooltip that says how many of its claims the page shows
+    (the page script says the same in the evidence panel).
+
+    >>> _cut_summary({"claims": None, "articles": 2540, "articlesShown": 25}, 25, 37)
+    '25 claims shown, from 25 of the 2,540 articles stating this (37 independent sources)'
+    >>> _cut_summary({"claims": 30, "articles": 20, "articlesShown": 20}, 25, 3)
+    '25 of 30 claims shown, from 20 of the 20 articles stating this (3 independent sources)'
+    """
+    claims = (
+        f"{shown} of {cut['claims']:,} claims"
+        if cut["claims"]
+        else f"{shown} claim{'s' if shown != 1 else ''}"
+    )
+    return (
+        f"{claims} shown, from {cut['articlesShown']:,} of the {cut['articles']:,} "
+        f"article{'s' if cut['articles'] != 1 else ''} stating this ({sources:,} independent "
+        f"source{'s' if sources != 1 else ''})"
+    )
 
 
 def _caption(

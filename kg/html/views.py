@@ -21,8 +21,9 @@ from kg.graph import (
 from kg.neighbourhood import links, ranked_neighbourhood
 
 DEFAULT_MAX_EDGES = 500
-#: A page also stops at about this many claims (one per article stating a relation, one per fact):
-#: on a large graph the best-connected entities share hundreds of quoted claims.
+#: A page also stops at about this many claims (one per article stating a relation, at most
+#: MAX_CLAIMS_SHOWN_PER_EDGE per relation, one per fact): on a large graph the best-connected
+#: entities share hundreds of quoted claims.
 DEFAULT_MAX_CLAIMS = 2000
 #: A focus linked to more entities than this is a hub: its view shows the HUB_TOP neighbours
 #: and 2-hop paths with the most independent sources (kg.neighbourhood), not everything.
@@ -31,6 +32,14 @@ HUB_TOP = 25
 #: At most this many literal facts (distinct predicate and value) per entity are on a page;
 #: ``kg show ENTITY`` lists them all.
 MAX_FACTS_SHOWN = 50
+#: At most this many claims (quotes) of one relation are on a page; ``kg sources SUBJECT
+#: PREDICATE OBJECT`` lists them all, and the relation's count of independent sources counts
+#: them all. 25 quote cards are about what a reader goes through in the evidence panel, at
+#: least one per independent source for most relations (the claims shown are the earliest of
+#: each source first: :func:`kg.graph.shown_claims`), and they let a page of about
+#: DEFAULT_MAX_CLAIMS claims show 80 or more relations even where each has thousands of
+#: supporting articles (a hub's, in a million claims).
+MAX_CLAIMS_SHOWN_PER_EDGE = 25
 
 
 class ViewError(KgError):
@@ -90,7 +99,7 @@ def select_view(
     ``max_edges`` relations, about ``max_claims`` claims (or more than ``top_k`` entities)
     remain, the most connected entities are kept (nearest the focus first) and a note says
     what was left out. Claims are counted without reading them: one per article stating a
-    relation, one per fact shown.
+    relation (at most :data:`MAX_CLAIMS_SHOWN_PER_EDGE` per relation), one per fact shown.
 
     >>> g = nx.MultiDiGraph()
     >>> for i in range(5):
@@ -168,7 +177,7 @@ def select_view(
                 if (v if u == node else u) in chosen or u == v
             ]
             more = _fact_estimate(work, node) + sum(
-                len(work.edges[e].get("articles", ())) or 1 for e in added
+                _relation_estimate(work.edges[e]) for e in added
             )
             if chosen and (edges + len(added) > max_edges or claims + more > max_claims):
                 break
@@ -236,13 +245,23 @@ def _fact_estimate(graph: nx.MultiDiGraph, node: str) -> int:
     return min(count, MAX_FACTS_SHOWN)
 
 
+def _relation_estimate(data: Mapping[str, Any]) -> int:
+    """How many claims of a relation a page shows, counted without reading them: one per
+    article stating it, at most :data:`MAX_CLAIMS_SHOWN_PER_EDGE`.
+
+    >>> _relation_estimate({"articles": ["a"] * 3000}), _relation_estimate({})
+    (25, 1)
+    """
+    return min(len(data.get("articles", ())) or 1, MAX_CLAIMS_SHOWN_PER_EDGE)
+
+
 def _claim_estimate(graph: nx.MultiDiGraph, nodes: set[str], stop_above: int) -> int:
     """About how many claims a page of these entities shows (see :func:`select_view`),
     counted until the count passes ``stop_above``."""
     count = 0
     for node in nodes:
         count += _fact_estimate(graph, node) + sum(
-            len(data.get("articles", ())) or 1
+            _relation_estimate(data)
             for _u, v, data in graph.out_edges(node, data=True)
             if v in nodes
         )
