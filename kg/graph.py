@@ -556,11 +556,14 @@ class Evidence(Sequence[dict[str, Any]]):
         cut = Evidence(self._store, self._triples[:limit], self._articles)
         return cut, len(self._triples) - limit
 
-    def shown(self, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+    def shown(
+        self, limit: int, articles: Iterable[str] | None = None
+    ) -> tuple[list[dict[str, Any]], int | None]:
         """The claims :func:`shown_claims` picks, and how many claims there are (None when
         not counted). The claims of one triple stated by more than ``limit`` articles are read
         only from the articles picked (after the outlet, agency and date of each article);
-        the claims of the others are neither read nor counted."""
+        the claims of the others are neither read nor counted. ``articles`` (the ids of the
+        articles stating the triple, as a projection's edge has them) saves looking them up."""
         if self._shown is not None and self._shown[0] == limit:
             return self._shown[1], self._shown[2]
         store = self._store
@@ -568,11 +571,13 @@ class Evidence(Sequence[dict[str, Any]]):
             rows = self._read()
             return _shown_rows(rows, limit), len(rows)
         subject, predicate, obj = _terms(self._triples[0])
-        graphs = {
-            q.graph_name
-            for q in store.quads_for_pattern(subject, predicate, obj, None)
-            if isinstance(q.graph_name, ox.NamedNode)
-        }
+        if articles is None:
+            articles = {
+                q.graph_name.value[len(ARTICLE_PREFIX) :]
+                for q in store.quads_for_pattern(subject, predicate, obj, None)
+                if q.graph_name.value.startswith(ARTICLE_PREFIX)
+            }
+        graphs = [ox.NamedNode(ARTICLE_PREFIX + article) for article in articles]
         if len(graphs) <= limit:  # few articles: read them all (and count)
             rows = self._read()
             return _shown_rows(rows, limit), len(rows)
@@ -1095,7 +1100,7 @@ def first_facts(
 
 
 def shown_claims(
-    claims: Sequence[dict[str, Any]], limit: int
+    claims: Sequence[dict[str, Any]], limit: int, articles: Iterable[str] | None = None
 ) -> tuple[Sequence[dict[str, Any]], int | None]:
     """At most ``limit`` claims of one relation, chosen so that they show the breadth of its
     sources, and how many claims it has (None when that was not counted).
@@ -1105,7 +1110,8 @@ def shown_claims(
     earliest article), then the other articles, earliest first (undated after dated, ties by
     article id); each article gives all its claims, until ``limit``. With ``limit`` or fewer,
     every claim in its own order. An unread :class:`Evidence` stated by more than ``limit``
-    articles reads only the claims shown (:meth:`Evidence.shown`).
+    articles reads only the claims shown (:meth:`Evidence.shown`, given ``articles``: the ids
+    of the articles stating its triple, when at hand).
 
     >>> rows = [make_row("a", "p", "b", f"a{i}", outlet=o, published=f"2024-0{i}")
     ...         for i, o in enumerate(["voa", "voa", "bbc", "voa", "bbc"], start=1)]
@@ -1114,7 +1120,7 @@ def shown_claims(
     (['a1', 'a3', 'a2'], 5)
     """
     if isinstance(claims, Evidence):
-        return claims.shown(limit)
+        return claims.shown(limit, articles)
     rows = list(claims)
     return _shown_rows(rows, limit), len(rows)
 

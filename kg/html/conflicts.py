@@ -62,15 +62,11 @@ def view_conflicts(
             ]
         nodes = view.nodes
     limit = views.MAX_CLAIMS_SHOWN_PER_EDGE
-    rows = [
-        c
-        for u, v, key in edges
-        for c in (
-            graph.edges[u, v, key].get("claims", ())
-            if view is None
-            else shown_claims(graph.edges[u, v, key].get("claims", ()), limit)[0]
-        )
-    ]
+    rows = []
+    for u, v, key in edges:
+        data = graph.edges[u, v, key]
+        claims = data.get("claims", ())
+        rows += claims if view is None else shown_claims(claims, limit, data.get("articles"))[0]
     for node in nodes:
         facts = graph.nodes[node].get("facts", ())
         if view is None:

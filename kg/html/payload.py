@@ -311,7 +311,9 @@ def page_payload(
     for index, (u, v, key, data) in enumerate(ordered):
         edge_id = f"e{index}"
         label = predicate_label(key)
-        shown, total = shown_claims(data.get("claims", ()), views.MAX_CLAIMS_SHOWN_PER_EDGE)
+        shown, total = shown_claims(
+            data.get("claims", ()), views.MAX_CLAIMS_SHOWN_PER_EDGE, data.get("articles")
+        )
         refs = [add_claim(c) for c in shown]
         sources = max(int(data.get("sources") or 0), 1)
         pair = tuple(sorted((u, v)))

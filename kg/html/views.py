@@ -151,10 +151,10 @@ def select_view(
             f"{graph.nodes[centre].get('label', centre)} and its neighbours "
             f"within {hops} hop{'s' if hops != 1 else ''}",
         )
-    degree = dict(work.degree())
+    relations, neighbours, edge_total = _connections(work)
     if centre is None:
-        keep = {n for n, d in degree.items() if d or work.nodes[n].get("facts")}
-        total_edges = work.number_of_edges()  # every edge has both ends kept
+        keep = {n for n, facts in work.nodes(data="facts") if relations[n] or facts}
+        total_edges = edge_total  # every edge has both ends kept
     else:
         total_edges = _edge_count(work, keep)
     total_nodes = len(keep)
@@ -162,9 +162,6 @@ def select_view(
     over_claims = _claim_estimate(work, keep, stop_above=max_claims) > max_claims
     if total_edges > max_edges or over_claims or (top_k is not None and total_nodes > top_k):
         # most connected = most distinct neighbours, then most relations (a self-loop once)
-        loops = Counter(u for u, _v in nx.selfloop_edges(work))
-        relations = {n: degree[n] - loops[n] for n in keep}
-        neighbours = {n: len(set(work.succ[n]).union(work.pred[n])) for n in keep}
         ranked = sorted(keep, key=lambda n: (distance.get(n, 0), -neighbours[n], -relations[n], n))
         chosen: set[str] = set()
         edges = claims = 0
@@ -231,6 +228,37 @@ def _ranked_distances(
         + f". Use kg neighbours {centre} --top K for more."
     )
     return distance, note
+
+
+def _connections(graph: nx.MultiDiGraph) -> tuple[Counter[str], Counter[str], int]:
+    """How many relations each entity takes part in (a self-loop once) and how many distinct
+    entities it is linked to (itself, for a self-loop), and how many relations there are.
+
+    One pass over NetworkX's own adjacency dicts: at a million claims (93,000 entities,
+    386,000 relations) its degree and edge-count views took 2.3 s, this takes a tenth of it.
+
+    >>> g = nx.MultiDiGraph([("a", "b", "p"), ("b", "a", "q"), ("a", "b", "r"), ("a", "a", "s")])
+    >>> relations, neighbours, edges = _connections(g)
+    >>> relations["a"], neighbours["a"], relations["b"], neighbours["b"], edges
+    (4, 2, 3, 1, 4)
+    """
+    relations: Counter[str] = Counter()
+    neighbours: Counter[str] = Counter()
+    edges = 0
+    succ = graph._succ  # plain dicts: NetworkX's views cost per lookup
+    for u, targets in succ.items():
+        for v, keys in targets.items():
+            count = len(keys)
+            edges += count
+            relations[u] += count
+            if u == v:
+                neighbours[u] += 1
+                continue
+            relations[v] += count
+            if u < v or u not in succ[v]:  # a pair linked both ways counts once for each end
+                neighbours[u] += 1
+                neighbours[v] += 1
+    return relations, neighbours, edges
 
 
 def incident_edges(graph: nx.MultiDiGraph, node: str) -> Iterable[tuple[str, str, str]]:
