@@ -1230,10 +1230,18 @@ def relations(graph: nx.MultiDiGraph, a: str, b: str) -> list[dict[str, Any]]:
                     "outlets": data.get("outlets", []),
                     "agencies": data.get("agencies", []),
                     "sources": data.get("sources", 0),
-                    "claims": list(data.get("claims", [])),
+                    "claims": _claims_of(data),
                 }
             )
     return found
+
+
+def _claims_of(data: Mapping[str, Any]) -> Sequence[dict[str, Any]]:
+    """An edge's claim rows to hand out: an :class:`Evidence` as it is (read-only, read when
+    first used: a 2-hop walk from next to a hub passes thousands of edges whose quotes nobody
+    asks for), a list copied (the graph's own list must not change with the answer)."""
+    claims = data.get("claims", [])
+    return claims if isinstance(claims, Evidence) else list(claims)
 
 
 def paths(
