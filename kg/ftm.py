@@ -29,6 +29,7 @@ quote does not write) are in ``description``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -201,7 +202,30 @@ def authorities_of(curation: Curation) -> dict[str, list[str]]:
     for claim in curation.claims:
         if claim.predicate == AUTHORITY_PREDICATE and isinstance(claim.object, str):
             labels[claim.subject].add(curation.entities[claim.object].label)
-    return {ident: [label for label in sorted(names) if label] for ident, names in labels.items()}
+    return {
+        ident: Authorities(label for label in sorted(names) if label)
+        for ident, names in labels.items()
+    }
+
+
+class Authorities(list[str]):
+    """A list's authorities, with their JSON made once: :func:`ftm_line` writes it into each of
+    the list's sanctions (as many as its listings) instead of encoding every label again.
+
+    >>> Authorities(["US Commerce", "Büro"]).json
+    '["US Commerce", "Büro"]'
+    """
+
+    @functools.cached_property
+    def json(self) -> str:
+        return json.dumps(self, ensure_ascii=False)
+
+
+#: What stands in a sanction's line for its :class:`Authorities` until they are written in: a
+#: string no other value of the line can hold before it (only the id, a claim hash, precedes
+#: "authority" among the sorted keys).
+_AUTHORITY_MARK = "\0authority\0"
+_AUTHORITY_MARK_JSON = json.dumps(_AUTHORITY_MARK)
 
 
 def statement_lines(
@@ -220,7 +244,19 @@ def statement_lines(
 
 
 def ftm_line(entity: dict[str, Any]) -> str:
-    """One line of ``kg.ftm.json``: keys sorted, UTF-8 kept."""
+    """One line of ``kg.ftm.json``: keys sorted, UTF-8 kept.
+
+    >>> sanction = {"id": "kg-claim-1", "schema": "Sanction",
+    ...             "properties": {"authority": Authorities(["US"]), "program": ["Entity List"]}}
+    >>> ftm_line(sanction) == json.dumps(sanction, ensure_ascii=False, sort_keys=True)
+    True
+    """
+    properties = entity["properties"]
+    authority = properties.get("authority")
+    if isinstance(authority, Authorities):
+        marked = {**entity, "properties": {**properties, "authority": _AUTHORITY_MARK}}
+        line = json.dumps(marked, ensure_ascii=False, sort_keys=True)
+        return line.replace(_AUTHORITY_MARK_JSON, authority.json, 1)
     return json.dumps(entity, ensure_ascii=False, sort_keys=True)
 
 
