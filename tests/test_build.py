@@ -362,3 +362,78 @@ def test_a_syntax_error_in_a_later_chunk_names_its_line_in_the_file(tmp_path):
         r"\(kg.nq, line 4000\)\)",
     ):
         kg.load(nquads)
+
+
+#: Lines that pyoxigraph's lenient parser takes and its strict parser refuses.
+ONLY_LENIENT_TAKES = {
+    "a space in an IRI": "<urn:s> <urn:p> <urn:a b> .\n",
+    "a relative IRI": "<s> <urn:p> <urn:o> .\n",
+    "a bad percent escape": "<http://x/%zz> <urn:p> <urn:o> .\n",
+    "a bad host": "<http://[::1/> <urn:p> <urn:o> .\n",
+    "a space escaped in an IRI": "<urn:s\\u0020x> <urn:p> <urn:o> .\n",
+    "a language tag of nine letters": '<urn:s> <urn:p> "x"@abcdefghi .\n',
+    "a surrogate pair escape": '<urn:s> <urn:p> "\\uD83D\\uDE00" .\n',
+    "a line jump in a literal": '<urn:s> <urn:p> "a\nb" .\n',
+}
+
+
+@pytest.mark.parametrize("bad", ONLY_LENIENT_TAKES.values(), ids=ONLY_LENIENT_TAKES.keys())
+def test_what_only_a_lenient_parse_takes_is_refused_like_a_strict_load_does(tmp_path, bad):
+    """The chunks are loaded leniently while a thread parses the file strictly: input the
+    strict parser refuses is refused with its line in the file, the strict load's message."""
+    from kg.errors import StoreError
+    from kg.store import load_nquads, new_store
+
+    lines = [f"<urn:s{i}> <urn:p> <urn:o> .\n" for i in range(5000)]
+    lines[3999] = bad
+    nquads = tmp_path / "kg.nq"
+    nquads.write_text("".join(lines))
+    lenient = new_store()
+    lenient.load(path=str(nquads), format=ox.RdfFormat.N_QUADS, lenient=True)
+    with pytest.raises(SyntaxError) as strict:
+        new_store().load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    assert strict.value.lineno == 4000
+    with pytest.raises(SyntaxError) as chunked:
+        load_nquads(new_store(), nquads, chunk_bytes=4096)
+    assert str(chunked.value) == f"{strict.value.msg} (kg.nq, line 4000)"
+    with pytest.raises(StoreError, match=r"kg.nq: cannot parse \(Parser error at line 4000 "):
+        kg.load(nquads)
+
+
+def test_the_first_error_of_the_file_is_the_one_reported(tmp_path):
+    """A line only the strict check refuses (line 100) comes before one the lenient load
+    itself refuses (line 4000, no dot), in another chunk: line 100 is reported."""
+    from kg.store import load_nquads, new_store
+
+    lines = [f"<urn:s{i}> <urn:p> <urn:o> .\n" for i in range(5000)]
+    lines[99] = "<urn:s> <urn:p> <not an iri> .\n"
+    lines[3999] = "<urn:s> <urn:p> <urn:o>\n"
+    nquads = tmp_path / "kg.nq"
+    nquads.write_text("".join(lines))
+    for chunk_bytes in (64, 4096, 1 << 20):
+        with pytest.raises(SyntaxError, match=r"Invalid IRI code point ' ' \(kg.nq, line 100\)$"):
+            load_nquads(new_store(), nquads, chunk_bytes=chunk_bytes)
+
+
+def test_a_lenient_load_of_valid_input_gives_the_quads_a_strict_load_gives(tmp_path):
+    """Escapes, language tags in capitals, datatypes, non-ASCII IRIs and graphs: the chunks
+    loaded leniently hold the quads of one strict load of the file."""
+    from kg.store import load_nquads, new_store
+
+    lines = [
+        '<urn:s> <urn:p> "Caf\\u00E9 \\"quoted\\" \\U0001F600 tab\\t" <urn:g> .\n',
+        '<urn:s> <urn:p> "colour"@EN-gb .\n',
+        '<urn:s> <urn:p> "12"^^<http://www.w3.org/2001/XMLSchema#integer> <urn:g> .\n',
+        "<http://example.org/caf\u00e9/%C3%A9?q=1#f> <urn:p> <urn:o> .\n",
+        '<urn:s> <urn:p> "line\\nbreak"@fr <http://example.org/g> .\n',
+    ] * 40
+    nquads = tmp_path / "kg.nq"
+    nquads.write_text(
+        "".join(f"<urn:n{i}> <urn:p> <urn:o> .\n" for i in range(300)) + "".join(lines)
+    )
+    whole = new_store()
+    whole.load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    chunked = new_store()
+    load_nquads(chunked, nquads, chunk_bytes=256)
+    assert len(whole) == 305
+    assert set(chunked) == set(whole)
