@@ -1091,6 +1091,8 @@ def figure(entry: dict[str, Any], engine: str, row: str) -> dict[str, Any] | Non
     if found.get("status") not in ("ok", "partial"):
         return {"s": None, "status": found.get("status")}
     shown = {"s": found.get(stat), "status": found["status"]}
+    if stat == "s" and "cpu_s" in found:
+        shown["cpu_s"] = found["cpu_s"]
     return shown | ({"runs_s": found["runs_s"]} if "runs_s" in found else {})
 
 
@@ -1141,8 +1143,26 @@ def _ratio(value: tuple[float, str] | None) -> str:
     return f"{'≥ ' if how == '>=' else ''}{shown}x"
 
 
+def _show_cpu(value: dict[str, Any] | None, unit: str) -> str:
+    """A timing with its CPU seconds beside it when they differ from the wall's by more than a
+    tenth (a load that uses a second core, or waited for one).
+
+    >>> _show_cpu({"s": 6.0, "cpu_s": 9.5, "status": "ok"}, "s")
+    '6.00 s (9.50 s CPU)'
+    >>> _show_cpu({"s": 6.0, "cpu_s": 5.9, "status": "ok"}, "s")
+    '6.00 s'
+    """
+    text = _show(value, unit)
+    cpu = (value or {}).get("cpu_s")
+    wall = (value or {}).get("s")
+    if text and cpu is not None and wall and abs(cpu - wall) > 0.1 * wall:
+        text += f" ({cpu:.2f} s CPU)"
+    return text
+
+
 def table_rows(entry: dict[str, Any]) -> list[list[str]]:
-    """The rows of one size's table: measure, ours, rdflib, raw, rdflib / ours, ours / raw.
+    """The rows of one size's table: measure, ours, rdflib, raw, rdflib / ours, ours / raw;
+    the load's CPU seconds are shown beside its wall when they differ (:func:`_show_cpu`).
 
     >>> table_rows({"ours": {"load": {"s": 1.0, "status": "ok"}},
     ...             "rdflib": {"load": {"s": 20.0, "status": "ok"}}})
@@ -1155,12 +1175,13 @@ def table_rows(entry: dict[str, Any]) -> list[list[str]]:
             continue
         vs_rdflib = speedup(rdf, ours)
         vs_raw = speedup(ours, raw) if raw and raw.get("s") else None
+        show = _show_cpu if key == "load" else _show
         rows.append(
             [
                 label,
-                _show(ours, unit),
-                _show(rdf, unit),
-                _show(raw, unit),
+                show(ours, unit),
+                show(rdf, unit),
+                show(raw, unit),
                 _ratio(vs_rdflib),
                 _ratio(vs_raw),
             ]
@@ -1366,6 +1387,8 @@ def million_goals(entry: dict[str, Any]) -> list[dict[str, Any]]:
         value = _value(entry, row)
         if row.endswith("_mb"):
             shown = "n/a" if value is None else f"{value / 1024:.1f} GB"
+        elif row == "load":
+            shown = _show_cpu(figure(entry, "ours", row), "s") if value is not None else "n/a"
         else:
             shown = "n/a" if value is None else _show({"s": value, "status": "ok"}, "s")
         goals.append(
