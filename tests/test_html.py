@@ -825,3 +825,25 @@ def test_connections_count_what_networkx_counts(graph: KnowledgeGraph):
         for node in work:
             assert relations[node] == work.degree(node) - (node in loops)
             assert neighbours[node] == len(set(work.succ[node]) | set(work.pred[node]))
+
+
+def test_past_a_dense_core_of_hubs_the_page_fills_with_the_next_entities_that_fit():
+    g = nx.MultiDiGraph()
+    core = ["a", "b", "c", "d"]
+    for node in core + [f"s{i}" for i in range(10)]:
+        g.add_node(node, label=node.upper(), type="Person", facts=[])
+    articles = [f"x{j}" for j in range(30)]
+    for i, u in enumerate(core):  # every two hubs linked by 10 relations of 30 articles
+        for v in core[i + 1 :]:
+            for k in range(10):
+                g.add_edge(u, v, key=f"p{k}", articles=articles, claims=[])
+    for i in range(10):  # and spokes of one article each on the first hub
+        g.add_edge("a", f"s{i}", key="knows", articles=["y"], claims=[])
+    view = html.select_view(g, max_claims=600)
+    # a and b (250 claims), then c and d would each pass 600: the spokes still fit
+    assert sorted(view.graph) == ["a", "b"] + [f"s{i}" for i in range(10)]
+    assert view.notes[0].startswith(
+        "Showing the 12 most connected of 14 entities that fit the cap and their 20 of 70 "
+        "relations (cap: 500 relations, about 600 claims); 2 entities and 50 relations are "
+        "left out."
+    )
