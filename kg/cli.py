@@ -1294,7 +1294,8 @@ class _EndsWithNewline:
     type=click.IntRange(min=1),
     default=2000,
     show_default=True,
-    help="Stop adding entities at about this many quoted claims (keeps big pages quick).",
+    help="Stop adding entities at about this many quoted claims, at most 25 per relation "
+    "(keeps big pages quick; kg sources lists all of a relation's).",
 )
 @click.option("--title", default=None, help="Title shown on the page.")
 def html(

@@ -503,7 +503,7 @@ class Evidence(Sequence[dict[str, Any]]):
     (4, 'partOf')
     """
 
-    __slots__ = ("_articles", "_rows", "_shown", "_store", "_triples")
+    __slots__ = ("_articles", "_each", "_rows", "_shown", "_store", "_triples")
 
     def __init__(
         self,
@@ -517,6 +517,7 @@ class Evidence(Sequence[dict[str, Any]]):
         self._articles = {} if articles is None else articles
         self._rows: list[dict[str, Any]] | None = None
         self._shown: tuple[int, list[dict[str, Any]], int | None] | None = None
+        self._each: tuple[int, list[dict[str, Any]], bool] | None = None
 
     def _read(self) -> list[dict[str, Any]]:
         if self._rows is None:
@@ -596,6 +597,21 @@ class Evidence(Sequence[dict[str, Any]]):
         total = None if len(shown) >= limit else len(shown)  # all read when under the limit
         self._shown = (limit, shown[:limit], total)
         return self._shown[1], total
+
+    def shown_each(self, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """What :func:`shown_facts` gives: :meth:`shown` of each triple, in the order of
+        :func:`claim_rows`."""
+        if self._rows is not None or self._store is None:
+            return shown_facts(self._read(), limit)
+        if self._each is None or self._each[0] != limit:
+            rows: list[dict[str, Any]] = []
+            cut = False
+            for triple in self._triples:
+                found, total = Evidence(self._store, (triple,), self._articles).shown(limit)
+                rows += found
+                cut = cut or total is None or total > len(found)
+            self._each = (limit, sorted_rows(rows) if len(self._triples) > 1 else rows, cut)
+        return self._each[1], self._each[2]
 
     def with_predicate(self, predicate: str) -> Evidence | list[dict[str, Any]]:
         """Only the claims using ``predicate`` (still unread when these are)."""
@@ -1123,6 +1139,28 @@ def shown_claims(
         return claims.shown(limit, articles)
     rows = list(claims)
     return _shown_rows(rows, limit), len(rows)
+
+
+def shown_facts(facts: Sequence[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """The claims of these facts (an entity's literal values), at most ``limit`` of each
+    fact (distinct predicate and value) as :func:`shown_claims` picks them, in their order, and
+    whether some fact has more. An unread :class:`Evidence` reads only those.
+
+    >>> rows = [make_row("x", "p", "1", f"a{i}", object_is_entity=False) for i in range(3)]
+    >>> shown, cut = shown_facts(rows + [make_row("x", "p", "2")], 2)
+    >>> [r["article"] for r in shown], cut
+    (['a0', 'a1', 'a1'], True)
+    """
+    if isinstance(facts, Evidence):
+        return facts.shown_each(limit)
+    rows = list(facts)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["predicate"], str(row["object"])), []).append(row)
+    if all(len(group) <= limit for group in groups.values()):
+        return rows, False
+    kept = {id(row) for group in groups.values() for row in _shown_rows(group, limit)}
+    return [row for row in rows if id(row) in kept], True
 
 
 def _shown_rows(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:

@@ -847,3 +847,29 @@ def test_past_a_dense_core_of_hubs_the_page_fills_with_the_next_entities_that_fi
         "relations (cap: 500 relations, about 600 claims); 2 entities and 50 relations are "
         "left out."
     )
+
+
+def test_a_fact_past_the_cap_shows_the_cap_and_says_where_the_rest_are():
+    g = crowded_relation()
+    rows = [
+        claim("h", "annualOverdoseDeaths", "100", article=f"a{i:02}", object_is_entity=False)
+        for i in range(40)
+    ]
+    other = claim("h", "annualOverdoseDeaths", "200", object_is_entity=False)
+    g.nodes["h"]["facts"] = [*rows, other]
+    entity = blocks(html.render_html(g))["kg-data"]["entities"]["h"]
+    assert len(entity["facts"]) == 25 + 1 and entity["factsCut"] == 25
+    plain = blocks(html.render_html(crowded_relation()))["kg-data"]["entities"]["h"]
+    assert "factsCut" not in plain
+
+
+def test_facts_pick_the_same_claims_read_lazily_or_from_every_row(graph: KnowledgeGraph):
+    lazy = kg.graph.project(graph.store, ontology=graph.ontology)
+    full = kg.graph.project(graph.store, graph.claim_rows, ontology=graph.ontology)
+    cut = 0
+    for node, data in full.nodes(data=True):
+        picked, was_cut = kg.graph.shown_facts(data["facts"], 1)
+        unread, lazily_cut = kg.graph.shown_facts(lazy.nodes[node]["facts"], 1)
+        assert (list(unread), lazily_cut) == (picked, was_cut), node
+        cut += was_cut
+    assert cut  # some seed fact has two claims or more

@@ -497,6 +497,11 @@
         cards.push(el("p", "kg-meta", ["… and " + plural(n.factsLeftOut, "more fact") +
           " not on this page: kg show " + id + " lists them all."]));
       }
+      if (n.factsCut) {
+        cards.push(el("p", "kg-meta", ["Facts stated by more than " + n.factsCut +
+          " articles show " + n.factsCut + " of their claims here (the earliest of each " +
+          "source first): kg show " + id + " lists them all."]));
+      }
       panel.appendChild(section("Facts", n.facts.length + (n.factsLeftOut || 0),
                                 n.facts.length <= 6 || !incident.length, cards));
     }

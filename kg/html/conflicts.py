@@ -14,6 +14,7 @@ from kg.graph import (
     first_facts,
     predicates_of,
     shown_claims,
+    shown_facts,
     with_predicate,
 )
 from kg.html import views
@@ -72,10 +73,13 @@ def view_conflicts(
         if view is None:
             rows += facts
             continue
-        shown, _left_out = first_facts(facts, views.MAX_FACTS_SHOWN)
+        kept, _left_out = first_facts(facts, views.MAX_FACTS_SHOWN)
+        shown, _cut = shown_facts(kept, limit)
         rows += shown
-        # a shown value of a functional property conflicts with any other value of it
+        # a shown value of a functional property conflicts with any other value of it (each
+        # value compared on the claims a page would show of it)
         seen = {row["claim"] for row in shown}
         for predicate in sorted(predicates_of(shown) & functional):
-            rows += [f for f in with_predicate(facts, predicate) if f["claim"] not in seen]
+            others, _cut = shown_facts(with_predicate(facts, predicate), limit)
+            rows += [f for f in others if f["claim"] not in seen]
     return [c for c in find_conflicts(rows, ontology, graph) if c.kind != "compatible"]

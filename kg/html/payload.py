@@ -15,6 +15,7 @@ import networkx as nx
 from kg.graph import (
     first_facts,
     shown_claims,
+    shown_facts,
 )
 from kg.html import views
 from kg.html.conflicts import claim_key, view_conflicts
@@ -254,8 +255,9 @@ def page_payload(
     for node in sorted(graph):
         data = graph.nodes[node]
         style = styles[data.get("type", "Entity")]
-        shown_facts, facts_left_out = first_facts(data.get("facts", ()), views.MAX_FACTS_SHOWN)
-        facts = [add_claim(f) for f in shown_facts]
+        kept, facts_left_out = first_facts(data.get("facts", ()), views.MAX_FACTS_SHOWN)
+        shown, facts_cut = shown_facts(kept, views.MAX_CLAIMS_SHOWN_PER_EDGE)
+        facts = [add_claim(f) for f in shown]
         aliases = [a for a in data.get("aliases", ()) if a != data.get("label")]
         mentioned = list(data.get("articles", ()))
         tip = [str(data.get("label", node)), f"Type: {style.label}"]
@@ -301,6 +303,8 @@ def page_payload(
         }
         if facts_left_out:
             entities[node]["factsLeftOut"] = facts_left_out
+        if facts_cut:  # some fact has more claims than the page shows
+            entities[node]["factsCut"] = views.MAX_CLAIMS_SHOWN_PER_EDGE
 
     edges: list[dict[str, Any]] = []
     edge_data: dict[str, Any] = {}
