@@ -20,6 +20,11 @@ from kg.graph import (
 from kg.html import views
 from kg.ontology import Ontology
 
+#: A shown value of a functional property is compared with at most this many values of it (in
+#: value order): a hub of a million claims has thousands of values of some, each read from the
+#: store, and a page lists at most MAX_CONFLICTS conflicts.
+MAX_VALUES_COMPARED = 100
+
 
 def claim_key(row: Mapping[str, Any]) -> tuple[str, str, str, str, str, int]:
     """What identifies one claim row: its triple, article, speaker and quote offset."""
@@ -43,8 +48,9 @@ def view_conflicts(
     the view's are compared: every kind of conflict is between claims of one triple or, for a
     functional predicate, of one subject and predicate. So a page of a large graph reads the
     claims near what it shows, not all of them; conflicts without a claim in the view may be
-    left out; of a relation with more claims than a page shows, only the claims it shows
-    (:func:`kg.graph.shown_claims`) are compared.
+    left out; of a relation or fact with more claims than a page shows, only the claims it
+    shows (:func:`kg.graph.shown_claims`) are compared, and a shown value of a functional
+    property is compared with the first :data:`MAX_VALUES_COMPARED` values of it.
     """
     functional = {name for name, pred in ontology.predicates.items() if pred.functional}
     if view is None:
@@ -76,10 +82,11 @@ def view_conflicts(
         kept, _left_out = first_facts(facts, views.MAX_FACTS_SHOWN)
         shown, _cut = shown_facts(kept, limit)
         rows += shown
-        # a shown value of a functional property conflicts with any other value of it (each
-        # value compared on the claims a page would show of it)
+        # a shown value of a functional property conflicts with any other value of it: the
+        # first MAX_VALUES_COMPARED are compared, each on the claims a page would show of it
         seen = {row["claim"] for row in shown}
         for predicate in sorted(predicates_of(shown) & functional):
-            others, _cut = shown_facts(with_predicate(facts, predicate), limit)
+            values, _left_out = first_facts(with_predicate(facts, predicate), MAX_VALUES_COMPARED)
+            others, _cut = shown_facts(values, limit)
             rows += [f for f in others if f["claim"] not in seen]
     return [c for c in find_conflicts(rows, ontology, graph) if c.kind != "compatible"]

@@ -260,7 +260,7 @@ def _connections(graph: nx.MultiDiGraph) -> tuple[dict[str, int], dict[str, int]
         out = sum(map(len, targets.values()))
         edges += out
         relations[node] = out + sum(map(len, sources.values())) - len(targets.get(node, ()))
-        neighbours[node] = len(targets.keys() | sources.keys())
+        neighbours[node] = len(targets) + len(sources) - len(targets.keys() & sources.keys())
     return relations, neighbours, edges
 
 
