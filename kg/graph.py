@@ -369,10 +369,14 @@ def find_claims(
     if subject is None and predicate is None and obj is None and graph is None:
         return claim_rows(store)
     if subject is not None and predicate is not None and obj is not None:
-        asserted = store.quads_for_pattern(subject, predicate, obj, graph)
-        graphs = sorted(
-            {q.graph_name for q in asserted if isinstance(q.graph_name, ox.NamedNode)}, key=str
-        )
+        if isinstance(graph, ox.NamedNode):  # a look-up: 1.5 µs against 15 µs for a scan
+            graphs = [graph] if ox.Quad(subject, predicate, obj, graph) in store else []
+        else:
+            asserted = store.quads_for_pattern(subject, predicate, obj, graph)
+            graphs = sorted(
+                {q.graph_name for q in asserted if isinstance(q.graph_name, ox.NamedNode)},
+                key=str,
+            )
         # the claims with this object whose subject is this one: a hub entity may be the
         # subject of thousands of claims in one article, each costlier to read than to rule out
         nodes = [
