@@ -377,8 +377,11 @@ ONLY_LENIENT_TAKES = {
 }
 
 
+@pytest.mark.parametrize("check_beside", [True, False], ids=["checked beside", "strict"])
 @pytest.mark.parametrize("bad", ONLY_LENIENT_TAKES.values(), ids=ONLY_LENIENT_TAKES.keys())
-def test_what_only_a_lenient_parse_takes_is_refused_like_a_strict_load_does(tmp_path, bad):
+def test_what_only_a_lenient_parse_takes_is_refused_like_a_strict_load_does(
+    tmp_path, bad, check_beside
+):
     """The chunks are loaded leniently while a thread parses the file strictly: input the
     strict parser refuses is refused with its line in the file, the strict load's message."""
     from kg.errors import StoreError
@@ -394,7 +397,7 @@ def test_what_only_a_lenient_parse_takes_is_refused_like_a_strict_load_does(tmp_
         new_store().load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
     assert strict.value.lineno == 4000
     with pytest.raises(SyntaxError) as chunked:
-        load_nquads(new_store(), nquads, chunk_bytes=4096)
+        load_nquads(new_store(), nquads, chunk_bytes=4096, check_beside=check_beside)
     assert str(chunked.value) == f"{strict.value.msg} (kg.nq, line 4000)"
     with pytest.raises(StoreError, match=r"kg.nq: cannot parse \(Parser error at line 4000 "):
         kg.load(nquads)
@@ -411,8 +414,9 @@ def test_the_first_error_of_the_file_is_the_one_reported(tmp_path):
     nquads = tmp_path / "kg.nq"
     nquads.write_text("".join(lines))
     for chunk_bytes in (64, 4096, 1 << 20):
-        with pytest.raises(SyntaxError, match=r"Invalid IRI code point ' ' \(kg.nq, line 100\)$"):
-            load_nquads(new_store(), nquads, chunk_bytes=chunk_bytes)
+        for check_beside in (True, False):
+            with pytest.raises(SyntaxError, match=r"code point ' ' \(kg.nq, line 100\)$"):
+                load_nquads(new_store(), nquads, chunk_bytes, check_beside=check_beside)
 
 
 def test_a_lenient_load_of_valid_input_gives_the_quads_a_strict_load_gives(tmp_path):
@@ -433,7 +437,27 @@ def test_a_lenient_load_of_valid_input_gives_the_quads_a_strict_load_gives(tmp_p
     )
     whole = new_store()
     whole.load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-    chunked = new_store()
-    load_nquads(chunked, nquads, chunk_bytes=256)
-    assert len(whole) == 305
-    assert set(chunked) == set(whole)
+    for check_beside in (True, False):
+        chunked = new_store()
+        load_nquads(chunked, nquads, chunk_bytes=256, check_beside=check_beside)
+        assert len(whole) == 305
+        assert set(chunked) == set(whole)
+
+
+def test_on_one_core_the_chunks_are_loaded_strictly_with_no_thread(tmp_path, monkeypatch):
+    """Where the process may use one core only, a check beside the load would cost wall time
+    too: the chunks are then loaded strictly, and no check is started."""
+    from kg import store as kg_store
+
+    nquads = tmp_path / "kg.nq"
+    nquads.write_text("<urn:s> <urn:p> <urn:o> .\n<urn:s> <urn:p> <not an iri> .\n")
+    made = []
+    make = kg_store._StrictCheck.__init__
+    monkeypatch.setattr(
+        kg_store._StrictCheck, "__init__", lambda self, path: made.append(make(self, path))
+    )
+    for cores, checks in ((1, 0), (2, 1)):
+        monkeypatch.setattr(kg_store, "_cores", lambda cores=cores: cores)
+        with pytest.raises(SyntaxError, match=r"\(kg.nq, line 2\)$"):
+            kg_store.load_nquads(kg_store.new_store(), nquads)
+        assert len(made) == checks
