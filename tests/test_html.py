@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -780,6 +781,9 @@ def test_an_unread_relation_past_the_cap_reads_only_the_claims_it_shows(
         "articlesShown": 2,
         "command": "kg sources ifs partOf ministry-of-public-security",
     }
+    # the command the page names lists every claim
+    listed = CliRunner().invoke(main, shlex.split(edge["cut"]["command"])[1:])
+    assert listed.exit_code == 0 and ": 4 articles" in listed.output
     # the same claims as when every row is at hand (what kg build's page is made from)
     every = graph.evidence_graph.edges["ifs", "ministry-of-public-security", "partOf"]
     rows = list(every["claims"])
