@@ -583,9 +583,16 @@ class Evidence(Sequence[dict[str, Any]]):
                 if q.graph_name.value.startswith(ARTICLE_PREFIX)
             }
         graphs = [ox.NamedNode(ARTICLE_PREFIX + article) for article in articles]
-        if len(graphs) <= limit:  # few articles: read them all (and count)
-            rows = self._read()
-            return _shown_rows(rows, limit), len(rows)
+        if len(graphs) <= limit:  # few articles: read them all (and count), as _read would
+            # one look-up per article graph: at a million claims, finding the graphs that
+            # state a triple by scanning took 400 µs
+            rows = [
+                row
+                for graph in graphs
+                for row in find_claims(store, subject, predicate, obj, graph, self._articles)
+            ]
+            self._rows, self._store = sorted_rows(rows), None
+            return _shown_rows(self._rows, limit), len(self._rows)
         behind = []
         for graph in graphs:
             meta = _article_meta(store, graph, self._articles)
