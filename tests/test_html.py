@@ -232,6 +232,7 @@ def test_edges_carry_predicate_labels_widths_and_evidence(
     expected = graph.evidence_graph.edges["united-states", "ifs", "delisted"]
     assert edge["sources"] == expected["sources"] >= 2
     assert vis[delisted[0]]["width"] == 1 + 1.5 * (expected["sources"] - 1)
+    assert html.payload.edge_width(51) == html.payload.MAX_EDGE_WIDTH == 10  # a hub's relation
     quotes = {data["kg-data"]["claims"][i]["quote"] for i in edge["claims"]}
     assert quotes == {c["quote"] for c in expected["claims"]}
     first = data["kg-data"]["claims"][edge["claims"][0]]

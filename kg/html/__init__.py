@@ -4,7 +4,8 @@ This package is the only part of kg that imports pyvis. The page is generated fr
 projection (:func:`kg.graph.project`), so it shows exactly what the RDF says:
 
 - nodes coloured and shaped by ontology class (with a legend), sized by degree;
-- edge labels = predicate labels, edge width = distinct sources (agencies/outlets);
+- edge labels = predicate labels, edge width = distinct sources (agencies/outlets; at most
+  10 px, from 7 sources);
 - positions computed here (stress majorization, no randomness) with label overlaps removed,
   physics off; hubs held apart, no edge over an entity that is not its own, relation labels
   drawn only where they overlap nothing (the page script places them again on selection);
