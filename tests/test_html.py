@@ -171,6 +171,16 @@ def test_page_is_self_contained(seed_page: html.Page):
         assert f"'sha256-{digest}'" in csp
 
 
+def test_the_conflict_toggle_says_it_compares_the_claims_shown(seed_page: html.Page):
+    """A page compares the claims it shows (a relation or fact shows at most some of its
+    claims): the toggle says so and names the command that lists every conflict."""
+    label = re.search(
+        r'<label class="kg-check" title="([^"]*)"><input id="kg-conflicts"',
+        seed_page.html.decode(),
+    )
+    assert label and "claims this page shows" in label[1] and "kg conflicts" in label[1]
+
+
 def test_same_graph_gives_same_bytes(graph: KnowledgeGraph, seed_page: html.Page):
     again = html.page_from_store(
         graph.store,
