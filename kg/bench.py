@@ -542,8 +542,8 @@ def _exports_as_built(nq: Path) -> dict[str, Any]:
     timed for each format is serialising its fragments. The joined fragments are compared with
     the build's export as they come (untimed): they must be the same bytes. It runs in a
     process of its own: a build does not hold a loaded store beside its exports (at a million
-    claims, the 7 GB store and projection of the ``ours`` process slowed the same work by a
-    quarter)."""
+    claims, in the ``ours`` process holding the 7.6 GB store and projection, the TriG took
+    13.1 s against 8.1 s)."""
     from itertools import groupby
     from operator import attrgetter
 
