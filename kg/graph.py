@@ -580,7 +580,8 @@ class Evidence(Sequence[dict[str, Any]]):
             articles = {
                 q.graph_name.value[len(ARTICLE_PREFIX) :]
                 for q in store.quads_for_pattern(subject, predicate, obj, None)
-                if q.graph_name.value.startswith(ARTICLE_PREFIX)
+                if isinstance(q.graph_name, ox.NamedNode)
+                and q.graph_name.value.startswith(ARTICLE_PREFIX)
             }
         graphs = [ox.NamedNode(ARTICLE_PREFIX + article) for article in articles]
         if len(graphs) <= limit:  # few articles: read them all (and count), as _read would

@@ -226,7 +226,7 @@ class _StrictCheck:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.error: SyntaxError | OSError | None = None
+        self.error: BaseException | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._parse, name="kg-nquads-check", daemon=True)
 
@@ -242,12 +242,12 @@ class _StrictCheck:
         except SyntaxError as err:
             line = err.lineno or 1
             self.error = SyntaxError(f"{err.msg} ({self.path.name}, line {line})")
-        except OSError as err:
+        except BaseException as err:  # raised again by wait(): the load must not pass unchecked
             self.error = err
 
     def wait(self) -> None:
         """Wait for the whole file to be parsed; raise the first syntax error in it (or why it
-        could not be read)."""
+        could not be read, or whatever stopped the check)."""
         self._thread.join()
         if self.error is not None:
             raise self.error

@@ -431,7 +431,15 @@ def test_a_relation_with_more_claims_than_the_page_shows_says_how_many_and_where
         title = page.evaluate(f"kg.edges.get('{edge}').title")
         assert summary in title and "All of them: kg sources ifs partOf" in title
         page.evaluate("kg.showNode('ifs')")
-        assert "4 sources · 2 shown of 4 articles" in page.text_content("#kg-evidence")
+        assert "4 sources · 2 claims shown, from 2 of 4 articles" in page.text_content(
+            "#kg-evidence"
+        )
+        # the page says that its counts and filters are of the claims it shows
+        notes = " ".join(page.locator(".kg-note").all_text_contents())
+        assert "have more claims than this page shows: each shows 2" in notes
+        assert "claims shown, from" in page.text_content("#kg-caption")
+        page.select_option("#kg-filter-article", page.evaluate("kg.data.articles[0].id"))
+        assert "The filters test the claims this page shows" in page.text_content("#kg-status")
         opened.clean()
     finally:
         page.close()

@@ -461,3 +461,19 @@ def test_on_one_core_the_chunks_are_loaded_strictly_with_no_thread(tmp_path, mon
         with pytest.raises(SyntaxError, match=r"\(kg.nq, line 2\)$"):
             kg_store.load_nquads(kg_store.new_store(), nquads)
         assert len(made) == checks
+
+
+def test_a_check_that_fails_for_another_reason_fails_the_load(tmp_path, monkeypatch):
+    """Whatever stops the strict check beside a lenient load (not only a syntax error) is
+    raised by the load: the lenient chunks never pass unchecked."""
+    from kg import store as kg_store
+
+    nquads = tmp_path / "kg.nq"
+    nquads.write_text("<urn:s> <urn:p> <urn:o> .\n<urn:s> <urn:p> <not an iri> .\n")
+
+    def broken(**_kwargs: object) -> object:
+        raise ValueError("the check could not run")
+
+    monkeypatch.setattr(kg_store.ox, "parse", broken)
+    with pytest.raises(ValueError, match="the check could not run"):
+        kg_store.load_nquads(kg_store.new_store(), nquads, check_beside=True)

@@ -198,7 +198,11 @@
     if (labelState) { placeLabels(preferred); }
     $("kg-status").textContent = "Showing " + visibleNodes + " of " +
       plural(Object.keys(DATA.entities).length, "entity").replace("entitys", "entities") +
-      " and " + visibleEdges + " of " + plural(Object.keys(DATA.edges).length, "relation") + ".";
+      " and " + visibleEdges + " of " + plural(Object.keys(DATA.edges).length, "relation") + "." +
+      (claimFilterActive() && DATA.capped
+        ? " The filters test the claims this page shows: a relation or fact with more claims " +
+          "than it shows may have others that match (kg sources lists them all)."
+        : "");
   }
 
   [["kg-filter-predicate", "predicate"], ["kg-filter-article", "article"],
@@ -476,8 +480,10 @@
         var title = DATA.entities[e.from].label + " — " + e.label + " → " + DATA.entities[e.to].label;
         item.appendChild(el("summary", "", [el("span", "kg-relation-title", [title]),
           el("span", "kg-count", [plural(e.sources, "source") + " · " + (e.cut
-            ? e.claims.length + " shown of " + thousands(e.cut.claims || e.cut.articles) +
-              (e.cut.claims ? " claims" : " articles")
+            ? (e.cut.claims
+              ? e.claims.length + " of " + thousands(e.cut.claims) + " claims shown"
+              : plural(e.claims.length, "claim") + " shown, from " + e.cut.articlesShown +
+                " of " + thousands(e.cut.articles) + " articles")
             : plural(e.claims.length, "claim"))])]));
         var show = el("button", "kg-link kg-show", ["Show on the graph"]);
         show.type = "button";
@@ -498,8 +504,8 @@
           " not on this page: kg show " + id + " lists them all."]));
       }
       if (n.factsCut) {
-        cards.push(el("p", "kg-meta", ["Facts stated by more than " + n.factsCut +
-          " articles show " + n.factsCut + " of their claims here (the earliest of each " +
+        cards.push(el("p", "kg-meta", ["Facts with more than " + n.factsCut +
+          " claims show " + n.factsCut + " of them here (the earliest of each " +
           "source first): kg show " + id + " lists them all."]));
       }
       panel.appendChild(section("Facts", n.facts.length + (n.factsLeftOut || 0),

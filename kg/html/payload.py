@@ -406,10 +406,15 @@ def page_payload(
     speakers = sorted({c["speaker"] for c in claims if c["speaker"]})
     outlets = sorted({c["outlet"] for c in claims if c["outlet"]})
     agencies = sorted({c["agency"] for c in claims if c["agency"]})
+    capped_relations = sum(1 for e in edge_data.values() if "cut" in e)
+    capped_facts = sum(1 for e in entities.values() if "factsCut" in e)
+    notes = list(view.notes)
+    if capped_relations or capped_facts:
+        notes.append(_capped_note(capped_relations, capped_facts))
     data = {
         "title": title,
         "description": view.description,
-        "notes": view.notes,
+        "notes": notes,
         "caption": _caption(
             len(entities),
             len(edges),
@@ -417,7 +422,9 @@ def page_payload(
             article_ids,
             span,
             sum(1 for a in known.values() if not a.published),
+            shown=bool(capped_relations or capped_facts),
         ),
+        "capped": capped_relations + capped_facts,
         "focus": view.focus,
         "classes": [
             {
@@ -540,21 +547,45 @@ def _caption(
     article_ids: list[str],
     span: tuple[str, str] | None,
     undated: int = 0,
+    shown: bool = False,
 ) -> str:
-    """The page's one-line summary: counts, and when the articles were published.
+    """The page's one-line summary: counts, and when the articles were published; ``shown``
+    when some relation or fact has more claims than the page shows (the counts are of those
+    shown).
 
     >>> _caption(50, 97, 196, ["a", "b", "c"], ("2023", "2023-11"), undated=1)
     '50 entities · 97 relations · 196 claims from 3 articles published 2023 to 2023-11 (1 undated)'
+    >>> _caption(5, 95, 2081, ["a"], None, shown=True)
+    '5 entities · 95 relations · 2081 claims shown, from 1 article'
     """
     text = (
-        f"{entities} entities · {relations} relations · {claims} claims from "
-        f"{len(article_ids)} article{'s' if len(article_ids) != 1 else ''}"
+        f"{entities} entities · {relations} relations · {claims} claims"
+        + (" shown, from " if shown else " from ")
+        + f"{len(article_ids)} article{'s' if len(article_ids) != 1 else ''}"
     )
     if span:
         text += f" published {span[0]}" + (f" to {span[1]}" if span[1] != span[0] else "")
     if undated:
         text += f" ({undated} undated)"
     return text
+
+
+def _capped_note(relations: int, facts: int) -> str:
+    """What a page says when some relations or facts have more claims than it shows.
+
+    >>> _capped_note(64, 0)[:62]
+    '64 relations have more claims than this page shows: each shows'
+    """
+    parts = [f"{relations} relation{'s' if relations != 1 else ''}"] if relations else []
+    if facts:
+        parts.append(f"the facts of {facts} entit{'ies' if facts != 1 else 'y'}")
+    return (
+        f"{' and '.join(parts)} {'have' if relations != 1 or facts else 'has'} more claims than "
+        f"this page shows: each shows {views.MAX_CLAIMS_SHOWN_PER_EDGE}, the earliest of each "
+        "independent source first. The caption, the lists of articles, outlets and speakers, "
+        "and the filters count the claims shown; kg sources SUBJECT PREDICATE OBJECT (kg show "
+        "ENTITY for facts) lists them all."
+    )
 
 
 def _short(article: str) -> str:

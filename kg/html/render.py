@@ -97,7 +97,7 @@ def render_page(
     net.options = VIS_OPTIONS
     net.templateEnv, net.path = _environment(data), "graph.html.j2"
     page = str(net.generate_html(name="graph.html")).encode()
-    return Page(page, len(nodes), len(edges), len(data["claims"]), tuple(view.notes))
+    return Page(page, len(nodes), len(edges), len(data["claims"]), tuple(data["notes"]))
 
 
 def render_html(graph: nx.MultiDiGraph, **options: Any) -> bytes:
