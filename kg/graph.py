@@ -507,7 +507,7 @@ class Evidence(Sequence[dict[str, Any]]):
     (4, 'partOf')
     """
 
-    __slots__ = ("_articles", "_each", "_rows", "_shown", "_store", "_triples")
+    __slots__ = ("_articles", "_each", "_rows", "_shown", "_stating", "_store", "_triples")
 
     def __init__(
         self,
@@ -522,6 +522,8 @@ class Evidence(Sequence[dict[str, Any]]):
         self._rows: list[dict[str, Any]] | None = None
         self._shown: tuple[int, list[dict[str, Any]], int | None] | None = None
         self._each: tuple[int, list[dict[str, Any]], bool] | None = None
+        # the ids of the articles stating the triple, when :meth:`shown` read only some
+        self._stating: tuple[str, ...] | None = None
 
     def _read(self) -> list[dict[str, Any]]:
         if self._rows is None:
@@ -608,7 +610,22 @@ class Evidence(Sequence[dict[str, Any]]):
                 break
         total = None if len(shown) >= limit else len(shown)  # all read when under the limit
         self._shown = (limit, shown[:limit], total)
+        self._stating = tuple(by_id)
         return self._shown[1], total
+
+    def articles_behind(self, taken: set[str]) -> list[tuple[str, str, str]]:
+        """What :func:`articles_behind` gives for the articles in ``taken``: after
+        :meth:`shown` read only some claims, from each article's record, without the claims."""
+        if self._stating is None or self._store is None:
+            rows = self._read()
+            return articles_behind(rows, [row for row in rows if row["article"] in taken])
+        found = []
+        for article in self._stating:
+            if article not in taken:
+                graph = ox.NamedNode(ARTICLE_PREFIX + article)
+                meta = _article_meta(self._store, graph, self._articles)
+                found.append((article, meta["outlet"] or "", meta["published"] or ""))
+        return sorted(found)
 
     def shown_each(self, limit: int) -> tuple[list[dict[str, Any]], bool]:
         """What :func:`shown_facts` gives: :meth:`shown` of each triple, in the order of
@@ -1151,6 +1168,30 @@ def shown_claims(
         return claims.shown(limit, articles)
     rows = list(claims)
     return _shown_rows(rows, limit), len(rows)
+
+
+def articles_behind(
+    claims: Sequence[dict[str, Any]], shown: Iterable[dict[str, Any]]
+) -> list[tuple[str, str, str]]:
+    """(article, outlet, date published) of each article stating these claims that none of
+    the ``shown`` claims comes from, by article: what a page's filters test of a relation it
+    shows only some claims of. An unread :class:`Evidence` reads no claim for it.
+
+    >>> rows = [make_row("a", "p", "b", f"a{i}", outlet="voa", published=f"2024-0{i}")
+    ...         for i in (1, 2, 3)]
+    >>> articles_behind(rows, rows[:1])
+    [('a2', 'voa', '2024-02'), ('a3', 'voa', '2024-03')]
+    """
+    taken = {row["article"] for row in shown}
+    if isinstance(claims, Evidence) and not claims.loaded:
+        return claims.articles_behind(taken)
+    found: dict[str, tuple[str, str, str]] = {}
+    for row in claims:
+        if row["article"] not in taken:
+            found.setdefault(
+                row["article"], (row["article"], row["outlet"] or "", row.get("published") or "")
+            )
+    return sorted(found.values())
 
 
 def shown_facts(facts: Sequence[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], bool]:

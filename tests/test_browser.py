@@ -438,8 +438,16 @@ def test_a_relation_with_more_claims_than_the_page_shows_says_how_many_and_where
         notes = " ".join(page.locator(".kg-note").all_text_contents())
         assert "have more claims than this page shows: each shows 2" in notes
         assert "claims shown, from" in page.text_content("#kg-caption")
-        page.select_option("#kg-filter-article", page.evaluate("kg.data.articles[0].id"))
-        assert "The filters test the claims this page shows" in page.text_content("#kg-status")
+        # filtered by an article none of its shown claims comes from, the relation stays: an
+        # article stating it matches
+        other = page.evaluate(f"kg.data.edges['{edge}'].cut.others[0][0]")
+        shown_articles = page.evaluate(
+            f"kg.data.edges['{edge}'].claims.map(i => kg.data.claims[i].article)"
+        )
+        assert other not in shown_articles
+        page.select_option("#kg-filter-article", other)
+        assert page.evaluate(f"kg.edges.get('{edge}').hidden") is False
+        assert "kept when an article stating it matches" in page.text_content("#kg-status")
         opened.clean()
     finally:
         page.close()

@@ -746,6 +746,12 @@ def test_a_relation_past_the_cap_shows_the_earliest_claim_of_each_source_first()
     assert [c["article"] for c in shown[5:]] == [f"a{i:02}" for i in range(5, 25)]
     # the sources count every claim, and the page says how many it shows and where the rest are
     assert edge["sources"] == 5
+    # what the filters test of the 15 claims not shown: their articles' outlet and date
+    by_article = {c["article"]: c for c in g.edges["h", "us", "partOf"]["claims"]}
+    assert edge["cut"].pop("others") == [
+        [a, by_article[a]["outlet"], by_article[a]["published"]]
+        for a in (f"a{i:02}" for i in range(25, 40))
+    ]
     assert edge["cut"] == {
         "claims": 40,
         "articles": 40,
@@ -786,6 +792,8 @@ def test_an_unread_relation_past_the_cap_reads_only_the_claims_it_shows(
     shown = [data["claims"][i] for i in edge["claims"]]
     assert len(shown) == 2 and len({c["outlet"] or c["article"] for c in shown}) == 2
     assert edge["sources"] == evidence["sources"] == 4  # all its claims, not the two shown
+    others = edge["cut"].pop("others")  # the other articles' outlet and date, from records
+    assert not evidence["claims"].loaded
     assert edge["cut"] == {
         "claims": None,  # not counted: that would mean reading them
         "articles": 4,
@@ -800,6 +808,8 @@ def test_an_unread_relation_past_the_cap_reads_only_the_claims_it_shows(
     rows = list(every["claims"])
     picked, total = kg.graph.shown_claims(rows, 2)
     assert total == 4 and [c["quote"] for c in shown] == [c["quote"] for c in picked]
+    assert others == [list(a) for a in kg.graph.articles_behind(rows, picked)]
+    assert len(others) == 2 and {a[0] for a in others}.isdisjoint(c["article"] for c in shown)
 
 
 def test_shown_claims_pick_the_same_claims_read_lazily_or_from_every_row(graph: KnowledgeGraph):

@@ -158,7 +158,21 @@
       return false;
     }
     if (shown.predicate && e.predicate !== shown.predicate) { return false; }
-    return !claimFilterActive() || e.claims.some(claimPasses);
+    return !claimFilterActive() || e.claims.some(claimPasses) ||
+      // a relation past the cap: the articles of the claims not shown, by outlet and date
+      Boolean(e.cut && !shown.speaker && e.cut.others.some(articlePasses));
+  }
+
+  function articlePasses(a) {  // [article, outlet, published] of a claim not shown
+    if (shown.article && a[0] !== shown.article) { return false; }
+    if (shown.outlet && a[1] !== shown.outlet) { return false; }
+    if (shown.from || shown.to) {
+      if (!a[2]) { return false; }
+      var range = span(a[2]);
+      if (shown.from && range[1] < shown.from) { return false; }
+      if (shown.to && range[0] > shown.to) { return false; }
+    }
+    return true;
   }
 
   function nodeVisible(id, withEdge) {
@@ -200,8 +214,9 @@
       plural(Object.keys(DATA.entities).length, "entity").replace("entitys", "entities") +
       " and " + visibleEdges + " of " + plural(Object.keys(DATA.edges).length, "relation") + "." +
       (claimFilterActive() && DATA.capped
-        ? " The filters test the claims this page shows: a relation or fact with more claims " +
-          "than it shows may have others that match (kg sources lists them all)."
+        ? " A relation with more claims than this page shows is kept when an article stating " +
+          "it matches; by speaker, and for facts, the filters test the claims shown " +
+          "(kg sources lists them all)."
         : "");
   }
 

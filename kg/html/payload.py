@@ -13,6 +13,7 @@ from typing import Any
 import networkx as nx
 
 from kg.graph import (
+    articles_behind,
     first_facts,
     shown_claims,
     shown_facts,
@@ -326,6 +327,8 @@ def page_payload(
         cut = None
         if total is None or total > len(refs):
             cut = _cut(u, key, v, shown, total, data)
+            # what the filters test of the claims not shown: their articles' outlet and date
+            cut["others"] = [list(a) for a in articles_behind(data.get("claims", ()), shown)]
             weight[edge_id] = total or cut["articles"]  # (at least one claim per article)
         tip = [
             f"{name(u)} — {label} → {name(v)}",
@@ -582,9 +585,10 @@ def _capped_note(relations: int, facts: int) -> str:
     return (
         f"{' and '.join(parts)} {'have' if relations != 1 or facts else 'has'} more claims than "
         f"this page shows: each shows {views.MAX_CLAIMS_SHOWN_PER_EDGE}, the earliest of each "
-        "independent source first. The caption, the lists of articles, outlets and speakers, "
-        "and the filters count the claims shown; kg sources SUBJECT PREDICATE OBJECT (kg show "
-        "ENTITY for facts) lists them all."
+        "independent source first. The caption and the lists of articles, outlets and speakers "
+        "count the claims shown; the filters keep such a relation when an article stating it "
+        "matches (by speaker, and for facts, when a claim shown matches). kg sources SUBJECT "
+        "PREDICATE OBJECT (kg show ENTITY for facts) lists them all."
     )
 
 
