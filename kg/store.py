@@ -240,8 +240,7 @@ class _StrictCheck:
             while not self._stop.is_set() and deque(islice(quads, CHECK_BATCH), maxlen=1):
                 pass
         except SyntaxError as err:
-            line = err.lineno or 1
-            self.error = SyntaxError(f"{err.msg} ({self.path.name}, line {line})")
+            self.error = _at_line(err.msg, self.path, err.lineno or 1)
         except BaseException as err:  # raised again by wait(): the load must not pass unchecked
             self.error = err
 
@@ -266,7 +265,11 @@ def _in_file(err: SyntaxError, path: Path, offset: int) -> SyntaxError:
     with path.open("rb") as source:
         before = sum(block.count(b"\n") for block in _blocks(source, offset))
     line = (err.lineno or 1) + before
-    message = re.sub(r"\bline \d+", f"line {line}", err.msg, count=1)
+    return _at_line(re.sub(r"\bline \d+", f"line {line}", err.msg, count=1), path, line)
+
+
+def _at_line(message: str, path: Path, line: int) -> SyntaxError:
+    """A syntax error naming the file and line it is at."""
     return SyntaxError(f"{message} ({path.name}, line {line})")
 
 

@@ -812,6 +812,18 @@ def test_an_unread_relation_past_the_cap_reads_only_the_claims_it_shows(
     assert len(others) == 2 and {a[0] for a in others}.isdisjoint(c["article"] for c in shown)
 
 
+def test_an_evidence_gives_the_same_rows_whether_a_page_read_it_first(graph: KnowledgeGraph):
+    """A relation a page read in full (25 articles or fewer, one look-up per article) holds
+    the rows, in the order, a read of it alone gives: what a notebook sees does not depend on
+    whether a page was drawn first."""
+    drawn = kg.graph.project(graph.store, ontology=graph.ontology)
+    fresh = kg.graph.project(graph.store, ontology=graph.ontology)
+    for u, v, key, data in drawn.edges(keys=True, data=True):
+        kg.graph.shown_claims(data["claims"], 1000, data["articles"])
+        assert data["claims"].loaded
+        assert list(data["claims"]) == list(fresh.edges[u, v, key]["claims"]), (u, v, key)
+
+
 def test_shown_claims_pick_the_same_claims_read_lazily_or_from_every_row(graph: KnowledgeGraph):
     lazy = kg.graph.project(graph.store, ontology=graph.ontology)
     full = kg.graph.project(graph.store, graph.claim_rows, ontology=graph.ontology)

@@ -327,8 +327,6 @@ def page_payload(
         cut = None
         if total is None or total > len(refs):
             cut = _cut(u, key, v, shown, total, data)
-            # what the filters test of the claims not shown: their articles' outlet and date
-            cut["others"] = [list(a) for a in articles_behind(data.get("claims", ()), shown)]
             weight[edge_id] = total or cut["articles"]  # (at least one claim per article)
         tip = [
             f"{name(u)} — {label} → {name(v)}",
@@ -505,7 +503,8 @@ def _cut(
 ) -> dict[str, Any]:
     """What the page says of a relation whose claims it shows only some of: how many claims
     it has (None when not counted), how many articles state it and how many of them the
-    claims shown come from, and the command that lists them all.
+    claims shown come from, the command that lists them all, and what its filters test of the
+    claims not shown: their articles' outlet and date (:func:`kg.graph.articles_behind`).
 
     >>> from kg.graph import make_row
     >>> cut = _cut("ifs", "partOf", "mps", [make_row("ifs", "partOf", "mps")], None,
@@ -513,12 +512,14 @@ def _cut(
     >>> cut["articles"], cut["articlesShown"], cut["command"]
     (2, 1, 'kg sources ifs partOf mps')
     """
-    articles = data.get("articles") or {c["article"] for c in data.get("claims", ())}
+    claims = data.get("claims", ())
+    articles = data.get("articles") or {c["article"] for c in claims}
     return {
         "claims": total,
         "articles": len(articles),
         "articlesShown": len({c["article"] for c in shown}),
         "command": shlex.join(["kg", "sources", subject, predicate, obj]),
+        "others": [list(a) for a in articles_behind(claims, shown)],
     }
 
 
