@@ -535,7 +535,7 @@ def assemble(
     reaches (an entity edit changes the head, not what most articles reach). Otherwise
     everything is checked, as one graph.
     """
-    from kg.oxquads import OxTerms, article_graph
+    from kg.oxquads import OxTerms, article_graph, relations
     from kg.rdf import (
         Terms,
         article_graph_quads,
@@ -543,6 +543,7 @@ def assemble(
         claims_by_article,
         default_graph_quads,
         ontology_graph_quads,
+        relation_quads,
     )
     from kg.store import to_oxigraph
 
@@ -571,6 +572,14 @@ def assemble(
     if exports:
         for fmt, data in head_fragments.items():
             out.pieces[fmt].append(data)
+    # the relations (in the default graph), after the head (as in kg.rdf.iter_quads): made
+    # again at every build (0.1 s at 100k claims; hashing what they are made from costs as much).
+    # Local shapes read no claim predicate, all these triples hold: they are not checked.
+    relation_ox = relations(curation.claims, ox_terms)
+    out.quads += len(relation_ox)
+    if exports and relation_ox:
+        for fmt, data in fragments_of(relation_ox, prefixes).items():
+            out.pieces[fmt].append(data)
     shapes_path = cache.root / "ontology" / "shapes.ttl"
     local = shacl and shapes_path.is_file() and shapes_are_local(shapes_path, ontology.predicates)
     about = DefaultStatements(curation, terms)
@@ -581,6 +590,7 @@ def assemble(
     if shacl:
         if not local:
             out.shacl_quads.extend(head())
+            out.shacl_quads.extend(relation_quads(curation.claims, terms))
             head_checked = True
         else:
             default_key = cache.key("shacl-default", head_fragments["nq"])

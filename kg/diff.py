@@ -4,7 +4,8 @@ The graph built from ``data/`` now is compared with an export (by default ``expo
 committed in git, else as on disk). Claims are compared by (article, subject, predicate, object,
 speaker), so a moved quote is a change, not a removal plus an addition; every claim shows the
 article it comes from. Entity and article statements of the default graph are compared as
-triples; the ontology graph is summarised by counts.
+triples (its relations are the claims' triples: a claim's change says whether its triple is new
+or gone); the ontology graph is summarised by counts.
 
 >>> import tempfile, kg
 >>> with tempfile.TemporaryDirectory() as out:
@@ -36,7 +37,12 @@ if TYPE_CHECKING:
 CLAIM_FIELDS = ("quote", "start", "end", "certainty", "date", "valid_from", "valid_until", "note")
 DEFAULT_BASE = Path("exports") / "kg.nq"
 
-_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+# the default graph's records; its relations (triples between two entities: kg.rdf.relation_quads)
+# are the claims' triples, which the claims' changes say ("new", "gone")
+_TRIPLES = """CONSTRUCT { ?s ?p ?o } WHERE {
+  ?s ?p ?o
+  FILTER(!(STRSTARTS(STR(?s), STR(entity:)) && STRSTARTS(STR(?o), STR(entity:)) && isIRI(?o)))
+}"""
 _ONTOLOGY_TRIPLES = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
 _LABELS = "SELECT ?e ?l WHERE { ?e rdfs:label ?l }"
 

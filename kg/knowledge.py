@@ -807,7 +807,7 @@ class KnowledgeGraph:
 
         >>> import kg
         >>> kg.load().query("ASK { entity:ifs kg:partOf ?x }")
-        QueryResult(kind='ask', variables=[], rows=[], boolean=False, triples=[])
+        QueryResult(kind='ask', variables=[], rows=[], boolean=True, triples=[])
         """
         named = named_queries().get(source)
         if named is not None:  # entity names ("Matt Miller") to ids before they are bound

@@ -17,6 +17,8 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -103,6 +105,14 @@ def article_graph(article_id: str, claims: list[Claim], terms: OxTerms) -> list[
     for iri, claim in sorted(pairs, key=lambda pair: pair[0]):
         _claim(out, claim, iri, graph, terms, nodes)  # type: ignore[arg-type]
     return out
+
+
+def relations(claims: Iterable[Claim], terms: OxTerms) -> list[ox.Quad]:
+    """The relations in the default graph (see :func:`kg.rdf.relation_quads`)."""
+    return [
+        ox.Quad(terms.entity(s), terms.of(terms.rdf.kg(p)), terms.entity(o))  # type: ignore[arg-type]
+        for s, p, o in rdf.stated_relations(claims)
+    ]
 
 
 def _claim(

@@ -2,8 +2,10 @@
 
 Entities, articles and the ontology's own statements sit in the default graph and the ontology
 graph; each article has a named graph (its IRI) holding the triples it supports and one claim node
-per (triple, speaker) with the quote as W3C Web Annotation selectors. Background knowledge (facts
-no article states) sits in a graph of its own, :data:`BACKGROUND_GRAPH`, never in an article's.
+per (triple, speaker) with the quote as W3C Web Annotation selectors. The default graph also
+holds each relation between two entities that some article's graph holds, once
+(:func:`relation_quads`): an index to walk, never a source. Background knowledge (facts no
+article states) sits in a graph of its own, :data:`BACKGROUND_GRAPH`, never in an article's.
 
 >>> from kg.curation import load_curation
 >>> quads = list(iter_quads(load_curation()))
@@ -14,7 +16,7 @@ True
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import TypeAlias
 
@@ -162,13 +164,14 @@ class Terms:
 
 def iter_quads(curation: Curation, ontology: Ontology | None = None) -> Iterator[Quad]:
     """Every quad of the dataset, in the order the exports are written: the default graph
-    (:func:`default_graph_quads`), the ontology graph, each article's graph
-    (:func:`article_graph_quads`) in the order of article ids, then the background graph
-    (:func:`background_graph_quads`)."""
+    (:func:`default_graph_quads`), the ontology graph, the relations (:func:`relation_quads`,
+    in the default graph), each article's graph (:func:`article_graph_quads`) in the order of
+    article ids, then the background graph (:func:`background_graph_quads`)."""
     onto = ontology or load_ontology()
     terms = Terms()
     yield from default_graph_quads(curation, terms)
     yield from _ontology_quads(onto)
+    yield from relation_quads(curation.claims, terms)
     by_article = claims_by_article(curation)
     for article_id in sorted(by_article):
         yield from article_graph_quads(article_id, by_article[article_id], terms)
@@ -196,6 +199,32 @@ def article_quads(article: Article, terms: Terms) -> Iterator[Quad]:
 def ontology_graph_quads(onto: Ontology) -> Iterator[Quad]:
     """The ontology's statements, in its own graph (see :data:`ONTOLOGY_GRAPH`)."""
     return _ontology_quads(onto)
+
+
+def stated_relations(claims: Iterable[Claim]) -> list[tuple[str, str, str]]:
+    """(subject, predicate, object) ids of each relation between two entities that the claims
+    state (a value is not a relation), once, sorted: the relations of :func:`relation_quads`.
+
+    >>> from kg.curation import load_curation
+    >>> ("ifs", "partOf", "ministry-of-public-security") in stated_relations(load_curation().claims)
+    True
+    """
+    return sorted(
+        {(c.subject, c.predicate, c.object) for c in claims if not isinstance(c.object, Value)}
+    )
+
+
+def relation_quads(claims: Iterable[Claim], terms: Terms) -> Iterator[Quad]:
+    """Each relation between two entities that the claims state, once, in the default graph, in
+    the order of :func:`stated_relations`.
+
+    They are an index for walking the graph (neighbours, 2-hop, paths): in the article graphs an
+    edge is read once per article stating it, and a hub's edges fill hundreds of thousands of
+    quads. They are never evidence: who says so, in which words and how surely (an alleged or
+    denied claim's relation is here too) is in the article graphs, and ``GRAPH ?g`` never
+    matches the default graph."""
+    for subject, predicate, obj in stated_relations(claims):
+        yield terms.entity(subject), terms.kg(predicate), terms.entity(obj), None
 
 
 def background_graph_quads(curation: Curation, terms: Terms) -> Iterator[Quad]:

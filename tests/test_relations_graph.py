@@ -1,0 +1,179 @@
+"""The relations in the default graph: each relation between two entities that an article's graph
+holds, once, and nothing else (no value, no background fact), never a source."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+import kg
+from kg import bench
+from kg.knowledge import KnowledgeGraph
+from kg.rdf import BACKGROUND_GRAPH
+from kg.synth import synthesize
+
+ENTITY = "https://kg.example/entity/"
+DEFAULT = ox.DefaultGraph()
+IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
+
+
+def _relations(store: ox.Store) -> list[tuple[str, str, str]]:
+    """The default graph's triples between two entities."""
+    return [
+        (q.subject.value, q.predicate.value, q.object.value)
+        for q in store.quads_for_pattern(None, None, None, DEFAULT)
+        if q.subject.value.startswith(ENTITY)
+        and isinstance(q.object, ox.NamedNode)
+        and q.object.value.startswith(ENTITY)
+    ]
+
+
+def _stated_between_entities(store: ox.Store) -> set[tuple[str, str, str]]:
+    """Every triple between two entities in a graph that has an identifier (an article's)."""
+    articles = {q.subject for q in store.quads_for_pattern(None, IDENTIFIER, None)}
+    return {
+        (q.subject.value, q.predicate.value, q.object.value)
+        for q in store
+        if q.graph_name in articles
+        and isinstance(q.object, ox.NamedNode)
+        and q.subject.value.startswith(ENTITY)
+        and q.object.value.startswith(ENTITY)
+    }
+
+
+def _check(graph: KnowledgeGraph) -> list[tuple[str, str, str]]:
+    relations = _relations(graph.store)
+    assert relations, "the default graph has no relation"
+    assert len(set(relations)) == len(relations)
+    assert set(relations) == _stated_between_entities(graph.store)
+    return relations
+
+
+def test_it_holds_each_relation_an_article_states_once_and_nothing_else(
+    graph: KnowledgeGraph,
+) -> None:
+    relations = _check(graph)
+    # several articles state the IFS is part of the ministry: the relations graph has it once
+    part_of = (
+        f"{ENTITY}ifs",
+        "https://kg.example/ontology#partOf",
+        f"{ENTITY}ministry-of-public-security",
+    )
+    assert relations.count(part_of) == 1
+    assert len(graph.sources("ifs", "partOf", "ministry-of-public-security")) >= 2
+    # a background fact no article states is not a relation
+    background = [
+        (q.subject.value, q.predicate.value, q.object.value)
+        for q in graph.store.quads_for_pattern(
+            None, None, None, ox.NamedNode(str(BACKGROUND_GRAPH))
+        )
+        if q.subject.value.startswith(ENTITY) and q.object.value.startswith(ENTITY)
+    ]
+    assert (f"{ENTITY}san-francisco", part_of[1], f"{ENTITY}california") in background
+    assert not set(background) & set(relations)
+
+
+def test_every_relation_has_sources_and_the_graph_is_never_one(graph: KnowledgeGraph) -> None:
+    for s, p, o in _relations(graph.store):
+        names = (s.removeprefix(ENTITY), p.rsplit("#", 1)[1], o.removeprefix(ENTITY))
+        sources = graph.sources(*names)
+        assert sources, names
+        assert all(row["article"] in graph.articles for row in sources), names
+
+
+def test_the_committed_exports_hold_the_relations(root: Path, graph: KnowledgeGraph) -> None:
+    exported = kg.load(root / "exports" / "kg.nq", root=root)
+    assert _relations(exported.store) == _relations(graph.store)
+
+
+def test_the_readme_example_walks_two_relations(root: Path, graph: KnowledgeGraph) -> None:
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    examples = [
+        block
+        for block in re.findall(r"```sparql\n(.*?)```", readme, re.S)
+        if "GRAPH" not in block and "entity:ifs" in block
+    ]
+    assert examples
+    for text in examples:
+        found = {row["far"] for row in graph.sparql(text).rows}
+        plain = graph.sparql(bench.TWO_HOP_TEXTBOOK, e=f"{ENTITY}ifs", max_rows=None).rows
+        assert found == {row["n2"] for row in plain}
+        assert len(found) > 5
+
+
+def test_a_relation_goes_when_its_last_claim_goes(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    synthesize(root, claims=200, seed=5)
+    kg.build(root, "exports")
+    before = kg.load(root / "exports" / "kg.nq", root=root)
+    once = {}  # a relation stated by one claim: (s, p, o) -> its claims file
+    for s, p, o in _relations(before.store):
+        rows = before.sources(s.removeprefix(ENTITY), p.rsplit("#", 1)[1], o.removeprefix(ENTITY))
+        if len(rows) == 1:
+            once[(s, p, o)] = rows[0]
+    assert once
+    (s, p, o), row = sorted(once.items())[0]
+    claims = root / "data" / "claims" / f"{row['article']}.yaml"
+    text = claims.read_text(encoding="utf-8")
+    records = re.split(r"(?m)^(?=- subject:)", text)
+    subject, obj = s.removeprefix(ENTITY), o.removeprefix(ENTITY)
+    kept = [
+        r
+        for r in records
+        if not (
+            re.search(rf'(?m)^- subject: "?{re.escape(subject)}"?$', r)
+            and re.search(rf'(?m)^  predicate: "?{re.escape(p.rsplit("#", 1)[1])}"?$', r)
+            and re.search(rf'(?m)^  object: "?{re.escape(obj)}"?$', r)
+        )
+    ]
+    assert len(kept) == len(records) - 1
+    claims.write_text("".join(kept), encoding="utf-8")
+    kg.build(root, "exports")  # incremental
+    kg.build(root, "exports-full", full=True)
+    after = kg.load(root / "exports" / "kg.nq", root=root)
+    assert (s, p, o) not in _relations(after.store)
+    assert len(_relations(after.store)) == len(_relations(before.store)) - 1
+    _check(after)
+    for name in ("kg.nq", "kg.trig", "kg.jsonld"):
+        assert (root / "exports" / name).read_bytes() == (root / "exports-full" / name).read_bytes()
+    shutil.rmtree(root)
+
+
+@pytest.mark.parametrize("claims", [300])
+def test_a_synthetic_corpus_has_its_relations_too(tmp_path: Path, claims: int) -> None:
+    root = tmp_path / "corpus"
+    synthesize(root, claims=claims, seed=3)
+    _check(kg.load(root=root))
+
+
+def test_who_says_so_written_plainly_names_articles_only(graph: KnowledgeGraph) -> None:
+    """``GRAPH ?g`` never matches the default graph: the relations are never a source."""
+    rows = graph.sparql(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { entity:united-states kg:delisted entity:ifs } }"
+    ).rows
+    assert len(rows) >= 3
+    assert all(str(row["g"]).startswith("https://kg.example/article/") for row in rows)
+    assert len(rows) == len(
+        {row["article"] for row in graph.sources("united-states", "delisted", "ifs")}
+    )
+
+
+def test_a_relation_asked_without_a_graph_is_answered(graph: KnowledgeGraph) -> None:
+    rows = graph.sparql("SELECT ?whole WHERE { entity:ifs kg:partOf ?whole }").rows
+    assert [str(row["whole"]) for row in rows] == [f"{ENTITY}ministry-of-public-security"]
+
+
+def test_the_build_makes_the_relations_the_reference_makes(graph: KnowledgeGraph) -> None:
+    from kg.curation import load_curation
+    from kg.oxquads import OxTerms, relations
+    from kg.rdf import Terms, relation_quads
+    from kg.store import to_oxigraph
+
+    claims = load_curation().claims
+    made = relations(claims, OxTerms())
+    assert made == to_oxigraph(relation_quads(claims, Terms()))
+    assert len(made) == len(_relations(graph.store))
