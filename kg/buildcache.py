@@ -492,7 +492,8 @@ def shapes_are_local(shapes_path: Path, claim_predicates: Iterable[str]) -> bool
     """Whether every shape reads only what one article's graph and the default graph say about
     the nodes it mentions, so that checking each article's graph on its own finds exactly what
     checking the union finds: every target is ``sh:targetClass``, no shape uses SPARQL, and no
-    path is a claim predicate (several article graphs may state the same entity's claims).
+    path is a claim predicate (several article graphs may state the same entity's claims) or its
+    ``rel:`` form (the default graph's relations are made from every article's claims).
 
     >>> from kg.ontology import default_root, load_ontology
     >>> root = default_root()
@@ -502,14 +503,14 @@ def shapes_are_local(shapes_path: Path, claim_predicates: Iterable[str]) -> bool
     from rdflib import Graph
     from rdflib.namespace import SH
 
-    from kg.ontology import KG
+    from kg.ontology import KG, REL
 
     shapes = Graph().parse(shapes_path, format="turtle")
     others = (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.sparql, SH.target)
     if any(True for p in others for _ in shapes.triples((None, p, None))):
         return False
     paths = set(shapes.objects(None, SH.path))
-    return not paths & {KG[name] for name in claim_predicates}
+    return not paths & {space[name] for name in claim_predicates for space in (KG, REL)}
 
 
 def assemble(
@@ -574,7 +575,7 @@ def assemble(
             out.pieces[fmt].append(data)
     # the relations (in the default graph), after the head (as in kg.rdf.iter_quads): made
     # again at every build (0.1 s at 100k claims; hashing what they are made from costs as much).
-    # Local shapes read no claim predicate, all these triples hold: they are not checked.
+    # Local shapes read no rel: predicate, all these triples hold: they are not checked.
     relation_ox = relations(curation.claims, ox_terms)
     out.quads += len(relation_ox)
     if exports and relation_ox:

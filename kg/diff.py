@@ -37,12 +37,9 @@ if TYPE_CHECKING:
 CLAIM_FIELDS = ("quote", "start", "end", "certainty", "date", "valid_from", "valid_until", "note")
 DEFAULT_BASE = Path("exports") / "kg.nq"
 
-# the default graph's records; its relations (triples between two entities: kg.rdf.relation_quads)
-# are the claims' triples, which the claims' changes say ("new", "gone")
-_TRIPLES = """CONSTRUCT { ?s ?p ?o } WHERE {
-  ?s ?p ?o
-  FILTER(!(STRSTARTS(STR(?s), STR(entity:)) && STRSTARTS(STR(?o), STR(entity:)) && isIRI(?o)))
-}"""
+# the default graph's records; its relations (kg.rdf.relation_quads) are the claims' triples,
+# which the claims' changes say ("new", "gone")
+_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(!STRSTARTS(STR(?p), STR(rel:))) }"
 _ONTOLOGY_TRIPLES = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
 _LABELS = "SELECT ?e ?l WHERE { ?e rdfs:label ?l }"
 

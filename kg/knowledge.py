@@ -806,7 +806,7 @@ class KnowledgeGraph:
         (:func:`kg.sparql.stream_query`) and what was written is returned.
 
         >>> import kg
-        >>> kg.load().query("ASK { entity:ifs kg:partOf ?x }")
+        >>> kg.load().query("ASK { entity:ifs rel:partOf ?x }")
         QueryResult(kind='ask', variables=[], rows=[], boolean=True, triples=[])
         """
         named = named_queries().get(source)

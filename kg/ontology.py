@@ -30,6 +30,10 @@ from kg.errors import OntologyError
 BASE_IRI = os.environ.get("KG_BASE_IRI", "https://kg.example/")
 
 KG = Namespace("https://kg.example/ontology#")
+#: The relations of the default graph: ``entity:a rel:partOf entity:b`` says that some article's
+#: graph holds ``entity:a kg:partOf entity:b`` (stated, alleged, denied: see its claims), not that
+#: a is part of b (see :func:`kg.rdf.relation_quads`).
+REL = Namespace("https://kg.example/relation#")
 SCHEMA = Namespace("https://schema.org/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 WD = Namespace("http://www.wikidata.org/entity/")
@@ -37,6 +41,7 @@ GEONAMES = Namespace("https://sws.geonames.org/")
 
 PREFIXES: dict[str, str] = {
     "kg": str(KG),
+    "rel": str(REL),
     "entity": f"{BASE_IRI}entity/",
     "article": f"{BASE_IRI}article/",
     "claim": f"{BASE_IRI}claim/",

@@ -3,9 +3,10 @@
 Entities, articles and the ontology's own statements sit in the default graph and the ontology
 graph; each article has a named graph (its IRI) holding the triples it supports and one claim node
 per (triple, speaker) with the quote as W3C Web Annotation selectors. The default graph also
-holds each relation between two entities that some article's graph holds, once
-(:func:`relation_quads`): an index to walk, never a source. Background knowledge (facts no
-article states) sits in a graph of its own, :data:`BACKGROUND_GRAPH`, never in an article's.
+says, once, of each relation between two entities that some article's graph holds, that it is
+stated (:func:`relation_quads`, ``rel:`` predicates): an index to walk, never a source.
+Background knowledge (facts no article states) sits in a graph of its own,
+:data:`BACKGROUND_GRAPH`, never in an article's.
 
 >>> from kg.curation import load_curation
 >>> quads = list(iter_quads(load_curation()))
@@ -41,6 +42,7 @@ from kg.ontology import (
     GEONAMES,
     KG,
     OA,
+    REL,
     SCHEMA,
     WD,
     Ontology,
@@ -126,6 +128,7 @@ class Terms:
         self._entities: dict[str, URIRef] = {}
         self._articles: dict[str, URIRef] = {}
         self._kg: dict[str, URIRef] = {}
+        self._rel: dict[str, URIRef] = {}
         self._literals: dict[object, Literal] = {}
 
     def entity(self, ident: str) -> URIRef:
@@ -145,6 +148,13 @@ class Terms:
         node = self._kg.get(name)
         if node is None:
             node = self._kg[name] = KG[name]
+        return node
+
+    def rel(self, name: str) -> URIRef:
+        """The ``rel:`` predicate of a claim predicate (see :func:`relation_quads`)."""
+        node = self._rel.get(name)
+        if node is None:
+            node = self._rel[name] = REL[name]
         return node
 
     def literal(self, value: DateValue | str | int) -> Literal:
@@ -216,15 +226,18 @@ def stated_relations(claims: Iterable[Claim]) -> list[tuple[str, str, str]]:
 
 def relation_quads(claims: Iterable[Claim], terms: Terms) -> Iterator[Quad]:
     """Each relation between two entities that the claims state, once, in the default graph, in
-    the order of :func:`stated_relations`.
+    the order of :func:`stated_relations`, with its predicate in the ``rel:`` namespace
+    (:data:`kg.ontology.REL`): ``entity:a rel:partOf entity:b`` says that an article's graph
+    holds ``entity:a kg:partOf entity:b``, not that a is part of b. A claim may be alleged or
+    denied, and a dataset's default graph asserts what it holds: the claims' own predicates stay
+    in the article graphs.
 
     They are an index for walking the graph (neighbours, 2-hop, paths): in the article graphs an
     edge is read once per article stating it, and a hub's edges fill hundreds of thousands of
-    quads. They are never evidence: who says so, in which words and how surely (an alleged or
-    denied claim's relation is here too) is in the article graphs, and ``GRAPH ?g`` never
-    matches the default graph."""
+    quads. They are never evidence: who says so, in which words and how surely is in the article
+    graphs, and ``GRAPH ?g`` never matches the default graph."""
     for subject, predicate, obj in stated_relations(claims):
-        yield terms.entity(subject), terms.kg(predicate), terms.entity(obj), None
+        yield terms.entity(subject), terms.rel(predicate), terms.entity(obj), None
 
 
 def background_graph_quads(curation: Curation, terms: Terms) -> Iterator[Quad]:

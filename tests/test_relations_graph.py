@@ -1,5 +1,6 @@
 """The relations in the default graph: each relation between two entities that an article's graph
-holds, once, and nothing else (no value, no background fact), never a source."""
+holds, once, under its ``rel:`` predicate, and nothing else (no value, no background fact, no
+claim predicate), never a source."""
 
 from __future__ import annotations
 
@@ -17,19 +18,27 @@ from kg.rdf import BACKGROUND_GRAPH
 from kg.synth import synthesize
 
 ENTITY = "https://kg.example/entity/"
+KG = "https://kg.example/ontology#"
+REL = "https://kg.example/relation#"
 DEFAULT = ox.DefaultGraph()
 IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
 
 
 def _relations(store: ox.Store) -> list[tuple[str, str, str]]:
-    """The default graph's triples between two entities."""
-    return [
-        (q.subject.value, q.predicate.value, q.object.value)
-        for q in store.quads_for_pattern(None, None, None, DEFAULT)
-        if q.subject.value.startswith(ENTITY)
-        and isinstance(q.object, ox.NamedNode)
-        and q.object.value.startswith(ENTITY)
-    ]
+    """The default graph's triples between two entities, their rel: predicates as the claims'
+    (it has no other: checked)."""
+    found = []
+    for q in store.quads_for_pattern(None, None, None, DEFAULT):
+        if not (
+            q.subject.value.startswith(ENTITY)
+            and isinstance(q.object, ox.NamedNode)
+            and q.object.value.startswith(ENTITY)
+        ):
+            assert not q.predicate.value.startswith(REL), q
+            continue
+        assert q.predicate.value.startswith(REL), q
+        found.append((q.subject.value, KG + q.predicate.value[len(REL) :], q.object.value))
+    return found
 
 
 def _stated_between_entities(store: ox.Store) -> set[tuple[str, str, str]]:
@@ -58,11 +67,7 @@ def test_it_holds_each_relation_an_article_states_once_and_nothing_else(
 ) -> None:
     relations = _check(graph)
     # several articles state the IFS is part of the ministry: the relations graph has it once
-    part_of = (
-        f"{ENTITY}ifs",
-        "https://kg.example/ontology#partOf",
-        f"{ENTITY}ministry-of-public-security",
-    )
+    part_of = (f"{ENTITY}ifs", f"{KG}partOf", f"{ENTITY}ministry-of-public-security")
     assert relations.count(part_of) == 1
     assert len(graph.sources("ifs", "partOf", "ministry-of-public-security")) >= 2
     # a background fact no article states is not a relation
@@ -79,7 +84,7 @@ def test_it_holds_each_relation_an_article_states_once_and_nothing_else(
 
 def test_every_relation_has_sources_and_the_graph_is_never_one(graph: KnowledgeGraph) -> None:
     for s, p, o in _relations(graph.store):
-        names = (s.removeprefix(ENTITY), p.rsplit("#", 1)[1], o.removeprefix(ENTITY))
+        names = (s.removeprefix(ENTITY), p.removeprefix(KG), o.removeprefix(ENTITY))
         sources = graph.sources(*names)
         assert sources, names
         assert all(row["article"] in graph.articles for row in sources), names
@@ -162,9 +167,15 @@ def test_who_says_so_written_plainly_names_articles_only(graph: KnowledgeGraph) 
     )
 
 
-def test_a_relation_asked_without_a_graph_is_answered(graph: KnowledgeGraph) -> None:
-    rows = graph.sparql("SELECT ?whole WHERE { entity:ifs kg:partOf ?whole }").rows
+def test_a_relation_asked_without_a_graph_is_answered_as_stated(graph: KnowledgeGraph) -> None:
+    """The default graph says a relation is stated (rel:), never asserts a claim's triple: an
+    alleged or denied claim is not a fact."""
+    rows = graph.sparql("SELECT ?whole WHERE { entity:ifs rel:partOf ?whole }").rows
     assert [str(row["whole"]) for row in rows] == [f"{ENTITY}ministry-of-public-security"]
+    assert not graph.sparql("ASK { ?s kg:involvedIn ?o }").boolean
+    assert graph.sparql("ASK { ?s rel:involvedIn ?o }").boolean
+    denied = graph.claims(predicate="involvedIn")
+    assert any(c["certainty"] == "denied" for c in denied)
 
 
 def test_the_build_makes_the_relations_the_reference_makes(graph: KnowledgeGraph) -> None:
