@@ -574,7 +574,7 @@ def assemble(
         for fmt, data in head_fragments.items():
             out.pieces[fmt].append(data)
     # the relations (in the default graph), after the head (as in kg.rdf.iter_quads): made
-    # again at every build (0.1 s at 100k claims; hashing what they are made from costs as much).
+    # again from the claims at every build (0.25 s of CPU at 100k claims), never stale.
     # Local shapes read no rel: predicate, all these triples hold: they are not checked.
     relation_ox = relations(curation.claims, ox_terms)
     out.quads += len(relation_ox)

@@ -109,17 +109,26 @@ def _json(term: Any) -> dict[str, str]:
     return found
 
 
+def _text(value: str) -> str:
+    """XML text escaped as pyoxigraph escapes it (quotes too), so a streamed answer has the
+    bytes of the engine's own."""
+    return escape(value, _QUOTES)
+
+
+_QUOTES = {"'": "&apos;", '"': "&quot;"}
+
+
 def _xml(name: str, term: Any) -> str:
     if isinstance(term, ox.NamedNode):
-        inner = f"<uri>{escape(term.value)}</uri>"
+        inner = f"<uri>{_text(term.value)}</uri>"
     elif isinstance(term, ox.BlankNode):
-        inner = f"<bnode>{escape(term.value)}</bnode>"
+        inner = f"<bnode>{_text(term.value)}</bnode>"
     elif term.language:
-        inner = f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        inner = f"<literal xml:lang={quoteattr(term.language)}>{_text(term.value)}</literal>"
     elif term.datatype.value != f"{_XSD}string":
-        inner = f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        inner = f"<literal datatype={quoteattr(term.datatype.value)}>{_text(term.value)}</literal>"
     else:
-        inner = f"<literal>{escape(term.value)}</literal>"
+        inner = f"<literal>{_text(term.value)}</literal>"
     return f"<binding name={quoteattr(name)}>{inner}</binding>"
 
 

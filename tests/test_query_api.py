@@ -503,6 +503,7 @@ def test_sparql_binds_variables_the_select_does_not_project(graph):
 def test_every_named_query_runs_on_the_seed_data(graph):
     params = {
         "as-of": {"day": "2022-01-01"},
+        "two-hop": {"entity": "ifs"},
         "sources": {"s": "ifs", "p": "partOf", "o": "Ministry of Public Security"},
     }
     for name in named_queries():

@@ -34,6 +34,7 @@ RUNAWAY = (
 )
 PARAMS = {
     "as-of": {"day": "2022-01-01"},
+    "two-hop": {"entity": "ifs"},
     "sources": {"s": "ifs", "p": "partOf", "o": "ministry-of-public-security"},
 }
 
@@ -185,3 +186,26 @@ def test_json_output_is_one_document(graph: KnowledgeGraph) -> None:
     )
     assert result.exit_code == 0
     assert len(json.loads(result.stdout)["results"]["bindings"]) == 3
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xml"])
+def test_streamed_values_with_quotes_and_markup_match_the_engine(
+    graph: KnowledgeGraph, fmt: str
+) -> None:
+    """Apostrophes, quotes, markup and ampersands in values and IRIs are escaped as the engine
+    escapes them."""
+    text = (
+        "SELECT ?v ?w WHERE { VALUES (?v ?w) { "
+        '("China\'s \\"x\\" <y> & z" <urn:x:a\'b&c>) ("l"@en-GB 12) } }'
+    )
+    formats = {
+        "csv": ox.QueryResultsFormat.CSV,
+        "tsv": ox.QueryResultsFormat.TSV,
+        "json": ox.QueryResultsFormat.JSON,
+        "xml": ox.QueryResultsFormat.XML,
+    }
+    out = io.BytesIO()
+    stream_query(graph.store, text, fmt, out, max_rows=10**9)
+    expected = graph.store.query(text, prefixes=PREFIXES).serialize(format=formats[fmt])
+    assert out.getvalue() == expected
+    assert b"China" in expected

@@ -188,3 +188,18 @@ def test_the_build_makes_the_relations_the_reference_makes(graph: KnowledgeGraph
     made = relations(claims, OxTerms())
     assert made == to_oxigraph(relation_quads(claims, Terms()))
     assert len(made) == len(_relations(graph.store))
+
+
+def test_the_two_hop_query_reaches_what_the_article_graphs_reach(graph: KnowledgeGraph) -> None:
+    rows = graph.query_named("two-hop", entity="ifs")
+    hops = {str(row["other"]): row["hops"] for row in rows}
+    assert len(hops) == len(rows)  # each entity once, at its least distance
+    plain = graph.sparql(bench.TWO_HOP_TEXTBOOK, e=f"{ENTITY}ifs", max_rows=None).rows
+    near = {
+        o if s == f"{ENTITY}ifs" else s
+        for s, _p, o in _relations(graph.store)
+        if f"{ENTITY}ifs" in (s, o)
+    } - {f"{ENTITY}ifs"}
+    assert {e for e, h in hops.items() if h == 1} == near
+    assert set(hops) == near | {str(row["n2"]) for row in plain}
+    assert all(row["otherLabel"] for row in rows)

@@ -39,6 +39,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 #: Parameters the named queries need (or accept) for a meaningful run.
 PARAMS = {
     "as-of": {"day": "2022-01-01"},
+    "two-hop": {"entity": "ifs"},
     "sources": {"s": "ifs", "p": "partOf", "o": "ministry-of-public-security"},
 }
 

@@ -255,6 +255,7 @@ PARAMS = {
     "part-of": {"entity": "ifs"},
     "sources": {"s": "ifs", "p": "partOf", "o": "ministry-of-public-security"},
     "timeline": {"entity": "ifs"},
+    "two-hop": {"entity": "ifs"},
     "who-said-what": {"speaker": "matthew-miller"},
 }
 
