@@ -31,8 +31,8 @@ BASE_IRI = os.environ.get("KG_BASE_IRI", "https://kg.example/")
 
 KG = Namespace("https://kg.example/ontology#")
 #: The relations of the default graph: ``entity:a rel:partOf entity:b`` says that some article's
-#: graph holds ``entity:a kg:partOf entity:b`` (stated, alleged, denied: see its claims), not that
-#: a is part of b (see :func:`kg.rdf.relation_quads`).
+#: graph holds a claim of ``entity:a kg:partOf entity:b`` (stated, alleged, hedged or denied: see
+#: its claims), not that a is part of b (see :func:`kg.rdf.relation_quads`).
 REL = Namespace("https://kg.example/relation#")
 SCHEMA = Namespace("https://schema.org/")
 OA = Namespace("http://www.w3.org/ns/oa#")

@@ -228,9 +228,9 @@ def relation_quads(claims: Iterable[Claim], terms: Terms) -> Iterator[Quad]:
     """Each relation between two entities that the claims state, once, in the default graph, in
     the order of :func:`stated_relations`, with its predicate in the ``rel:`` namespace
     (:data:`kg.ontology.REL`): ``entity:a rel:partOf entity:b`` says that an article's graph
-    holds ``entity:a kg:partOf entity:b``, not that a is part of b. A claim may be alleged or
-    denied, and a dataset's default graph asserts what it holds: the claims' own predicates stay
-    in the article graphs.
+    holds a claim of ``entity:a kg:partOf entity:b``, however sure (stated, alleged, hedged or
+    denied), not that a is part of b: a dataset's default graph asserts what it holds, so the
+    claims' own predicates stay in the article graphs (:func:`relation_declarations`).
 
     They are an index for walking the graph (neighbours, 2-hop, paths): in the article graphs an
     edge is read once per article stating it, and a hub's edges fill hundreds of thousands of
@@ -351,11 +351,47 @@ def _article_quads(article: Article, terms: Terms) -> Iterator[Quad]:
 
 
 def _ontology_quads(onto: Ontology) -> Iterator[Quad]:
-    """The ontology's statements without blank nodes, so SPARQL users can read labels."""
+    """The ontology's statements without blank nodes, so SPARQL users can read labels, and
+    what each ``rel:`` predicate of the default graph's relations means
+    (:func:`relation_declarations`)."""
     graph = Graph().parse(onto.path, format="turtle")
     triples = [t for t in graph if not any(isinstance(term, BNode) for term in t)]
+    triples += relation_declarations(onto)
     for s, p, o in sorted(triples, key=lambda t: tuple(term.n3() for term in t)):
         yield s, p, o, ONTOLOGY_GRAPH
+
+
+def relation_declarations(onto: Ontology) -> list[tuple[Node, Node, Node]]:
+    """For each predicate that links two entities, its ``rel:`` form (see
+    :func:`relation_quads`): a property whose label says "claimed" and whose comment says that
+    an article's claim of it may be stated, alleged, hedged or denied. Never a sub-property of
+    the claim's own predicate: that would assert what only an article claims.
+
+    >>> from kg.ontology import load_ontology
+    >>> declared = {(str(s), str(p)): str(o) for s, p, o in relation_declarations(load_ontology())}
+    >>> declared["https://kg.example/relation#partOf", str(RDFS.label)]
+    'part of (claimed)'
+    """
+    triples: list[tuple[Node, Node, Node]] = []
+    for name, predicate in sorted(onto.predicates.items()):
+        if predicate.kind != "object":
+            continue
+        node = REL[name]
+        triples += [
+            (node, RDF.type, RDF.Property),
+            (node, RDFS.label, Literal(f"{predicate.label} (claimed)")),
+            (
+                node,
+                RDFS.comment,
+                Literal(
+                    f"Some article's graph holds a claim that the subject {predicate.label} the "
+                    f"object (kg:{name}), however sure: stated, approximate, alleged, hedged or "
+                    "denied. Who says so, in which words and how surely is in the article graphs."
+                ),
+            ),
+            (node, RDFS.seeAlso, KG[name]),
+        ]
+    return triples
 
 
 def _article_graph(article_id: str, claims: list[Claim], terms: Terms) -> Iterator[Quad]:

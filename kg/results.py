@@ -110,8 +110,8 @@ def _json(term: Any) -> dict[str, str]:
 
 
 def _text(value: str) -> str:
-    """XML text escaped as pyoxigraph escapes it (quotes too), so a streamed answer has the
-    bytes of the engine's own."""
+    """XML text or attribute value escaped as pyoxigraph escapes it (quotes too), so a streamed
+    answer has the bytes of the engine's own."""
     return escape(value, _QUOTES)
 
 
@@ -124,9 +124,9 @@ def _xml(name: str, term: Any) -> str:
     elif isinstance(term, ox.BlankNode):
         inner = f"<bnode>{_text(term.value)}</bnode>"
     elif term.language:
-        inner = f"<literal xml:lang={quoteattr(term.language)}>{_text(term.value)}</literal>"
+        inner = f'<literal xml:lang="{_text(term.language)}">{_text(term.value)}</literal>'
     elif term.datatype.value != f"{_XSD}string":
-        inner = f"<literal datatype={quoteattr(term.datatype.value)}>{_text(term.value)}</literal>"
+        inner = f'<literal datatype="{_text(term.datatype.value)}">{_text(term.value)}</literal>'
     else:
         inner = f"<literal>{_text(term.value)}</literal>"
     return f"<binding name={quoteattr(name)}>{inner}</binding>"

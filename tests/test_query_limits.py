@@ -192,11 +192,12 @@ def test_json_output_is_one_document(graph: KnowledgeGraph) -> None:
 def test_streamed_values_with_quotes_and_markup_match_the_engine(
     graph: KnowledgeGraph, fmt: str
 ) -> None:
-    """Apostrophes, quotes, markup and ampersands in values and IRIs are escaped as the engine
-    escapes them."""
+    """Apostrophes, quotes, markup and ampersands in values, IRIs and datatypes are escaped as
+    the engine escapes them."""
     text = (
         "SELECT ?v ?w WHERE { VALUES (?v ?w) { "
-        '("China\'s \\"x\\" <y> & z" <urn:x:a\'b&c>) ("l"@en-GB 12) } }'
+        '("China\'s \\"x\\" <y> & z" <urn:x:a\'b&c>) ("l"@en-GB 12) '
+        '("x"^^<urn:t\'q> <urn:y>) } }'
     )
     formats = {
         "csv": ox.QueryResultsFormat.CSV,

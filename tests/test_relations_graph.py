@@ -82,7 +82,7 @@ def test_it_holds_each_relation_an_article_states_once_and_nothing_else(
     assert not set(background) & set(relations)
 
 
-def test_every_relation_has_sources_and_the_graph_is_never_one(graph: KnowledgeGraph) -> None:
+def test_every_relation_has_an_article_claiming_it(graph: KnowledgeGraph) -> None:
     for s, p, o in _relations(graph.store):
         names = (s.removeprefix(ENTITY), p.removeprefix(KG), o.removeprefix(ENTITY))
         sources = graph.sources(*names)
@@ -156,15 +156,18 @@ def test_a_synthetic_corpus_has_its_relations_too(tmp_path: Path, claims: int) -
 
 
 def test_who_says_so_written_plainly_names_articles_only(graph: KnowledgeGraph) -> None:
-    """``GRAPH ?g`` never matches the default graph: the relations are never a source."""
+    """Asked of every graph, what links two entities comes from the articles alone: the rel:
+    relations are in no named graph, and the claims' predicates in no default graph."""
     rows = graph.sparql(
-        "SELECT DISTINCT ?g WHERE { GRAPH ?g { entity:united-states kg:delisted entity:ifs } }"
+        "SELECT DISTINCT ?g ?p WHERE { GRAPH ?g { entity:united-states ?p entity:ifs } }"
     ).rows
-    assert len(rows) >= 3
+    assert {str(row["p"]) for row in rows} == {f"{KG}delisted"}
     assert all(str(row["g"]).startswith("https://kg.example/article/") for row in rows)
-    assert len(rows) == len(
-        {row["article"] for row in graph.sources("united-states", "delisted", "ifs")}
-    )
+    sources = graph.sources("united-states", "delisted", "ifs")
+    assert len(rows) == len({row["article"] for row in sources}) >= 3
+    assert not graph.sparql(
+        "ASK { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?p), STR(rel:))) }"
+    ).boolean
 
 
 def test_a_relation_asked_without_a_graph_is_answered_as_stated(graph: KnowledgeGraph) -> None:
@@ -195,11 +198,37 @@ def test_the_two_hop_query_reaches_what_the_article_graphs_reach(graph: Knowledg
     hops = {str(row["other"]): row["hops"] for row in rows}
     assert len(hops) == len(rows)  # each entity once, at its least distance
     plain = graph.sparql(bench.TWO_HOP_TEXTBOOK, e=f"{ENTITY}ifs", max_rows=None).rows
-    near = {
+    near = {  # from the article graphs, not from the relations the query walks
         o if s == f"{ENTITY}ifs" else s
-        for s, _p, o in _relations(graph.store)
+        for s, _p, o in _stated_between_entities(graph.store)
         if f"{ENTITY}ifs" in (s, o)
     } - {f"{ENTITY}ifs"}
     assert {e for e, h in hops.items() if h == 1} == near
     assert set(hops) == near | {str(row["n2"]) for row in plain}
     assert all(row["otherLabel"] for row in rows)
+
+
+def test_the_ontology_graph_says_what_a_rel_property_means(graph: KnowledgeGraph) -> None:
+    """Each rel: property is declared as claimed, however sure, and never as a sub-property of
+    the claim's predicate (which would assert what an article only claims)."""
+    rows = graph.sparql(
+        "SELECT ?label ?comment ?see WHERE { GRAPH <https://kg.example/ontology> {"
+        " rel:implicatedInAbuseOf rdfs:label ?label ; rdfs:comment ?comment ; rdfs:seeAlso ?see"
+        " } }"
+    ).rows
+    assert len(rows) == 1
+    assert str(rows[0]["label"]).endswith("(claimed)")
+    assert "alleged" in str(rows[0]["comment"]) and "denied" in str(rows[0]["comment"])
+    assert str(rows[0]["see"]) == f"{KG}implicatedInAbuseOf"
+    assert not graph.sparql(
+        "ASK { GRAPH ?o { ?r rdfs:subPropertyOf ?p FILTER(STRSTARTS(STR(?r), STR(rel:))) } }"
+    ).boolean
+    used = {p for _s, p, _o in _relations(graph.store)}
+    declared = {
+        KG + str(row["r"])[len(REL) :]
+        for row in graph.sparql(
+            "SELECT ?r WHERE { GRAPH ?o { ?r a rdf:Property }"
+            " FILTER(STRSTARTS(STR(?r), STR(rel:))) }"
+        ).rows
+    }
+    assert used <= declared
