@@ -3,8 +3,9 @@
 Entities, articles and the ontology's own statements sit in the default graph and the ontology
 graph; each article has a named graph (its IRI) holding the triples it supports and one claim node
 per (triple, speaker) with the quote as W3C Web Annotation selectors. The default graph also
-says, once, of each relation between two entities that some article's graph holds, that it is
-stated (:func:`relation_quads`, ``rel:`` predicates): an index to walk, never a source.
+says, once, of each relation between two entities that some article's graph holds, that an
+article claims it, however sure (:func:`relation_quads`, ``rel:`` predicates): an index to walk,
+never a source.
 Background knowledge (facts no article states) sits in a graph of its own,
 :data:`BACKGROUND_GRAPH`, never in an article's.
 
