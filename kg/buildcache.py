@@ -545,6 +545,7 @@ def assemble(
         default_graph_quads,
         ontology_graph_quads,
         relation_quads,
+        stated_relations,
     )
     from kg.store import to_oxigraph
 
@@ -576,10 +577,10 @@ def assemble(
     # the relations (in the default graph), after the head (as in kg.rdf.iter_quads): made
     # again from the claims at every build (0.25 s of CPU at 100k claims), never stale.
     # Local shapes read no rel: predicate, all these triples hold: they are not checked.
-    relation_ox = relations(curation.claims, ox_terms)
-    out.quads += len(relation_ox)
-    if exports and relation_ox:
-        for fmt, data in fragments_of(relation_ox, prefixes).items():
+    stated = stated_relations(curation.claims)
+    out.quads += len(stated)
+    if exports and stated:
+        for fmt, data in fragments_of(relations(stated, ox_terms), prefixes).items():
             out.pieces[fmt].append(data)
     shapes_path = cache.root / "ontology" / "shapes.ttl"
     local = shacl and shapes_path.is_file() and shapes_are_local(shapes_path, ontology.predicates)
@@ -591,7 +592,7 @@ def assemble(
     if shacl:
         if not local:
             out.shacl_quads.extend(head())
-            out.shacl_quads.extend(relation_quads(curation.claims, terms))
+            out.shacl_quads.extend(relation_quads(stated, terms))
             head_checked = True
         else:
             default_key = cache.key("shacl-default", head_fragments["nq"])

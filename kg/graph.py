@@ -601,8 +601,8 @@ class Evidence(Sequence[dict[str, Any]]):
         for graph in graphs:
             meta = _article_meta(store, graph, self._articles)
             article = _id(graph) or ""
-            row = {"article": article, "outlet": meta["outlet"], "agency": meta["agency"]}
-            behind.append((article, source_key(row), meta["published"] or "", graph))
+            key = source_key({**meta, "article": article})
+            behind.append((article, key, meta["published"] or "", graph))
         by_id = {article: graph for article, _source, _published, graph in behind}
         shown: list[dict[str, Any]] = []
         for article in _picked_articles(b[:3] for b in behind):

@@ -182,7 +182,7 @@ def iter_quads(curation: Curation, ontology: Ontology | None = None) -> Iterator
     terms = Terms()
     yield from default_graph_quads(curation, terms)
     yield from _ontology_quads(onto)
-    yield from relation_quads(curation.claims, terms)
+    yield from relation_quads(stated_relations(curation.claims), terms)
     by_article = claims_by_article(curation)
     for article_id in sorted(by_article):
         yield from article_graph_quads(article_id, by_article[article_id], terms)
@@ -225,9 +225,9 @@ def stated_relations(claims: Iterable[Claim]) -> list[tuple[str, str, str]]:
     )
 
 
-def relation_quads(claims: Iterable[Claim], terms: Terms) -> Iterator[Quad]:
-    """Each relation between two entities that the claims state, once, in the default graph, in
-    the order of :func:`stated_relations`, with its predicate in the ``rel:`` namespace
+def relation_quads(stated: Iterable[tuple[str, str, str]], terms: Terms) -> Iterator[Quad]:
+    """The relations :func:`stated_relations` gives, each in the default graph with its
+    predicate in the ``rel:`` namespace
     (:data:`kg.ontology.REL`): ``entity:a rel:partOf entity:b`` says that an article's graph
     holds a claim of ``entity:a kg:partOf entity:b``, however sure (stated, alleged, hedged or
     denied), not that a is part of b: a dataset's default graph asserts what it holds, so the
@@ -237,7 +237,7 @@ def relation_quads(claims: Iterable[Claim], terms: Terms) -> Iterator[Quad]:
     edge is read once per article stating it, and a hub's edges fill hundreds of thousands of
     quads. They are never evidence: who says so, in which words and how surely is in the article
     graphs, and ``GRAPH ?g`` never matches the default graph."""
-    for subject, predicate, obj in stated_relations(claims):
+    for subject, predicate, obj in stated:
         yield terms.entity(subject), terms.rel(predicate), terms.entity(obj), None
 
 

@@ -184,12 +184,12 @@ def test_a_relation_asked_without_a_graph_is_answered_as_stated(graph: Knowledge
 def test_the_build_makes_the_relations_the_reference_makes(graph: KnowledgeGraph) -> None:
     from kg.curation import load_curation
     from kg.oxquads import OxTerms, relations
-    from kg.rdf import Terms, relation_quads
+    from kg.rdf import Terms, relation_quads, stated_relations
     from kg.store import to_oxigraph
 
-    claims = load_curation().claims
-    made = relations(claims, OxTerms())
-    assert made == to_oxigraph(relation_quads(claims, Terms()))
+    stated = stated_relations(load_curation().claims)
+    made = relations(stated, OxTerms())
+    assert made == to_oxigraph(relation_quads(stated, Terms()))
     assert len(made) == len(_relations(graph.store))
 
 

@@ -139,17 +139,9 @@
 
   function claimPasses(index) {
     var c = DATA.claims[index];
-    if (shown.article && c.article !== shown.article) { return false; }
-    if (shown.outlet && c.outlet !== shown.outlet) { return false; }
     if (shown.speaker === "-" && c.speaker) { return false; }
     if (shown.speaker && shown.speaker !== "-" && c.speaker !== shown.speaker) { return false; }
-    if (shown.from || shown.to) {
-      if (!c.published) { return false; }
-      var range = span(c.published);
-      if (shown.from && range[1] < shown.from) { return false; }
-      if (shown.to && range[0] > shown.to) { return false; }
-    }
-    return true;
+    return articlePasses([c.article, c.outlet, c.published]);
   }
 
   function edgeVisible(id) {
@@ -163,7 +155,7 @@
       Boolean(e.cut && !shown.speaker && e.cut.others.some(articlePasses));
   }
 
-  function articlePasses(a) {  // [article, outlet, published] of a claim not shown
+  function articlePasses(a) {  // [article, outlet, published] of a claim
     if (shown.article && a[0] !== shown.article) { return false; }
     if (shown.outlet && a[1] !== shown.outlet) { return false; }
     if (shown.from || shown.to) {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -283,11 +283,6 @@ def _edges_to(graph: nx.MultiDiGraph, node: str, others: set[str]) -> list[tuple
         found += [(node, other, key) for key in succ.get(other, ())]
         found += [(other, node, key) for key in pred.get(other, ())]
     return found
-
-
-def incident_edges(graph: nx.MultiDiGraph, node: str) -> Iterable[tuple[str, str, str]]:
-    yield from graph.out_edges(node, keys=True)
-    yield from ((u, v, k) for u, v, k in graph.in_edges(node, keys=True) if u != v)
 
 
 def _fact_estimate(graph: nx.MultiDiGraph, node: str) -> int:
