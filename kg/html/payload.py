@@ -311,7 +311,6 @@ def page_payload(
     edge_data: dict[str, Any] = {}
     pair_count = Counter(tuple(sorted((u, v))) for u, v in graph.edges())
     pair_seen: Counter[tuple[str, ...]] = Counter()
-    weight: dict[str, int] = {}  # how many claims a relation has, where the page shows fewer
     ordered = sorted(graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
     for index, (u, v, key, data) in enumerate(ordered):
         edge_id = f"e{index}"
@@ -327,7 +326,6 @@ def page_payload(
         cut = None
         if total is None or total > len(refs):
             cut = _cut(u, key, v, shown, total, data)
-            weight[edge_id] = total or cut["articles"]  # (at least one claim per article)
         tip = [
             f"{name(u)} — {label} → {name(v)}",
             f"{len(refs)} claim{'s' if len(refs) != 1 else ''} from {sources} independent "
@@ -376,7 +374,7 @@ def page_payload(
     edges.sort(
         key=lambda e: (
             -edge_data[e["id"]]["sources"],
-            -weight.get(e["id"], len(edge_data[e["id"]]["claims"])),
+            -_claim_weight(edge_data[e["id"]]),
             int(e["id"][1:]),
         )
     )
@@ -523,9 +521,21 @@ def _cut(
     }
 
 
+def _claim_weight(edge: Mapping[str, Any]) -> int:
+    """How many claims a relation has (the page's script weighs it alike: claimWeight): those
+    it shows, or, where it shows fewer, all of them (at least one per article).
+
+    >>> cut = {"claims": None, "articles": 9}
+    >>> _claim_weight({"claims": [0, 1]}), _claim_weight({"claims": [0], "cut": cut})
+    (2, 9)
+    """
+    cut = edge.get("cut")
+    return cut["claims"] or cut["articles"] if cut else len(edge["claims"])
+
+
 def _cut_summary(cut: Mapping[str, Any], shown: int, sources: int) -> str:
     """The line of a relation's tooltip that says how many of its claims the page shows
-    (the page script says the same in the evidence panel).
+    (the page script says the same in the evidence panel: cutSummary).
 
     >>> _cut_summary({"claims": None, "articles": 2540, "articlesShown": 25}, 25, 37)
     '25 claims shown, from 25 of the 2,540 articles stating this (37 independent sources)'
