@@ -493,7 +493,8 @@ def shapes_are_local(shapes_path: Path, claim_predicates: Iterable[str]) -> bool
     the nodes it mentions, so that checking each article's graph on its own finds exactly what
     checking the union finds: every target is ``sh:targetClass``, no shape uses SPARQL, and no
     path is a claim predicate (several article graphs may state the same entity's claims) or its
-    ``rel:`` form (the default graph's relations are made from every article's claims).
+    ``rel:`` form or ``rel:neighbour`` (the default graph's relations are made from every
+    article's claims).
 
     >>> from kg.ontology import default_root, load_ontology
     >>> root = default_root()
@@ -503,14 +504,15 @@ def shapes_are_local(shapes_path: Path, claim_predicates: Iterable[str]) -> bool
     from rdflib import Graph
     from rdflib.namespace import SH
 
-    from kg.ontology import KG, REL
+    from kg.ontology import KG, NEIGHBOUR, REL
 
     shapes = Graph().parse(shapes_path, format="turtle")
     others = (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.sparql, SH.target)
     if any(True for p in others for _ in shapes.triples((None, p, None))):
         return False
     paths = set(shapes.objects(None, SH.path))
-    return not paths & {space[name] for name in claim_predicates for space in (KG, REL)}
+    read = {space[name] for name in claim_predicates for space in (KG, REL)}
+    return not paths & (read | {REL[NEIGHBOUR]})
 
 
 def assemble(
@@ -545,7 +547,7 @@ def assemble(
         default_graph_quads,
         ontology_graph_quads,
         relation_quads,
-        stated_relations,
+        relation_triples,
     )
     from kg.store import to_oxigraph
 
@@ -577,10 +579,10 @@ def assemble(
     # the relations (in the default graph), after the head (as in kg.rdf.iter_quads): made
     # again from the claims at every build (0.25 s of CPU at 100k claims), never stale.
     # Local shapes read no rel: predicate, all these triples hold: they are not checked.
-    stated = stated_relations(curation.claims)
-    out.quads += len(stated)
-    if exports and stated:
-        for fmt, data in fragments_of(relations(stated, ox_terms), prefixes).items():
+    related = relation_triples(curation.claims)
+    out.quads += len(related)
+    if exports and related:
+        for fmt, data in fragments_of(relations(related, ox_terms), prefixes).items():
             out.pieces[fmt].append(data)
     shapes_path = cache.root / "ontology" / "shapes.ttl"
     local = shacl and shapes_path.is_file() and shapes_are_local(shapes_path, ontology.predicates)
@@ -592,7 +594,7 @@ def assemble(
     if shacl:
         if not local:
             out.shacl_quads.extend(head())
-            out.shacl_quads.extend(relation_quads(stated, terms))
+            out.shacl_quads.extend(relation_quads(related, terms))
             head_checked = True
         else:
             default_key = cache.key("shacl-default", head_fragments["nq"])

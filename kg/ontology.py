@@ -34,6 +34,10 @@ KG = Namespace("https://kg.example/ontology#")
 #: graph holds a claim of ``entity:a kg:partOf entity:b`` (stated, alleged, hedged or denied: see
 #: its claims), not that a is part of b (see :func:`kg.rdf.relation_quads`).
 REL = Namespace("https://kg.example/relation#")
+#: The ``rel:`` name of the default graph's symmetric link: ``entity:a rel:neighbour entity:b``
+#: whenever some relation links a to b or b to a (see :func:`kg.rdf.relation_triples`). No claim
+#: predicate may take it.
+NEIGHBOUR = "neighbour"
 SCHEMA = Namespace("https://schema.org/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 WD = Namespace("http://www.wikidata.org/entity/")
@@ -256,6 +260,11 @@ def _load(path: Path, _status: tuple[int, ...]) -> Ontology:
             synonyms=tuple(sorted(str(w) for w in graph.objects(prop, SKOS.altLabel))),
             transitive=OWL.TransitiveProperty in types,
             figure=(prop, KG.figure, Literal(True)) in graph,
+        )
+    if NEIGHBOUR in predicates:
+        raise OntologyError(
+            f"{path}: kg:{NEIGHBOUR} is a name kg keeps for rel:{NEIGHBOUR} (the default graph's"
+            " link between any two related entities): give the predicate another name"
         )
     for pred in predicates.values():
         for cls in (pred.domain, pred.range if pred.kind == "object" else None):

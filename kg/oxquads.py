@@ -107,11 +107,11 @@ def article_graph(article_id: str, claims: list[Claim], terms: OxTerms) -> list[
     return out
 
 
-def relations(stated: Iterable[tuple[str, str, str]], terms: OxTerms) -> list[ox.Quad]:
+def relations(triples: Iterable[tuple[str, str, str]], terms: OxTerms) -> list[ox.Quad]:
     """The relations in the default graph (see :func:`kg.rdf.relation_quads`)."""
     return [
         ox.Quad(terms.entity(s), terms.of(terms.rdf.rel(p)), terms.entity(o))  # type: ignore[arg-type]
-        for s, p, o in stated
+        for s, p, o in triples
     ]
 
 

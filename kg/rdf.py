@@ -42,6 +42,7 @@ from kg.ontology import (
     BASE_IRI,
     GEONAMES,
     KG,
+    NEIGHBOUR,
     OA,
     REL,
     SCHEMA,
@@ -152,7 +153,8 @@ class Terms:
         return node
 
     def rel(self, name: str) -> URIRef:
-        """The ``rel:`` predicate of a claim predicate (see :func:`relation_quads`)."""
+        """The ``rel:`` predicate of a claim predicate, or ``rel:neighbour`` (see
+        :func:`relation_quads`)."""
         node = self._rel.get(name)
         if node is None:
             node = self._rel[name] = REL[name]
@@ -182,7 +184,7 @@ def iter_quads(curation: Curation, ontology: Ontology | None = None) -> Iterator
     terms = Terms()
     yield from default_graph_quads(curation, terms)
     yield from _ontology_quads(onto)
-    yield from relation_quads(stated_relations(curation.claims), terms)
+    yield from relation_quads(relation_triples(curation.claims), terms)
     by_article = claims_by_article(curation)
     for article_id in sorted(by_article):
         yield from article_graph_quads(article_id, by_article[article_id], terms)
@@ -214,7 +216,7 @@ def ontology_graph_quads(onto: Ontology) -> Iterator[Quad]:
 
 def stated_relations(claims: Iterable[Claim]) -> list[tuple[str, str, str]]:
     """(subject, predicate, object) ids of each relation between two entities that the claims
-    state (a value is not a relation), once, sorted: the relations of :func:`relation_quads`.
+    state (a value is not a relation), once, sorted: the first of :func:`relation_triples`.
 
     >>> from kg.curation import load_curation
     >>> ("ifs", "partOf", "ministry-of-public-security") in stated_relations(load_curation().claims)
@@ -225,20 +227,41 @@ def stated_relations(claims: Iterable[Claim]) -> list[tuple[str, str, str]]:
     )
 
 
-def relation_quads(stated: Iterable[tuple[str, str, str]], terms: Terms) -> Iterator[Quad]:
-    """The relations :func:`stated_relations` gives, each in the default graph with its
-    predicate in the ``rel:`` namespace
+def relation_triples(claims: Iterable[Claim]) -> list[tuple[str, str, str]]:
+    """The default graph's relations as (subject, ``rel:`` name, object) ids, the triples of
+    :func:`relation_quads`: each relation :func:`stated_relations` gives, then ``neighbour``
+    (:data:`kg.ontology.NEIGHBOUR`) between each two entities that one of them links, both ways
+    round, once: ``a rel:neighbour b`` whenever some relation links a to b or b to a.
+
+    >>> from kg.curation import load_curation
+    >>> triples = relation_triples(load_curation().claims)
+    >>> ("ifs", "partOf", "ministry-of-public-security") in triples
+    True
+    >>> ("ministry-of-public-security", "neighbour", "ifs") in triples
+    True
+    """
+    stated = stated_relations(claims)
+    pairs = sorted({pair for s, _, o in stated for pair in ((s, o), (o, s))})
+    return [*stated, *((a, NEIGHBOUR, b) for a, b in pairs)]
+
+
+def relation_quads(triples: Iterable[tuple[str, str, str]], terms: Terms) -> Iterator[Quad]:
+    """The relations :func:`relation_triples` gives, in the default graph with their
+    predicates in the ``rel:`` namespace
     (:data:`kg.ontology.REL`): ``entity:a rel:partOf entity:b`` says that an article's graph
     holds a claim of ``entity:a kg:partOf entity:b``, however sure (stated, alleged, hedged or
     denied), not that a is part of b: a dataset's default graph asserts what it holds, so the
     claims' own predicates stay in the article graphs (:func:`relation_declarations`).
+    ``entity:a rel:neighbour entity:b`` says that some such relation links a and b, whichever
+    way round.
 
     They are an index for walking the graph (neighbours, 2-hop, paths): in the article graphs an
     edge is read once per article stating it, and a hub's edges fill hundreds of thousands of
-    quads. They are never evidence: who says so, in which words and how surely is in the article
-    graphs, and ``GRAPH ?g`` never matches the default graph."""
-    for subject, predicate, obj in stated:
-        yield terms.entity(subject), terms.rel(predicate), terms.entity(obj), None
+    quads; ``rel:neighbour`` reads each two related entities once, in one direction, whatever
+    the claims' predicates. They are never evidence: who says so, in which words and how surely
+    is in the article graphs, and ``GRAPH ?g`` never matches the default graph."""
+    for subject, name, obj in triples:
+        yield terms.entity(subject), terms.rel(name), terms.entity(obj), None
 
 
 def background_graph_quads(curation: Curation, terms: Terms) -> Iterator[Quad]:
@@ -392,6 +415,23 @@ def relation_declarations(onto: Ontology) -> list[tuple[Node, Node, Node]]:
             ),
             (node, RDFS.seeAlso, KG[name]),
         ]
+    node = REL[NEIGHBOUR]
+    triples += [
+        (node, RDF.type, RDF.Property),
+        (node, RDF.type, OWL.SymmetricProperty),
+        (node, RDFS.label, Literal("neighbour (claimed)")),
+        (
+            node,
+            RDFS.comment,
+            Literal(
+                "Links two entities when some article's graph holds a claim that relates them,"
+                " either way round and however sure; each such pair is linked both ways. The"
+                " entities two relations away from entity:a: { entity:a"
+                " rel:neighbour/rel:neighbour ?far }. Which claims, who says so and how surely"
+                " is in the article graphs."
+            ),
+        ),
+    ]
     return triples
 
 

@@ -267,8 +267,8 @@ def test_cli_bench_end_to_end(tmp_path: Path) -> None:
 
 
 def test_two_hop_query_answers_as_its_textbook_form(built: Path) -> None:
-    """The 2-hop query the bench times (first-hop neighbours once, reification links dropped
-    early) finds the same entities as the plain form, from every entity, the hub included."""
+    """The 2-hop query the bench times (rel:neighbour twice, in the default graph) finds the
+    same entities as the plain walk of the article graphs, from every entity, the hub included."""
     graph = kg.load(built / "exports" / "kg.nq", root=built)
     starts = sorted(info.iri for info in graph.entities.values())
     assert len(starts) > 20

@@ -1,6 +1,7 @@
 """The relations in the default graph: each relation between two entities that an article's graph
-holds, once, under its ``rel:`` predicate, and nothing else (no value, no background fact, no
-claim predicate), never a source."""
+holds, once, under its ``rel:`` predicate, each two entities such a relation links as
+``rel:neighbour`` both ways round, and nothing else (no value, no background fact, no claim
+predicate), never a source."""
 
 from __future__ import annotations
 
@@ -13,20 +14,22 @@ import pytest
 
 import kg
 from kg import bench
+from kg.errors import OntologyError
 from kg.knowledge import KnowledgeGraph
+from kg.ontology import load_ontology
 from kg.rdf import BACKGROUND_GRAPH
 from kg.synth import synthesize
 
 ENTITY = "https://kg.example/entity/"
 KG = "https://kg.example/ontology#"
 REL = "https://kg.example/relation#"
+NEIGHBOUR = f"{REL}neighbour"
 DEFAULT = ox.DefaultGraph()
 IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
 
 
-def _relations(store: ox.Store) -> list[tuple[str, str, str]]:
-    """The default graph's triples between two entities, their rel: predicates as the claims'
-    (it has no other: checked)."""
+def _between_entities(store: ox.Store) -> list[tuple[str, str, str]]:
+    """The default graph's triples between two entities, each with a rel: predicate (checked)."""
     found = []
     for q in store.quads_for_pattern(None, None, None, DEFAULT):
         if not (
@@ -37,8 +40,20 @@ def _relations(store: ox.Store) -> list[tuple[str, str, str]]:
             assert not q.predicate.value.startswith(REL), q
             continue
         assert q.predicate.value.startswith(REL), q
-        found.append((q.subject.value, KG + q.predicate.value[len(REL) :], q.object.value))
+        found.append((q.subject.value, q.predicate.value, q.object.value))
     return found
+
+
+def _relations(store: ox.Store) -> list[tuple[str, str, str]]:
+    """The default graph's relations, their rel: predicates as the claims' (rel:neighbour left
+    out)."""
+    return [
+        (s, KG + p[len(REL) :], o) for s, p, o in _between_entities(store) if p != NEIGHBOUR
+    ]
+
+
+def _neighbours(store: ox.Store) -> list[tuple[str, str]]:
+    return [(s, o) for s, p, o in _between_entities(store) if p == NEIGHBOUR]
 
 
 def _stated_between_entities(store: ox.Store) -> set[tuple[str, str, str]]:
@@ -59,6 +74,9 @@ def _check(graph: KnowledgeGraph) -> list[tuple[str, str, str]]:
     assert relations, "the default graph has no relation"
     assert len(set(relations)) == len(relations)
     assert set(relations) == _stated_between_entities(graph.store)
+    neighbours = _neighbours(graph.store)
+    assert len(set(neighbours)) == len(neighbours)  # each pair once each way round
+    assert set(neighbours) == {pair for s, _p, o in relations for pair in ((s, o), (o, s))}
     return relations
 
 
@@ -143,6 +161,9 @@ def test_a_relation_goes_when_its_last_claim_goes(tmp_path: Path) -> None:
     assert (s, p, o) not in _relations(after.store)
     assert len(_relations(after.store)) == len(_relations(before.store)) - 1
     _check(after)
+    still_linked = any({a, b} == {s, o} for a, _p, b in _relations(after.store))
+    assert ((s, o) in _neighbours(after.store)) is still_linked
+    assert ((o, s) in _neighbours(after.store)) is still_linked
     for name in ("kg.nq", "kg.trig", "kg.jsonld"):
         assert (root / "exports" / name).read_bytes() == (root / "exports-full" / name).read_bytes()
     shutil.rmtree(root)
@@ -184,13 +205,13 @@ def test_a_relation_asked_without_a_graph_is_answered_as_stated(graph: Knowledge
 def test_the_build_makes_the_relations_the_reference_makes(graph: KnowledgeGraph) -> None:
     from kg.curation import load_curation
     from kg.oxquads import OxTerms, relations
-    from kg.rdf import Terms, relation_quads, stated_relations
+    from kg.rdf import Terms, relation_quads, relation_triples
     from kg.store import to_oxigraph
 
-    stated = stated_relations(load_curation().claims)
-    made = relations(stated, OxTerms())
-    assert made == to_oxigraph(relation_quads(stated, Terms()))
-    assert len(made) == len(_relations(graph.store))
+    triples = relation_triples(load_curation().claims)
+    made = relations(triples, OxTerms())
+    assert made == to_oxigraph(relation_quads(triples, Terms()))
+    assert len(made) == len(_between_entities(graph.store))
 
 
 def test_the_two_hop_query_reaches_what_the_article_graphs_reach(graph: KnowledgeGraph) -> None:
@@ -232,3 +253,36 @@ def test_the_ontology_graph_says_what_a_rel_property_means(graph: KnowledgeGraph
         ).rows
     }
     assert used <= declared
+
+
+def test_neighbours_are_declared_symmetric_and_walk_either_way(graph: KnowledgeGraph) -> None:
+    """rel:neighbour links two entities whichever way their relations run: the ministry the IFS
+    is part of is a neighbour of the IFS and the IFS of the ministry, each pair once."""
+    assert graph.sparql(
+        "ASK { GRAPH <https://kg.example/ontology> {"
+        " rel:neighbour a owl:SymmetricProperty ; rdfs:label 'neighbour (claimed)' } }"
+    ).boolean
+    rows = graph.sparql("SELECT ?n WHERE { entity:ministry-of-public-security rel:neighbour ?n }")
+    assert f"{ENTITY}ifs" in {str(row["n"]) for row in rows.rows}
+    reverse = "ASK { entity:ministry-of-public-security rel:partOf entity:ifs }"
+    assert not graph.sparql(reverse).boolean
+    # a value is not an entity: no neighbour of a figure
+    assert not graph.sparql("ASK { ?a rel:neighbour ?b FILTER(!isIRI(?b)) }").boolean
+    counted = graph.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?a rel:neighbour ?b }").rows[0]["n"]
+    assert counted == len(_neighbours(graph.store)) > 100
+
+
+def test_an_ontology_cannot_name_a_claim_predicate_neighbour(tmp_path: Path, root: Path) -> None:
+    """kg:neighbour would make rel:neighbour mean two things: the ontology is refused, naming
+    the file and what to do."""
+    text = (root / "ontology" / "kg.ttl").read_text(encoding="utf-8")
+    ontology = tmp_path / "kg.ttl"
+    ontology.write_text(
+        text
+        + "\nkg:neighbour a owl:ObjectProperty ; kg:usableInClaims true ;"
+        ' rdfs:label "neighbour"@en ; rdfs:domain kg:Entity ; rdfs:range kg:Entity .\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(OntologyError, match=r"kg\.ttl: kg:neighbour is a name kg keeps") as err:
+        load_ontology(ontology)
+    assert "another name" in str(err.value)
