@@ -19,6 +19,7 @@ from kg.knowledge import KnowledgeGraph
 from kg.ontology import load_ontology
 from kg.rdf import BACKGROUND_GRAPH
 from kg.synth import synthesize
+from tests.conftest import BASE_CLAIMS, TreeFactory
 
 ENTITY = "https://kg.example/entity/"
 KG = "https://kg.example/ontology#"
@@ -47,12 +48,11 @@ def _between_entities(store: ox.Store) -> list[tuple[str, str, str]]:
 def _relations(store: ox.Store) -> list[tuple[str, str, str]]:
     """The default graph's relations, their rel: predicates as the claims' (rel:neighbour left
     out)."""
-    return [
-        (s, KG + p[len(REL) :], o) for s, p, o in _between_entities(store) if p != NEIGHBOUR
-    ]
+    return [(s, KG + p[len(REL) :], o) for s, p, o in _between_entities(store) if p != NEIGHBOUR]
 
 
 def _neighbours(store: ox.Store) -> list[tuple[str, str]]:
+    """The (a, b) of each ``a rel:neighbour b`` in the default graph."""
     return [(s, o) for s, p, o in _between_entities(store) if p == NEIGHBOUR]
 
 
@@ -111,6 +111,8 @@ def test_every_relation_has_an_article_claiming_it(graph: KnowledgeGraph) -> Non
 def test_the_committed_exports_hold_the_relations(root: Path, graph: KnowledgeGraph) -> None:
     exported = kg.load(root / "exports" / "kg.nq", root=root)
     assert _relations(exported.store) == _relations(graph.store)
+    assert _neighbours(exported.store) == _neighbours(graph.store)
+    _check(exported)
 
 
 def test_the_readme_example_walks_two_relations(root: Path, graph: KnowledgeGraph) -> None:
@@ -244,14 +246,15 @@ def test_the_ontology_graph_says_what_a_rel_property_means(graph: KnowledgeGraph
     assert not graph.sparql(
         "ASK { GRAPH ?o { ?r rdfs:subPropertyOf ?p FILTER(STRSTARTS(STR(?r), STR(rel:))) } }"
     ).boolean
-    used = {p for _s, p, _o in _relations(graph.store)}
+    used = {p for _s, p, _o in _between_entities(graph.store)}
     declared = {
-        KG + str(row["r"])[len(REL) :]
+        str(row["r"])
         for row in graph.sparql(
             "SELECT ?r WHERE { GRAPH ?o { ?r a rdf:Property }"
             " FILTER(STRSTARTS(STR(?r), STR(rel:))) }"
         ).rows
     }
+    assert NEIGHBOUR in used
     assert used <= declared
 
 
@@ -278,11 +281,35 @@ def test_an_ontology_cannot_name_a_claim_predicate_neighbour(tmp_path: Path, roo
     text = (root / "ontology" / "kg.ttl").read_text(encoding="utf-8")
     ontology = tmp_path / "kg.ttl"
     ontology.write_text(
-        text
-        + "\nkg:neighbour a owl:ObjectProperty ; kg:usableInClaims true ;"
+        text + "\nkg:neighbour a owl:ObjectProperty ; kg:usableInClaims true ;"
         ' rdfs:label "neighbour"@en ; rdfs:domain kg:Entity ; rdfs:range kg:Entity .\n',
         encoding="utf-8",
     )
     with pytest.raises(OntologyError, match=r"kg\.ttl: kg:neighbour is a name kg keeps") as err:
         load_ontology(ontology)
     assert "another name" in str(err.value)
+
+
+def test_an_entity_related_to_itself_is_its_own_neighbour_once(make_tree: TreeFactory) -> None:
+    """A claim whose subject is its object gives one reflexive rel:neighbour link, and the walks
+    by rel:neighbour still find what the walk of the article graphs finds."""
+    claims = (
+        BASE_CLAIMS
+        + """\
+- subject: united-states
+  predicate: sanctioned
+  object: united-states
+  quote: The United States removed
+  start: 0
+"""
+    )
+    graph = kg.load(root=make_tree(claims=claims))
+    _check(graph)
+    us = f"{ENTITY}united-states"
+    assert _neighbours(graph.store).count((us, us)) == 1
+    for start in (us, f"{ENTITY}ifs", f"{ENTITY}ministry-of-public-security"):
+        fast = graph.sparql(bench.TWO_HOP, e=start, max_rows=None).rows
+        plain = graph.sparql(bench.TWO_HOP_TEXTBOOK, e=start, max_rows=None).rows
+        assert sorted(r["n2"] for r in fast) == sorted(r["n2"] for r in plain), start
+    hops = {str(r["other"]): r["hops"] for r in graph.query_named("two-hop", entity="ifs")}
+    assert hops == {us: 1, f"{ENTITY}ministry-of-public-security": 1}
