@@ -86,12 +86,10 @@ Progress = Callable[[str], None]
 
 #: The entities two relations away from ?e, walked in the default graph by rel:neighbour, which
 #: links each two entities that some claim relates, once each way round
-#: (:func:`kg.rdf.relation_triples`). Walked in the article graphs, an edge is read once per
-#: article stating it and a hub's edges fill hundreds of thousands of quads (at a million
-#: claims the slowest sampled walk took 692 ms there); walked by the rel: predicates in both
-#: directions, a hub's relations are read once per predicate, found in the chains of every quad
-#: naming the hub (285 ms). The same rows as the textbook walk of the article graphs
-#: (TWO_HOP_TEXTBOOK; tests check it).
+#: (:func:`kg.rdf.relation_triples`): each neighbour is read once, whatever the predicates and
+#: directions of the relations to it. The same rows as the textbook walk of the article graphs
+#: (TWO_HOP_TEXTBOOK; tests check it). The README's Performance section says what the earlier
+#: walks cost.
 TWO_HOP = """
 SELECT DISTINCT ?e ?n2 WHERE {
   ?e rel:neighbour/rel:neighbour ?n2

@@ -511,8 +511,8 @@ def shapes_are_local(shapes_path: Path, claim_predicates: Iterable[str]) -> bool
     if any(True for p in others for _ in shapes.triples((None, p, None))):
         return False
     paths = set(shapes.objects(None, SH.path))
-    read = {space[name] for name in claim_predicates for space in (KG, REL)}
-    return not paths & (read | {REL[NEIGHBOUR]})
+    made_from_claims = {space[name] for name in claim_predicates for space in (KG, REL)}
+    return not paths & (made_from_claims | {REL[NEIGHBOUR]})
 
 
 def assemble(

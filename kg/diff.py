@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 CLAIM_FIELDS = ("quote", "start", "end", "certainty", "date", "valid_from", "valid_until", "note")
 DEFAULT_BASE = Path("exports") / "kg.nq"
 
-# the default graph's records; its relations (kg.rdf.relation_quads) are the claims' triples,
-# which the claims' changes say ("new", "gone")
+# the default graph's records; its relations and neighbour links (kg.rdf.relation_quads) are made
+# from the claims' triples, whose changes the claims' changes say ("new", "gone")
 _TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(!STRSTARTS(STR(?p), STR(rel:))) }"
 _ONTOLOGY_TRIPLES = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
 _LABELS = "SELECT ?e ?l WHERE { ?e rdfs:label ?l }"

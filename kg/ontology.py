@@ -34,9 +34,8 @@ KG = Namespace("https://kg.example/ontology#")
 #: graph holds a claim of ``entity:a kg:partOf entity:b`` (stated, alleged, hedged or denied: see
 #: its claims), not that a is part of b (see :func:`kg.rdf.relation_quads`).
 REL = Namespace("https://kg.example/relation#")
-#: The ``rel:`` name of the default graph's symmetric link: ``entity:a rel:neighbour entity:b``
-#: whenever some relation links a to b or b to a (see :func:`kg.rdf.relation_triples`). No claim
-#: predicate may take it.
+#: The ``rel:`` name of the default graph's link between any two related entities, both ways round
+#: (see :func:`kg.rdf.relation_triples`). No claim predicate may take it.
 NEIGHBOUR = "neighbour"
 SCHEMA = Namespace("https://schema.org/")
 OA = Namespace("http://www.w3.org/ns/oa#")

@@ -4,8 +4,9 @@ Entities, articles and the ontology's own statements sit in the default graph an
 graph; each article has a named graph (its IRI) holding the triples it supports and one claim node
 per (triple, speaker) with the quote as W3C Web Annotation selectors. The default graph also
 says, once, of each relation between two entities that some article's graph holds, that an
-article claims it, however sure (:func:`relation_quads`, ``rel:`` predicates): an index to walk,
-never a source.
+article claims it, however sure (:func:`relation_quads`, ``rel:`` predicates), and links each two
+entities that such a relation links by ``rel:neighbour``, both ways round: an index to walk, never
+a source.
 Background knowledge (facts no article states) sits in a graph of its own,
 :data:`BACKGROUND_GRAPH`, never in an article's.
 
@@ -216,7 +217,7 @@ def ontology_graph_quads(onto: Ontology) -> Iterator[Quad]:
 
 def stated_relations(claims: Iterable[Claim]) -> list[tuple[str, str, str]]:
     """(subject, predicate, object) ids of each relation between two entities that the claims
-    state (a value is not a relation), once, sorted: the first of :func:`relation_triples`.
+    state (a value is not a relation), once, sorted: the first part of :func:`relation_triples`.
 
     >>> from kg.curation import load_curation
     >>> ("ifs", "partOf", "ministry-of-public-security") in stated_relations(load_curation().claims)
@@ -230,8 +231,9 @@ def stated_relations(claims: Iterable[Claim]) -> list[tuple[str, str, str]]:
 def relation_triples(claims: Iterable[Claim]) -> list[tuple[str, str, str]]:
     """The default graph's relations as (subject, ``rel:`` name, object) ids, the triples of
     :func:`relation_quads`: each relation :func:`stated_relations` gives, then ``neighbour``
-    (:data:`kg.ontology.NEIGHBOUR`) between each two entities that one of them links, both ways
-    round, once: ``a rel:neighbour b`` whenever some relation links a to b or b to a.
+    (:data:`kg.ontology.NEIGHBOUR`) between each two entities that some relation links, both ways
+    round, once: ``a rel:neighbour b`` whenever a relation links a to b or b to a (an entity a
+    claim relates to itself is its own neighbour, once).
 
     >>> from kg.curation import load_curation
     >>> triples = relation_triples(load_curation().claims)
@@ -257,9 +259,10 @@ def relation_quads(triples: Iterable[tuple[str, str, str]], terms: Terms) -> Ite
 
     They are an index for walking the graph (neighbours, 2-hop, paths): in the article graphs an
     edge is read once per article stating it, and a hub's edges fill hundreds of thousands of
-    quads; ``rel:neighbour`` reads each two related entities once, in one direction, whatever
-    the claims' predicates. They are never evidence: who says so, in which words and how surely
-    is in the article graphs, and ``GRAPH ?g`` never matches the default graph."""
+    quads; a walk along ``rel:neighbour`` reads each neighbour once, whatever the predicates and
+    directions of the relations between them. They are never evidence: who says so, in which
+    words and how surely is in the article graphs, and ``GRAPH ?g`` never matches the default
+    graph."""
     for subject, name, obj in triples:
         yield terms.entity(subject), terms.rel(name), terms.entity(obj), None
 
@@ -389,12 +392,15 @@ def relation_declarations(onto: Ontology) -> list[tuple[Node, Node, Node]]:
     """For each predicate that links two entities, its ``rel:`` form (see
     :func:`relation_quads`): a property whose label says "claimed" and whose comment says that
     an article's claim of it may be stated, alleged, hedged or denied. Never a sub-property of
-    the claim's own predicate: that would assert what only an article claims.
+    the claim's own predicate: that would assert what only an article claims. Then
+    ``rel:neighbour``, an ``owl:SymmetricProperty`` (see :func:`relation_triples`).
 
     >>> from kg.ontology import load_ontology
     >>> declared = {(str(s), str(p)): str(o) for s, p, o in relation_declarations(load_ontology())}
     >>> declared["https://kg.example/relation#partOf", str(RDFS.label)]
     'part of (claimed)'
+    >>> declared["https://kg.example/relation#neighbour", str(RDFS.label)]
+    'neighbour (claimed)'
     """
     triples: list[tuple[Node, Node, Node]] = []
     for name, predicate in sorted(onto.predicates.items()):
@@ -425,10 +431,11 @@ def relation_declarations(onto: Ontology) -> list[tuple[Node, Node, Node]]:
             RDFS.comment,
             Literal(
                 "Links two entities when some article's graph holds a claim that relates them,"
-                " either way round and however sure; each such pair is linked both ways. The"
-                " entities two relations away from entity:a: { entity:a"
-                " rel:neighbour/rel:neighbour ?far }. Which claims, who says so and how surely"
-                " is in the article graphs."
+                " either way round and however sure; each such pair is linked both ways, and an"
+                " entity a claim relates to itself is its own neighbour. The entities two"
+                " relations away from entity:a: { entity:a rel:neighbour/rel:neighbour ?far"
+                " FILTER(?far != entity:a) }. Which claims, who says so and how surely is in the"
+                " article graphs."
             ),
         ),
     ]
