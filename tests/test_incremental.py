@@ -112,6 +112,39 @@ def test_one_claim_edited(tree: Path) -> None:
     assert b"alleged" in (tree / "exports" / "kg.nq").read_bytes()
 
 
+def test_the_relations_are_made_again_only_when_the_claims_state_others(
+    tree: Path, monkeypatch
+) -> None:
+    """The default graph's relations (and neighbour links) are reused while the relations the
+    claims state are the same (a certainty edit), made again when one goes (a deletion)."""
+    import kg.oxquads
+
+    made: list[int] = []
+    real = kg.oxquads.relations
+
+    def spy(triples: Any, terms: Any) -> Any:
+        made.append(len(triples))
+        return real(triples, terms)
+
+    monkeypatch.setattr(kg.oxquads, "relations", spy)
+    _edit(_claims_files(tree)[3], lambda t: _set_certainty(t, "alleged"))
+    kg.build(tree, "exports")
+    assert made == []
+    _same_as_full(tree)
+    made.clear()
+    before = kg.build(tree, "exports").quads
+    # an article goes, with its claims (its relations stated nowhere else go too)
+    gone = _claims_files(tree)[5]
+    gone.unlink()
+    (tree / "data" / "articles" / f"{gone.stem}.txt").unlink()
+    _edit(
+        tree / "data" / "articles.yaml", lambda t: re.sub(rf"- id: {gone.stem}\n(  .*\n)*", "", t)
+    )
+    kg.build(tree, "exports")
+    assert len(made) == 1 and made[0] > 0
+    assert _same_as_full(tree).quads < before
+
+
 def test_graphml_elements_of_unchanged_articles_are_reused(tree: Path, monkeypatch) -> None:
     """After a one-claim edit, only the nodes and edges the edited article's rows make are
     written again; after an entity edit (the records every node shows), none is reused."""

@@ -207,10 +207,10 @@ def test_a_relation_asked_without_a_graph_is_answered_as_stated(graph: Knowledge
 def test_the_build_makes_the_relations_the_reference_makes(graph: KnowledgeGraph) -> None:
     from kg.curation import load_curation
     from kg.oxquads import OxTerms, relations
-    from kg.rdf import Terms, relation_quads, relation_triples
+    from kg.rdf import Terms, relation_quads, relation_triples, stated_relations
     from kg.store import to_oxigraph
 
-    triples = relation_triples(load_curation().claims)
+    triples = relation_triples(stated_relations(load_curation().claims))
     made = relations(triples, OxTerms())
     assert made == to_oxigraph(relation_quads(triples, Terms()))
     assert len(made) == len(_between_entities(graph.store))
