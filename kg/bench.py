@@ -1194,11 +1194,55 @@ def table_rows(entry: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def _first_scale_goals(top: dict[str, Any], add: Callable[..., None]) -> None:
+    """The first scale issue's goals, judged at the size ``top`` (100k claims when measured)."""
+    size = _size_name(top["claims"])
+    ours_load, rdf_load, raw_load = (figure(top, e, "load") for e in ENGINES)
+    vs = speedup(rdf_load, ours_load)
+    add(
+        "load >= 10x faster than rdflib Memory",
+        _ratio(vs) or "n/a",
+        None if vs is None else vs[0] >= 10,
+        size,
+    )
+    within = speedup(ours_load, raw_load)
+    add(
+        "load within 1.3x of raw pyoxigraph",
+        _ratio(within) or "n/a",
+        None if within is None else within[0] <= 1.3,
+        size,
+    )
+    rss = figure(top, "ours", "rss_per_mquad")
+    add(
+        "<= 600 MB RSS per M quads (peak of the load process)",
+        _show(rss, "MB") or "n/a",
+        None if not rss or rss["s"] is None else rss["s"] <= 600,
+        size,
+    )
+    for key, label, limit in (
+        ("provenance_p95", "provenance lookup p95 < 5 ms", 0.005),
+        ("two_hop_max", "2-hop < 250 ms (slowest start entity)", 0.25),
+        ("claims_per_outlet", "aggregation: claims per outlet < 1 s", 1.0),
+        ("multi_outlet", "aggregation: >= 2 outlets < 1 s", 1.0),
+        ("projection", "NetworkX projection < 1.5 s (median of 3)", 1.5),
+        ("html", "HTML of the default view < 1 s", 1.0),
+        ("export_trig", "TriG export < 3 s", 3.0),
+    ):
+        value = figure(top, "ours", key)
+        ok = (
+            None
+            if not value or value.get("s") is None
+            else (value["status"] == "ok" and value["s"] < limit)
+        )
+        add(label, _show_runs(value) or "n/a", ok, size)
+
+
 def check_goals(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The scale issue's targets, each with the measured value and whether it was met.
 
-    Checked at the largest size measured (the targets are stated for 100k claims); ``met`` is
-    None when the figure is missing.
+    Checked at the largest size measured, or at 100k in a run that reaches a million claims
+    (the first scale issue's targets are stated for 100k; a run of a million alone is held to
+    the million's goals only); ``met`` is None when the figure is missing.
 
     >>> [(g["goal"], g["value"], g["met"]) for g in check_goals(
     ...     {"seed_build": {"status": "ok", "default": {"median_s": 1.2}}})]
@@ -1212,49 +1256,16 @@ def check_goals(report: dict[str, Any]) -> list[dict[str, Any]]:
 
     if entries:
         largest = max(entries, key=lambda e: e["claims"])
-        # the goals of the first scale issue are stated at 100k claims
-        top = next((e for e in entries if e["claims"] == 100_000), largest)
+        # the goals of the first scale issue are stated at 100k claims: a run of smaller sizes
+        # is judged at its largest, a run of a million claims without 100k by the million's
+        # goals alone
+        top: dict[str, Any] | None = next((e for e in entries if e["claims"] == 100_000), largest)
         if largest["claims"] < 1_000_000:
             top = largest
-        size = _size_name(top["claims"])
-        ours_load, rdf_load, raw_load = (figure(top, e, "load") for e in ENGINES)
-        vs = speedup(rdf_load, ours_load)
-        add(
-            "load >= 10x faster than rdflib Memory",
-            _ratio(vs) or "n/a",
-            None if vs is None else vs[0] >= 10,
-            size,
-        )
-        within = speedup(ours_load, raw_load)
-        add(
-            "load within 1.3x of raw pyoxigraph",
-            _ratio(within) or "n/a",
-            None if within is None else within[0] <= 1.3,
-            size,
-        )
-        rss = figure(top, "ours", "rss_per_mquad")
-        add(
-            "<= 600 MB RSS per M quads (peak of the load process)",
-            _show(rss, "MB") or "n/a",
-            None if not rss or rss["s"] is None else rss["s"] <= 600,
-            size,
-        )
-        for key, label, limit in (
-            ("provenance_p95", "provenance lookup p95 < 5 ms", 0.005),
-            ("two_hop_max", "2-hop < 250 ms (slowest start entity)", 0.25),
-            ("claims_per_outlet", "aggregation: claims per outlet < 1 s", 1.0),
-            ("multi_outlet", "aggregation: >= 2 outlets < 1 s", 1.0),
-            ("projection", "NetworkX projection < 1.5 s (median of 3)", 1.5),
-            ("html", "HTML of the default view < 1 s", 1.0),
-            ("export_trig", "TriG export < 3 s", 3.0),
-        ):
-            value = figure(top, "ours", key)
-            ok = (
-                None
-                if not value or value.get("s") is None
-                else (value["status"] == "ok" and value["s"] < limit)
-            )
-            add(label, _show_runs(value) or "n/a", ok, size)
+        elif top is largest:
+            top = None
+        if top is not None:
+            _first_scale_goals(top, add)
         for entry in entries:
             if entry["claims"] >= 100_000:
                 value = figure(entry, "ours", "hub_ranked")

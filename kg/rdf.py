@@ -231,10 +231,9 @@ def stated_relations(claims: Iterable[Claim]) -> list[tuple[str, str, str]]:
 def relation_triples(stated: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """The default graph's relations as (subject, ``rel:`` name, object) ids, the triples of
     :func:`relation_quads`: each relation ``stated`` (what :func:`stated_relations` gives), then
-    ``neighbour``
-    (:data:`kg.ontology.NEIGHBOUR`) between each two entities that some relation links, both ways
-    round, once: ``a rel:neighbour b`` whenever a relation links a to b or b to a (an entity a
-    claim relates to itself is its own neighbour, once).
+    ``neighbour`` (:data:`kg.ontology.NEIGHBOUR`) between each two entities that some relation
+    links, both ways round, once: ``a rel:neighbour b`` whenever a relation links a to b or b to
+    a (an entity a claim relates to itself is its own neighbour, once).
 
     >>> relation_triples([("ifs", "partOf", "mps"), ("mps", "funds", "ifs"), ("a", "blamed", "a")])
     ... # doctest: +NORMALIZE_WHITESPACE
