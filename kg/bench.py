@@ -1219,15 +1219,7 @@ def _first_scale_goals(top: dict[str, Any], add: Callable[..., None]) -> None:
         None if not rss or rss["s"] is None else rss["s"] <= 600,
         size,
     )
-    for key, label, limit in (
-        ("provenance_p95", "provenance lookup p95 < 5 ms", 0.005),
-        ("two_hop_max", "2-hop < 250 ms (slowest start entity)", 0.25),
-        ("claims_per_outlet", "aggregation: claims per outlet < 1 s", 1.0),
-        ("multi_outlet", "aggregation: >= 2 outlets < 1 s", 1.0),
-        ("projection", "NetworkX projection < 1.5 s (median of 3)", 1.5),
-        ("html", "HTML of the default view < 1 s", 1.0),
-        ("export_trig", "TriG export < 3 s", 3.0),
-    ):
+    for key, label, limit in FIRST_SCALE_GOALS:
         value = figure(top, "ours", key)
         ok = (
             None
@@ -1349,6 +1341,16 @@ def edit_goals(entry: dict[str, Any]) -> list[dict[str, Any]]:
     return goals
 
 
+#: (row, goal, limit in seconds) of the first scale issue, at 100k claims (a strict bound).
+FIRST_SCALE_GOALS = (
+    ("provenance_p95", "provenance lookup p95 < 5 ms", 0.005),
+    ("two_hop_max", "2-hop < 250 ms (slowest start entity)", 0.25),
+    ("claims_per_outlet", "aggregation: claims per outlet < 1 s", 1.0),
+    ("multi_outlet", "aggregation: >= 2 outlets < 1 s", 1.0),
+    ("projection", "NetworkX projection < 1.5 s (median of 3)", 1.5),
+    ("html", "HTML of the default view < 1 s", 1.0),
+    ("export_trig", "TriG export < 3 s", 3.0),
+)
 #: (row, goal, limit in the row's unit) at a million claims.
 MILLION_GOALS = (
     ("build", "build from YAML <= 10 min (--no-shacl --no-html, cold)", 600.0),

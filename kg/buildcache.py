@@ -583,8 +583,10 @@ def assemble(
     # Local shapes read no rel: predicate, all these triples hold: they are not checked.
     stated = stated_relations(curation.claims)
     related: list[tuple[str, str, str]] | None = None  # made only when needed
-    relations_key = cache.key("relations", "\n".join(map("\t".join, stated)))
-    stored_relations = cache.fragments(relations_key) if exports and stated else None
+    relations_key = stored_relations = None
+    if exports and stated:
+        relations_key = cache.key("relations", "\n".join(map("\t".join, stated)))
+        stored_relations = cache.fragments(relations_key)
     if stored_relations is not None:
         out.quads += int(stored_relations["count"].read_text())
         for fmt in FORMATS:
@@ -592,7 +594,7 @@ def assemble(
     else:
         related = relation_triples(stated)
         out.quads += len(related)
-        if exports and related:
+        if relations_key is not None:
             made_relations = relations(related, ox_terms)
             relation_fragments = fragments_of(made_relations, prefixes)
             cache.keep_fragments(relations_key, relation_fragments, len(made_relations))

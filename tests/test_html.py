@@ -850,13 +850,13 @@ def test_a_hub_whose_strongest_relation_has_thousands_of_claims_still_shows_its_
 
 
 def test_connections_count_what_networkx_counts(graph: KnowledgeGraph):
-    from kg.html.views import _connections
+    from kg.html.views import connections
 
     g = big_graph(nodes=400)
     g.add_edge("e1", "e1", key="knows")  # a self-loop counts once
     g.add_edge("e0", "e1", key="knows")  # e0 and e1 linked both ways
     for work in (graph.evidence_graph, g):
-        relations, neighbours, edges = _connections(work)
+        relations, neighbours, edges = connections(work)
         loops = {u for u, _v in nx.selfloop_edges(work)}
         assert edges == work.number_of_edges()
         for node in work:

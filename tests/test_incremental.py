@@ -86,6 +86,15 @@ def _set_certainty(text: str, certainty: str) -> str:
     raise AssertionError("no claim without a certainty")
 
 
+def _delete_article(tree: Path, claims: Path) -> str:
+    """Remove the article of a claims file: its claims, its text and its record; its id."""
+    gone = claims.stem
+    claims.unlink()
+    (tree / "data" / "articles" / f"{gone}.txt").unlink()
+    _edit(tree / "data" / "articles.yaml", lambda t: re.sub(rf"- id: {gone}\n(  .*\n)*", "", t))
+    return gone
+
+
 def _edit(path: Path, change: Callable[[str], str]) -> None:
     before = path.read_text(encoding="utf-8")
     after = change(before)
@@ -134,12 +143,7 @@ def test_the_relations_are_made_again_only_when_the_claims_state_others(
     made.clear()
     before = kg.build(tree, "exports").quads
     # an article goes, with its claims (its relations stated nowhere else go too)
-    gone = _claims_files(tree)[5]
-    gone.unlink()
-    (tree / "data" / "articles" / f"{gone.stem}.txt").unlink()
-    _edit(
-        tree / "data" / "articles.yaml", lambda t: re.sub(rf"- id: {gone.stem}\n(  .*\n)*", "", t)
-    )
+    _delete_article(tree, _claims_files(tree)[5])
     kg.build(tree, "exports")
     assert len(made) == 1 and made[0] > 0
     assert _same_as_full(tree).quads < before
@@ -314,11 +318,7 @@ def test_deletions(tree: Path) -> None:
     files = _claims_files(tree)
     # a claim record removed from one file, and a whole article removed
     _edit(files[1], lambda t: t[t.index("\n- subject:") + 1 :])
-    gone = files[2].stem
-    files[2].unlink()
-    (tree / "data" / "articles" / f"{gone}.txt").unlink()
-    records = tree / "data" / "articles.yaml"
-    _edit(records, lambda t: re.sub(rf"- id: {gone}\n(  .*\n)*", "", t))
+    gone = _delete_article(tree, files[2])
     report = _same_as_full(tree)
     assert gone.encode() not in (tree / "exports" / "kg.nq").read_bytes()
     assert report.claims < CLAIMS

@@ -31,7 +31,7 @@ from kg.html.layout import (
     route_edges,
     wrap_label,
 )
-from kg.html.views import View, _connections
+from kg.html.views import View, connections
 from kg.model import Basis
 from kg.ontology import Ontology, OntologyClass
 
@@ -245,7 +245,7 @@ def page_payload(
         claim_index[key] = len(claims) - 1
         return claim_index[key]
 
-    degree = _connections(graph)[0]  # relations per entity, a self-loop once
+    degree = connections(graph)[0]  # relations per entity, a self-loop once
     labels = {n: wrap_label(str(d.get("label", n))) for n, d in graph.nodes(data=True)}
     sizes = {n: min(round(9 + 4 * math.sqrt(degree[n]), 1), 30.0) for n in graph}
     boxes = {n: node_box(sizes[n], labels[n]) for n in graph}

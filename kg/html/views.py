@@ -155,7 +155,7 @@ def select_view(
             f"{graph.nodes[centre].get('label', centre)} and its neighbours "
             f"within {hops} hop{'s' if hops != 1 else ''}",
         )
-    relations, neighbours, edge_total = _connections(work)
+    relations, neighbours, edge_total = connections(work)
     if centre is None:
         keep = {n for n, data in work._node.items() if relations[n] or data.get("facts")}
         total_edges = edge_total  # every edge has both ends kept
@@ -239,7 +239,7 @@ def _ranked_distances(
     return distance, note
 
 
-def _connections(graph: nx.MultiDiGraph) -> tuple[dict[str, int], dict[str, int], int]:
+def connections(graph: nx.MultiDiGraph) -> tuple[dict[str, int], dict[str, int], int]:
     """How many relations each entity takes part in (a self-loop once) and how many distinct
     entities it is linked to (itself, for a self-loop), and how many relations there are.
 
@@ -247,7 +247,7 @@ def _connections(graph: nx.MultiDiGraph) -> tuple[dict[str, int], dict[str, int]
     relations) its degree and edge-count views took 2.3 s of CPU, this takes a tenth of it.
 
     >>> g = nx.MultiDiGraph([("a", "b", "p"), ("b", "a", "q"), ("a", "b", "r"), ("a", "a", "s")])
-    >>> relations, neighbours, edges = _connections(g)
+    >>> relations, neighbours, edges = connections(g)
     >>> relations["a"], neighbours["a"], relations["b"], neighbours["b"], edges
     (4, 2, 3, 1, 4)
     """
@@ -273,7 +273,7 @@ def _edges_to(graph: nx.MultiDiGraph, node: str, others: set[str]) -> list[tuple
     >>> sorted(_edges_to(g, "a", {"b", "c"}))
     [('a', 'a', 'r'), ('a', 'b', 'p'), ('c', 'a', 'q')]
     """
-    succ, pred = graph._succ[node], graph._pred[node]  # plain dicts, as in _connections
+    succ, pred = graph._succ[node], graph._pred[node]  # plain dicts, as in connections
     found = [(node, node, key) for key in succ.get(node, ())]
     if len(succ) + len(pred) < len(others):
         found += [(node, v, key) for v, keys in succ.items() if v in others for key in keys]
