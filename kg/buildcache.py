@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 import pickle
 import shutil
@@ -206,7 +207,8 @@ class BuildCache:
         # a string, not a Path: a build looks up tens of thousands of these
         return f"{self.folder}/{key[:2]}/{key}.{suffix}"
 
-    def _store(self, key: str, suffix: str, data: bytes) -> None:
+    def _store(self, key: str, suffix: str, *data: bytes | memoryview) -> None:
+        """Store the bytes ``data`` (written one after the other) under ``key``."""
         if not self.write:
             return
         target = self.path(key, suffix)
@@ -218,7 +220,8 @@ class BuildCache:
             return
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(data)
+                for chunk in data:
+                    out.write(chunk)
             os.replace(temporary, target)
         except OSError as err:
             Path(temporary).unlink(missing_ok=True)
@@ -342,6 +345,41 @@ class BuildCache:
 
     def keep_latest(self, name: str, found: Any) -> None:
         self._store(name, "pickle", pickle.dumps(found, protocol=5))
+
+    def latest_with_bytes(self, name: str) -> tuple[Any, memoryview] | None:
+        """What :meth:`keep_latest_with_bytes` kept as ``name``: the object and a view of the
+        bytes, read where they lie (the file is mapped, so that bytes a build takes only
+        parts of are not copied whole); None if there is none or it is not whole.
+
+        >>> import tempfile
+        >>> cache = BuildCache(Path(tempfile.mkdtemp()))
+        >>> cache.keep_latest_with_bytes("x", {"a": 1}, memoryview(b"body"))
+        >>> found, data = cache.latest_with_bytes("x")
+        >>> found, bytes(data)
+        ({'a': 1}, b'body')
+        """
+        if not self.read:
+            return None
+        try:
+            with open(self._file(name, "mapped"), "rb") as handle:
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # none, or empty
+            return None
+        view = memoryview(mapped)
+        head, size = int.from_bytes(view[:8], "little"), int.from_bytes(view[8:16], "little")
+        if len(view) != 16 + head + size:
+            return None
+        try:
+            found = pickle.loads(view[16 : 16 + head])
+        except DAMAGED_PICKLE:
+            return None
+        return found, view[16 + head :]
+
+    def keep_latest_with_bytes(self, name: str, found: Any, data: bytes | memoryview) -> None:
+        """Keep ``found`` (pickled) and ``data`` (as they are) as ``name``."""
+        head = pickle.dumps(found, protocol=5)
+        sizes = len(head).to_bytes(8, "little") + len(data).to_bytes(8, "little")
+        self._store(name, "mapped", sizes, head, data)
 
     # -- SHACL verdicts ---------------------------------------------------------------------
 

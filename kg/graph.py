@@ -871,6 +871,15 @@ def edge_sources(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     1
     """
     rows = list(rows)
+    if len(rows) == 1:  # most edges: one claim
+        (row,) = rows
+        outlet, agency = row["outlet"], row["agency"]
+        return {
+            "articles": [row["article"]],
+            "outlets": [outlet] if outlet else [],
+            "agencies": [agency] if agency else [],
+            "sources": 1,
+        }
     return {
         "articles": sorted({c["article"] for c in rows}),
         "outlets": sorted({c["outlet"] for c in rows if c["outlet"]}),
@@ -1667,7 +1676,11 @@ def to_graphml(
         else:
             shapes.append(found[0])
     keys: dict[tuple[str, str, str], str] = {}
+    seen: set[tuple[Any, str]] = set()  # an element of a shape seen before adds no key
     for (ident, _attrs), shape in zip(elements, shapes, strict=True):
+        if (shape, ident[0]) in seen:
+            continue
+        seen.add((shape, ident[0]))
         for name, kind in shape:
             keys.setdefault((name, _GRAPHML_TYPES[kind], ident[0]), f"d{len(keys)}")
     if reuse is not None and keys != reuse.keys:  # other key ids: no element text holds
@@ -1677,15 +1690,25 @@ def to_graphml(
         kept[index][1] if index in kept else _element(ident, flat[index], keys).encode()
         for index, (ident, _attrs) in enumerate(elements)
     ]
-    body = b"".join(texts)
+    head, tail = _graphml_ends(keys, bool(texts))
+    # one join: the elements kept are views of the stored body, copied only here
+    document = b"".join([head, *texts, tail])
     if reuse is not None:
+        body = memoryview(document)[len(head) : len(document) - len(tail)]
         reuse.remember(elements, shapes, texts, keys, body)
-    return _graphml_document(keys, body)
+    return document
 
 
 def _flattened(attrs: Mapping[str, Any], encoded: Mapping[int, str] | None) -> dict[str, Any]:
     """An element's attributes as GraphML writes them, by name."""
     return {k: _flat(attrs[k], encoded) for k in sorted(attrs)}
+
+
+#: What :class:`GraphmlReuse` keeps: its scope, the data keys' ids, each element's (basis,
+#: shape, start, end) by element id, and the body the places are in.
+StoredElements = tuple[
+    str, dict[Any, str], dict[tuple[str, ...], tuple[Any, ...]], "bytes | memoryview"
+]
 
 
 class GraphmlReuse:
@@ -1697,7 +1720,8 @@ class GraphmlReuse:
     ``basis(ident, attrs)`` gives, for an element id (``("node", id)`` or ``("edge", source,
     target, edge id)``) and its attributes, a tuple of strings (kept as their SHA-256); None
     means "do not reuse". :attr:`stored` is what to keep (and hand back as ``stored`` next
-    time): the elements' text is the GraphML's body, one bytes object, with each element's
+    time): the elements' text is the GraphML's body, one buffer (a view of the document
+    :func:`to_graphml` returned; a view of a file is enough to hand back), with each element's
     place in it.
 
     >>> g = nx.MultiDiGraph()
@@ -1713,19 +1737,18 @@ class GraphmlReuse:
         self,
         scope: str,
         basis: Callable[[tuple[str, ...], dict[str, Any]], tuple[str, ...] | None],
-        stored: tuple[str, dict[Any, str], dict[tuple[str, ...], tuple[Any, ...]], bytes]
-        | None = None,
+        stored: StoredElements | None = None,
     ) -> None:
         self.scope, self.basis = scope, basis
         self.keys: dict[Any, str] = {}
         # by element id: (digest of its basis, its attributes' shape, start, end in the body)
         self.places: dict[tuple[str, ...], tuple[Any, ...]] = {}
-        self.body = b""
+        self.body: bytes | memoryview = b""
         if stored is not None and stored[0] == scope:
             _scope, self.keys, self.places, self.body = stored
         self.bases: list[bytes | None] = []
         self.reused = 0
-        self.stored: tuple[str, dict[Any, str], dict[tuple[str, ...], tuple[Any, ...]], bytes]
+        self.stored: StoredElements
 
     def _digest(self, ident: tuple[str, ...], attrs: dict[str, Any]) -> bytes | None:
         made = self.basis(ident, attrs)
@@ -1735,7 +1758,7 @@ class GraphmlReuse:
         """The (shape, text) of each element, by index, that can be taken as kept."""
         found = {}
         self.bases = [self._digest(ident, attrs) for ident, attrs in elements]
-        body = self.body
+        body = memoryview(self.body)  # slices of it are views, not copies
         for index, ((ident, _attrs), basis) in enumerate(zip(elements, self.bases, strict=True)):
             place = self.places.get(ident)
             if basis is not None and place is not None and place[0] == basis:
@@ -1749,16 +1772,18 @@ class GraphmlReuse:
         shapes: Sequence[Any],
         texts: Sequence[bytes],
         keys: dict[Any, str],
-        body: bytes,
+        body: bytes | memoryview,
     ) -> None:
         """Keep the elements' texts: ``body`` is ``texts`` joined."""
         places, end = {}, 0
+        # one object per distinct shape: pickled once, then by reference (3x faster to keep)
+        distinct: dict[Any, Any] = {}
         for (ident, _attrs), basis, shape, text in zip(
             elements, self.bases, shapes, texts, strict=True
         ):
             start, end = end, end + len(text)
             if basis is not None:
-                places[ident] = (basis, shape, start, end)
+                places[ident] = (basis, distinct.setdefault(shape, shape), start, end)
         self.stored = (self.scope, keys, places, body)
 
 
@@ -1792,13 +1817,14 @@ def _element(ident: tuple[str, ...], attrs: dict[str, Any], keys: dict[Any, str]
     return "".join(parts)
 
 
-def _graphml_document(keys: dict[tuple[str, str, str], str], body: bytes) -> bytes:
-    """The bytes ``networkx.write_graphml_xml(..., prettyprint=True)`` writes for a directed
-    multigraph whose elements' text, joined, is ``body``, written in one pass: the element tree
-    networkx builds first cost most of a large build's GraphML (tested equal)."""
-    graph = [b'  <graph edgedefault="directed">\n', body, b"  </graph>\n"]
-    if not body:
-        graph = [b'  <graph edgedefault="directed" />\n']
+def _graphml_ends(keys: dict[tuple[str, str, str], str], elements: bool) -> tuple[bytes, bytes]:
+    """What ``networkx.write_graphml_xml(..., prettyprint=True)`` writes for a directed
+    multigraph before and after its elements' text (none if not ``elements``): the document
+    is written in one pass, as the element tree networkx builds first cost most of a large
+    build's GraphML (tested equal)."""
+    graph = [b'  <graph edgedefault="directed">\n', b"  </graph>\n"]
+    if not elements:
+        graph = [b'  <graph edgedefault="directed" />\n', b""]
     head = [
         "<?xml version='1.0' encoding='utf-8'?>\n",
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -1811,7 +1837,7 @@ def _graphml_document(keys: dict[tuple[str, str, str], str], body: bytes) -> byt
             f'  <key id="{key}" for="{scope}" attr.name="{_attribute(name)}" '
             f'attr.type="{kind}" />\n'
         )
-    return b"".join(["".join(head).encode(), *graph, b"</graphml>\n"])
+    return "".join(head).encode() + graph[0], graph[1] + b"</graphml>\n"
 
 
 def _cdata(text: str) -> str:

@@ -24,7 +24,8 @@ import pickle
 import tempfile
 from array import array
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,9 +43,11 @@ from kg.model import Claim, Curation
 from kg.ontology import Ontology, load_ontology
 from kg.rdf import claims_by_article
 
-#: An article's piece: its claims.csv rows, its FtM (id, line) pairs, and its claims and
-#: articles naming each entity.
-Piece = tuple[bytes, list[tuple[str, str]], Counter[str], Counter[str]]
+#: An article's piece: its claims.csv rows; the ids of the FtM entities its claims become,
+#: their lines (joined, each ending in a newline) and where each line ends; each entity its
+#: claims name, once per claim naming it and once per article (what :func:`mentions` counts).
+#: Flat, so that reading it back makes few objects and adding it up is done by ``Counter``.
+Piece = tuple[bytes, list[str], bytes, array, list[str], list[str]]
 
 
 def tables(
@@ -90,31 +93,32 @@ def table_files(
         n: hashlib.sha256(repr(labels).encode()).hexdigest() for n, labels in authorities.items()
     }
     records: dict[str, str] = {}  # the digest of each entity's record_text, made once
-    named: Counter[str] = Counter()
-    articles: Counter[str] = Counter()
+    naming: list[list[str]] = []  # each article's claims naming each entity, then articles
     spill.mkdir(parents=True, exist_ok=True)
     rows = _Spill(spill / "claims-rows")
     ftm = _Spill(spill / "ftm-lines")
     with rows, ftm:
-        for entity in record_entities(curation, schemas):
-            ftm.add(entity["id"], ftm_line(entity).encode() + b"\n")
+        ftm.add_lines(
+            [(entity["id"], ftm_line(entity)) for entity in record_entities(curation, schemas)]
+        )
         for article_id, claims in claims_by_article(curation).items():  # the curation's order
             key = _piece_key(cache, curation, article_id, claims, lists, records)
             piece = _load(cache, key) if key else None
             if piece is None:
-                piece = (
+                piece = _piece(
                     claim_lines(curation, claims, onto),
                     statement_lines(claims, curation, onto, schemas, authorities),
                     *mentions(claims),
                 )
                 if key and cache is not None:
                     cache.keep_piece(key, pickle.dumps(piece, protocol=5))
-            lines, statements, claims_naming, naming_articles = piece
+            lines, idents, blob, ends, claims_naming, naming_articles = piece
             rows.add(article_id, lines)
-            for ident, line in statements:
-                ftm.add(ident, line.encode() + b"\n")
-            named.update(claims_naming)
-            articles.update(naming_articles)
+            ftm.add_many(idents, blob, ends)
+            naming.append(claims_naming)
+            naming.append(naming_articles)
+        named = Counter(chain.from_iterable(naming[0::2]))
+        articles = Counter(chain.from_iterable(naming[1::2]))
         claims_csv = spill / "claims.csv"
         rows.write_sorted(claims_csv, head=claims_header())
         ftm_file = spill / "kg.ftm.json"
@@ -151,6 +155,19 @@ class _Spill:
         self.keys.append(key)
         self.offsets.append(self.offsets[-1] + len(data))
 
+    def add_many(self, keys: list[str], blob: bytes, ends: Sequence[int]) -> None:
+        """Add the chunks of ``blob`` that end at ``ends`` (each from the end of the one
+        before), with their ``keys``: one write."""
+        assert self.handle is not None and len(keys) == len(ends)
+        self.handle.write(blob)
+        self.keys += keys
+        base = self.offsets[-1]
+        self.offsets.extend(base + end for end in ends)
+
+    def add_lines(self, lines: list[tuple[str, str]]) -> None:
+        """Add each (key, line) pair's line, encoded and ended by a newline."""
+        self.add_many(*_joined_lines(lines))
+
     def write_sorted(self, target: Path, head: bytes = b"", empty: bytes = b"") -> None:
         """Write ``head``, then every chunk in the order of its key (chunks with equal keys in
         the order they came); ``empty`` instead of nothing when no chunk has bytes."""
@@ -167,8 +184,48 @@ class _Spill:
                 open(self.path, "rb") as source,
                 mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) as chunks,
             ):
-                for index in order:
-                    out.write(chunks[offsets[index] : offsets[index + 1]])
+                for start in range(0, len(order), 4096):  # a few writes, not one a chunk
+                    out.write(
+                        b"".join(
+                            [
+                                chunks[offsets[i] : offsets[i + 1]]
+                                for i in order[start : start + 4096]
+                            ]
+                        )
+                    )
+
+
+def _piece(
+    lines: bytes,
+    statements: list[tuple[str, str]],
+    claims_naming: Counter[str],
+    naming_articles: Counter[str],
+) -> Piece:
+    """An article's :data:`Piece`."""
+    idents, blob, ends = _joined_lines(statements)
+    return (
+        lines,
+        idents,
+        blob,
+        ends,
+        list(claims_naming.elements()),
+        list(naming_articles.elements()),
+    )
+
+
+def _joined_lines(lines: list[tuple[str, str]]) -> tuple[list[str], bytes, array]:
+    """The keys of (key, line) pairs, their lines encoded, each ended by a newline, and
+    joined, and where each ends in that.
+
+    >>> _joined_lines([("b", "{}"), ("a", "[1]")])
+    (['b', 'a'], b'{}\\n[1]\\n', array('q', [3, 7]))
+    """
+    encoded = [line.encode() + b"\n" for _key, line in lines]
+    return (
+        [key for key, _line in lines],
+        b"".join(encoded),
+        array("q", accumulate(map(len, encoded))),
+    )
 
 
 def _joined(content: Content) -> bytes:

@@ -79,13 +79,15 @@ def views(
                 _ident: tuple[str, ...], attrs: dict[str, Any]
             ) -> tuple[str | None, ...] | None:
                 """The keys of the rows of the articles a node or edge is made from."""
-                made = tuple(keys.get(article) for article in attrs.get("articles", ()))
+                made = tuple(map(keys.get, attrs.get("articles", ())))
                 return None if None in made else made
 
-            reuse = GraphmlReuse(scope, basis, cache.latest(GRAPHML_ELEMENTS))
+            found = cache.latest_with_bytes(GRAPHML_ELEMENTS)
+            reuse = GraphmlReuse(scope, basis, (*found[0], found[1]) if found else None)
         graphml = to_graphml(graph, encoded, reuse)
         if cache is not None and reuse is not None:
-            cache.keep_latest(GRAPHML_ELEMENTS, reuse.stored)
+            *places, body = reuse.stored
+            cache.keep_latest_with_bytes(GRAPHML_ELEMENTS, tuple(places), body)
         return {"graph.html": page.html, "kg.graphml": graphml}
     finally:
         # NetworkX's cached views make a graph a reference cycle: cleared, its rows are freed
