@@ -603,18 +603,20 @@ def assemble(
 
     whole_key = out.head_key = head_key(cache, curation, prefixes)
     stored_head = cache.fragments(whole_key)
+    head_fragments: Mapping[str, bytes | Path]
     if stored_head is not None:
         out.quads += int(stored_head["count"].read_text())
-        head_fragments = {fmt: stored_head[fmt].read_bytes() for fmt in FORMATS}
+        head_fragments = stored_head  # copied from where they are into the exports
+        out.head_nq = stored_head["nq"].read_bytes()
     else:
         head_ox = to_oxigraph(head())
         out.quads += len(head_ox)
         head_fragments = fragments_of(head_ox, prefixes)
         cache.keep_fragments(whole_key, head_fragments, len(head_ox))
-    out.head_nq = head_fragments["nq"]
+        out.head_nq = head_fragments["nq"]
     if exports:
-        for fmt, data in head_fragments.items():
-            out.pieces[fmt].append(data)
+        for fmt in FORMATS:
+            out.pieces[fmt].append(head_fragments[fmt])
     # the relations (in the default graph), after the head (as in kg.rdf.iter_quads): their
     # serialisations are kept under the relations the claims state, which are listed at every
     # build (0.1 s of CPU at 100k claims); making them again took 0.8 s.
@@ -628,7 +630,7 @@ def assemble(
     if stored_relations is not None:
         out.quads += int(stored_relations["count"].read_text())
         for fmt in FORMATS:
-            out.pieces[fmt].append(stored_relations[fmt].read_bytes())
+            out.pieces[fmt].append(stored_relations[fmt])
     else:
         related = relation_triples(stated)
         out.quads += len(related)
@@ -651,7 +653,7 @@ def assemble(
             out.shacl_quads.extend(relation_quads(related or relation_triples(stated), terms))
             head_checked = True
         else:
-            default_key = cache.key("shacl-default", head_fragments["nq"])
+            default_key = cache.key("shacl-default", out.head_nq)
             if not cache.conforms(default_key):
                 out.shacl_quads.extend(head())
                 out.shacl_keys.append(default_key)
