@@ -202,7 +202,7 @@ def _build(
                 files = {f"kg.{fmt}": dataset.export(fmt) for fmt in EXPORT_FORMATS}
                 files["stats.json"] = exports.stats_json(exports.stats(curation, dataset.quads))
                 spill = scratch.enter_context(exports.scratch_folder(out_dir))
-                files.update(table_files(curation, ontology, cache, spill))
+                files.update(table_files(curation, ontology, cache, spill, dataset.head_key))
                 lap("serialize")
                 if html:
                     files.update(views(dataset, curation, ontology, cache))

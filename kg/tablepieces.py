@@ -65,6 +65,7 @@ def table_files(
     ontology: Ontology | None,
     cache: BuildCache | None,
     spill: Path,
+    records_key: str | None = None,
 ) -> dict[str, Content]:
     """``entities.csv``, ``claims.csv`` and ``kg.ftm.json`` of ``curation``, reusing the piece
     of each article whose inputs did not change since a build that stored it in ``cache``.
@@ -74,6 +75,10 @@ def table_files(
     kg.ftm.json by FtM id): they are returned as those files, so that memory holds one
     article's piece at a time and an index of the lines, never the tables (a million claims
     make a gigabyte of them).
+
+    ``records_key`` is a key of every entity and article record (the
+    :attr:`kg.buildcache.Assembly.head_key` of a build): the FtM entities of the records are
+    reused under it.
 
     >>> import tempfile
     >>> from kg.api import validate
@@ -98,9 +103,7 @@ def table_files(
     rows = _Spill(spill / "claims-rows")
     ftm = _Spill(spill / "ftm-lines")
     with rows, ftm:
-        ftm.add_lines(
-            [(entity["id"], ftm_line(entity)) for entity in record_entities(curation, schemas)]
-        )
+        ftm.add_many(*_record_lines(curation, schemas, cache, records_key))
         for article_id, claims in claims_by_article(curation).items():  # the curation's order
             key = _piece_key(cache, curation, article_id, claims, lists, records)
             piece = _load(cache, key) if key else None
@@ -164,10 +167,6 @@ class _Spill:
         base = self.offsets[-1]
         self.offsets.extend(base + end for end in ends)
 
-    def add_lines(self, lines: list[tuple[str, str]]) -> None:
-        """Add each (key, line) pair's line, encoded and ended by a newline."""
-        self.add_many(*_joined_lines(lines))
-
     def write_sorted(self, target: Path, head: bytes = b"", empty: bytes = b"") -> None:
         """Write ``head``, then every chunk in the order of its key (chunks with equal keys in
         the order they came); ``empty`` instead of nothing when no chunk has bytes."""
@@ -193,6 +192,24 @@ class _Spill:
                             ]
                         )
                     )
+
+
+def _record_lines(
+    curation: Curation,
+    schemas: dict[str, str],
+    cache: BuildCache | None,
+    records_key: str | None,
+) -> tuple[list[str], bytes, array]:
+    """The FtM entities of the entity and article records, as :func:`_joined_lines` gives
+    them, reused under ``records_key`` (they read the records only, and the ontology)."""
+    key = cache.key("ftm-records", records_key) if cache is not None and records_key else None
+    stored = cache.stored_piece(key) if cache is not None and key else None
+    if stored is None:
+        entities = record_entities(curation, schemas)
+        stored = _joined_lines([(entity["id"], ftm_line(entity)) for entity in entities])
+        if cache is not None and key:
+            cache.keep_piece(key, pickle.dumps(stored, protocol=5))
+    return stored
 
 
 def _piece(

@@ -263,6 +263,8 @@ def test_cli_bench_end_to_end(tmp_path: Path) -> None:
     assert edit["status"] == "ok" and edit["same_bytes"] and edit["differing"] == []
     inc, full = edit["incremental"]["process"]["cpu_s"], edit["full"]["process"]["cpu_s"]
     assert edit["ratio"] == round(inc / full, 4) and edit["ratio"] > 0
+    runs = edit["incremental_cpu_runs"]  # one a one-claim edit: the median counts
+    assert len(runs) == bench.EDIT_RUNS and runs == sorted(runs) and inc == runs[len(runs) // 2]
     assert edit["validate"]["claims"] == 200 and edit["validate"]["process"]["cpu_s"] > 0
     goals = {g["goal"]: g for g in report["goals"] if g["size"] == "200"}
     assert goals["incremental build's exports == a full build's, byte for byte"]["met"] is True

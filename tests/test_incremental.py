@@ -545,6 +545,25 @@ def test_results_of_older_versions_of_kg_are_removed(
     assert old.is_dir() and current.is_dir() and BuildCache(tree).folder.is_dir()
 
 
+@pytest.mark.parametrize("damage", ["truncated", "sizes", "pickle", "empty"])
+def test_damaged_graphml_elements_are_made_again(tree: Path, damage: str) -> None:
+    """The GraphML elements of the last build are kept in one file read in place (its sizes,
+    a pickle, the body): a file cut short, with wrong sizes or a damaged pickle is not used."""
+    (stored,) = BuildCache(tree).folder.rglob("graphml-elements.mapped")
+    data = stored.read_bytes()
+    head = int.from_bytes(data[:8], "little")
+    stored.write_bytes(
+        {
+            "truncated": data[:-100],
+            "sizes": (head + 1).to_bytes(8, "little") + data[8:],
+            "pickle": data[:16] + b"\x00" * head + data[16 + head :],
+            "empty": b"",
+        }[damage]
+    )
+    _edit(_claims_files(tree)[2], lambda t: _set_certainty(t, "alleged"))
+    _same_as_full(tree)
+
+
 def test_a_damaged_cache_file_is_made_again_not_a_crash(tree: Path) -> None:
     folder = BuildCache(tree).folder
     damaged = [p for p in folder.rglob("*") if p.suffix in (".claims", ".where", ".piece")]
