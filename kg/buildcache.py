@@ -305,11 +305,18 @@ class BuildCache:
     # -- an article's named graph, serialised ----------------------------------------------
 
     def fragments(self, key: str) -> dict[str, Path] | None:
-        """The stored serialisations of a graph (``{format: path}``), or None."""
+        """The stored serialisations of a graph (``{format: path}``), or None; an empty one
+        (no graph is empty: a file emptied outside kg) counts as none, so that no export is
+        joined around nothing."""
         if not self.read:
             return None
         files = {fmt: self._file(key, fmt) for fmt in (*FORMATS, "count")}
-        if not all(map(os.path.isfile, files.values())):
+        try:
+            if not all(os.stat(files[fmt]).st_size for fmt in FORMATS):
+                return None
+        except OSError:
+            return None
+        if not os.path.isfile(files["count"]):
             return None
         return {fmt: Path(file) for fmt, file in files.items()}
 

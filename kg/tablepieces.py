@@ -25,7 +25,7 @@ import tempfile
 from array import array
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from itertools import accumulate, chain
+from itertools import accumulate
 from pathlib import Path
 from typing import BinaryIO
 
@@ -98,7 +98,8 @@ def table_files(
         n: hashlib.sha256(repr(labels).encode()).hexdigest() for n, labels in authorities.items()
     }
     records: dict[str, str] = {}  # the digest of each entity's record_text, made once
-    naming: list[list[str]] = []  # each article's claims naming each entity, then articles
+    named: Counter[str] = Counter()
+    articles: Counter[str] = Counter()
     spill.mkdir(parents=True, exist_ok=True)
     rows = _Spill(spill / "claims-rows")
     ftm = _Spill(spill / "ftm-lines")
@@ -118,10 +119,8 @@ def table_files(
             lines, idents, blob, ends, claims_naming, naming_articles = piece
             rows.add(article_id, lines)
             ftm.add_many(idents, blob, ends)
-            naming.append(claims_naming)
-            naming.append(naming_articles)
-        named = Counter(chain.from_iterable(naming[0::2]))
-        articles = Counter(chain.from_iterable(naming[1::2]))
+            named.update(claims_naming)  # lists: counted in C
+            articles.update(naming_articles)
         claims_csv = spill / "claims.csv"
         rows.write_sorted(claims_csv, head=claims_header())
         ftm_file = spill / "kg.ftm.json"
@@ -201,8 +200,12 @@ def _record_lines(
     records_key: str | None,
 ) -> tuple[list[str], bytes, array]:
     """The FtM entities of the entity and article records, as :func:`_joined_lines` gives
-    them, reused under ``records_key`` (they read the records only, and the ontology)."""
-    key = cache.key("ftm-records", records_key) if cache is not None and records_key else None
+    them, reused under ``records_key`` and the order of the records (they read the records
+    only, and the ontology; lines of one FtM id are written in the records' order)."""
+    key = None
+    if cache is not None and records_key:
+        order = "\n".join(schemas) + "\0" + "\n".join(curation.articles)
+        key = cache.key("ftm-records", records_key, order)
     stored = cache.stored_piece(key) if cache is not None and key else None
     if stored is None:
         entities = record_entities(curation, schemas)

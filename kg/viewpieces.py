@@ -83,7 +83,8 @@ def views(
                 return None if None in made else made
 
             found = cache.latest_with_bytes(GRAPHML_ELEMENTS)
-            reuse = GraphmlReuse(scope, basis, (*found[0], found[1]) if found else None)
+            whole = found is not None and isinstance(found[0], tuple) and len(found[0]) == 3
+            reuse = GraphmlReuse(scope, basis, (*found[0], found[1]) if whole else None)
         graphml = to_graphml(graph, encoded, reuse)
         if cache is not None and reuse is not None:
             *places, body = reuse.stored

@@ -30,6 +30,7 @@ from kg.rdf import (
 )
 from kg.shacl import check_shapes
 from kg.synth import synthesize
+from kg.viewpieces import GRAPHML_ELEMENTS
 
 CLAIMS = 300
 
@@ -561,6 +562,17 @@ def test_damaged_graphml_elements_are_made_again(tree: Path, damage: str) -> Non
         }[damage]
     )
     _edit(_claims_files(tree)[2], lambda t: _set_certainty(t, "alleged"))
+    _same_as_full(tree)
+    assert BuildCache(tree).latest_with_bytes(GRAPHML_ELEMENTS) is not None  # whole again
+
+
+def test_emptied_stored_serialisations_are_made_again(tree: Path) -> None:
+    """A stored serialisation emptied outside kg (no graph is empty) is made again, not
+    joined into an export around nothing."""
+    emptied = list(BuildCache(tree).folder.rglob("*.jsonld"))
+    assert len(emptied) > 2  # the articles', the default graph's, the relations'
+    for path in emptied:
+        path.write_bytes(b"")
     _same_as_full(tree)
 
 
