@@ -24,6 +24,7 @@ from typing import Any
 
 from kg.buildcache import BuildCache, sha256_of
 from kg.errors import CurationError, Problem
+from kg.ftm import article_id
 from kg.lint import (
     Finding,
     Positions,
@@ -1079,7 +1080,27 @@ def _load_articles(ck: _Checker, data: Path, entities: dict[str, Entity]) -> dic
             article = _check_article(ck, data, shown, rec, entities, first_seen)
             if article is not None:
                 articles[article.id] = article
+    _check_ftm_ids(ck, articles, first_seen)
     return articles
+
+
+def _check_ftm_ids(ck: _Checker, articles: Mapping[str, Article], where: Mapping[str, str]) -> None:
+    """Two article ids that differ only in ``_`` against ``-`` would be one FollowTheMoney
+    entity in ``kg.ftm.json`` (FtM ids have no ``_``): an error at the second of them."""
+    first: dict[str, str] = {}
+    for ident, article in articles.items():
+        ftm = article_id(ident)
+        if ftm not in first:
+            first[ftm] = ident
+            continue
+        other = first[ftm]
+        ck.add(
+            article.source.path if article.source else "data/articles.yaml",
+            article.source,
+            f"article ids {other!r} (at {where[other]}) and {ident!r} are one FollowTheMoney id, "
+            f"{ftm!r} ('_' is written '-' there)",
+            "rename one of the two articles (its record, text file and claims file)",
+        )
 
 
 def _check_article(

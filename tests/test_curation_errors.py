@@ -228,6 +228,27 @@ def test_article_records_may_be_split_and_ids_stay_unique_across_files(make_tree
     ]
 
 
+def test_article_ids_that_would_be_one_ftm_entity_are_refused(make_tree):
+    """FollowTheMoney ids have no '_' (kg.ftm writes it '-'): 'x_y' and 'x-y' would be one
+    entity of kg.ftm.json, so the second is an error naming both."""
+    records = "".join(
+        article_record(ident, BASE_TEXT, no_claims="a test") for ident in ("x_y", "x-y")
+    )
+    texts = {f"data/articles/{ident}.txt": BASE_TEXT for ident in ("x_y", "x-y")}
+    tree = make_tree(articles=article_record("a1", BASE_TEXT) + records, files=texts)
+    assert problems(tree) == [
+        "data/articles.yaml:16: article ids 'x_y' (at data/articles.yaml:8) and 'x-y' are one "
+        "FollowTheMoney id, 'kg-article-x-y' ('_' is written '-' there) — rename one of the two "
+        "articles (its record, text file and claims file)"
+    ]
+    kg.validate(
+        make_tree(
+            articles=article_record("a1", BASE_TEXT) + records.replace("x-y", "x-z"),
+            files={**texts, "data/articles/x-z.txt": BASE_TEXT},
+        )
+    )
+
+
 def test_an_oversize_article_file_is_one_problem_and_its_claims_files_one_summary(make_tree):
     """Its claims files are not listed one by one: they follow from the one refused file."""
     claims = {f"data/claims/b{i}.yaml": BASE_CLAIMS for i in range(30)}
