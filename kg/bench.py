@@ -383,13 +383,13 @@ def _edit_loop(corpus: Path, work: Path, claims: int, say: Progress) -> dict[str
     files = sorted((tree / "data" / "claims").glob("*.yaml"))
     out: dict[str, Any] = {"status": "ok"}
     say(f"[{name}] edit loop: kg build (SHACL and HTML on, cold cache)")
-    steps = [("cold", False, "exports")]
-    steps += [(f"incremental-{run}", False, "exports") for run in range(EDIT_RUNS)]
-    steps.append(("full", True, "exports-full"))
+    # (label, --full, exports folder, the number of the one-claim edit made first, or None)
+    steps: list[tuple[str, bool, str, int | None]] = [("cold", False, "exports", None)]
+    steps += [("incremental", False, "exports", run) for run in range(EDIT_RUNS)]
+    steps.append(("full", True, "exports-full", None))
     runs = []
-    for label, full, target in steps:
-        if label.startswith("incremental-"):
-            run = int(label.rpartition("-")[2])
+    for label, full, target, run in steps:
+        if run is not None:
             edit_one_claim(files[(len(files) // 2 + run) % len(files)])
             say(
                 f"[{name}] edit loop: one claim edited, kg build (incremental), "
@@ -402,7 +402,7 @@ def _edit_loop(corpus: Path, work: Path, claims: int, say: Progress) -> dict[str
         done = _run_child("edit_build", args, timeout=7200)
         if done["status"] != "ok":
             return {"status": done["status"], "note": done.get("note")}
-        if label.startswith("incremental-"):
+        if run is not None:
             runs.append(done)
         else:
             out[label] = done

@@ -87,8 +87,7 @@ def views(
             reuse = GraphmlReuse(scope, basis, (*found[0], found[1]) if whole else None)
         graphml = to_graphml(graph, encoded, reuse)
         if cache is not None and reuse is not None:
-            *places, body = reuse.stored
-            cache.keep_latest_with_bytes(GRAPHML_ELEMENTS, tuple(places), body)
+            cache.keep_latest_with_bytes(GRAPHML_ELEMENTS, reuse.stored[:3], reuse.stored[3])
         return {"graph.html": page.html, "kg.graphml": graphml}
     finally:
         # NetworkX's cached views make a graph a reference cycle: cleared, its rows are freed
